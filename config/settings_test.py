@@ -1,0 +1,15 @@
+"""Test settings: fast hashing, tasks run in-process, a throwaway data folder."""
+
+import os
+import tempfile
+
+os.environ.setdefault("KEFU_DATA_DIR", tempfile.mkdtemp(prefix="kefu-test-"))
+
+from config.settings import *  # noqa: E402,F403
+from config.settings import DATA_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in prod
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+MEDIA_ROOT = DATA_DIR / "media"
+AXES_ENABLED = True
+ALLOWED_HOSTS = ["*"]

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from config.api import api
+from kefu.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+    path("agent/", include("kefu.workspace.urls")),
+    path("", include("kefu.portal.urls")),
+]

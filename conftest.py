@@ -1,0 +1,86 @@
+"""Shared fixtures: the persona set every permission test uses.
+
+Two agents in different teams, a senior agent, a supervisor, an admin, and two customers.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kefu.accounts.models import Role
+from kefu.accounts.services import actor_for_user
+from kefu.core.actor import Actor
+from kefu.testing import factories
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def team_a(db):
+    return factories.TeamFactory(name="Team A", languages=["en"])
+
+
+@pytest.fixture
+def team_b(db):
+    return factories.TeamFactory(name="Team B", languages=["zh-hans"])
+
+
+@pytest.fixture
+def agent_a(team_a):
+    return factories.StaffFactory(email="agent.a@kefu.test", role=Role.AGENT_L1, teams=[team_a])
+
+
+@pytest.fixture
+def agent_b(team_b):
+    return factories.StaffFactory(email="agent.b@kefu.test", role=Role.AGENT_L1, teams=[team_b])
+
+
+@pytest.fixture
+def senior(team_a):
+    return factories.StaffFactory(email="senior@kefu.test", role=Role.AGENT_L2, teams=[team_a])
+
+
+@pytest.fixture
+def supervisor(db):
+    return factories.StaffFactory(email="supervisor@kefu.test", role=Role.SUPERVISOR)
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.StaffFactory(email="admin@kefu.test", role=Role.ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def customer_1(db):
+    return factories.CustomerUserFactory(email="alice@example.com")
+
+
+@pytest.fixture
+def customer_2(db):
+    return factories.CustomerUserFactory(email="bob@example.com")
+
+
+@pytest.fixture
+def system_actor() -> Actor:
+    return Actor.system("test")
+
+
+@pytest.fixture
+def actor_of():
+    """actor_of(user) -> the Actor a signed-in user acts as."""
+    return actor_for_user
+
+
+@pytest.fixture
+def conversation_a(customer_1, team_a):
+    """Customer 1's conversation, routed to team A."""
+    return factories.ConversationFactory(contact=customer_1.contact, team=team_a)
+
+
+@pytest.fixture
+def conversation_b(customer_2, team_b):
+    """Customer 2's conversation, routed to team B."""
+    return factories.ConversationFactory(contact=customer_2.contact, team=team_b)

@@ -1,0 +1,244 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from kefu.accounts.models import Team
+from kefu.contacts.models import Contact
+
+REFERENCE_PREFIX = "KF-"
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending on customer")
+    ON_HOLD = "on_hold", _("On hold")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
+
+
+class Priority(models.IntegerChoices):
+    LOW = 0, _("Low")
+    NORMAL = 1, _("Normal")
+    HIGH = 2, _("High")
+    URGENT = 3, _("Urgent")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    CHAT = "chat", _("Live chat")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    TELEGRAM = "telegram", _("Telegram")
+    SOCIAL = "social", _("Social")
+    API = "api", _("API")
+
+
+class Category(models.TextChoices):
+    DEPOSIT = "deposit", _("Deposit not credited")
+    WITHDRAWAL = "withdrawal", _("Withdrawal problem")
+    ACCOUNT = "account", _("Account access / login")
+    TWO_FA = "2fa", _("Two-factor authentication")
+    KYC = "kyc", _("Identity verification (KYC)")
+    SECURITY = "security", _("Security / hacked account")
+    TRADING = "trading", _("Trading")
+    FEES = "fees", _("Fees and limits")
+    OTHER = "other", _("Other")
+
+
+class Tier(models.IntegerChoices):
+    L1 = 1, _("L1 front line")
+    L2 = 2, _("L2 senior")
+    L3 = 3, _("L3 management")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="conversations_tag_name_ci")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Conversation(models.Model):
+    """The ticket: one model for every channel (chat, email, web form, phone, social)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="conversations")
+    subject = models.CharField(_("subject"), max_length=200)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices,
+                                default=Category.OTHER)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices,
+                               default=Channel.WEB)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.NEW)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices,
+                                                default=Priority.NORMAL)
+    tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices, default=Tier.L1)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="conversations")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="assigned_conversations")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
+    tx_id = models.CharField(_("transaction id"), max_length=128, blank=True)
+    asset = models.CharField(_("asset"), max_length=16, blank=True)
+    network = models.CharField(_("network"), max_length=32, blank=True)
+    created_at = models.DateTimeField(db_index=False)
+    last_activity_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    message_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-last_activity_at", "-id"], name="conv_activity_idx"),
+            models.Index(fields=["-priority", "-last_activity_at", "-id"], name="conv_priority_idx"),
+            models.Index(fields=["created_at", "id"], name="conv_age_idx"),
+            models.Index(fields=["status", "-last_activity_at", "-id"], name="conv_status_idx"),
+            models.Index(fields=["assignee", "-last_activity_at", "-id"], name="conv_assignee_idx"),
+            models.Index(fields=["team", "-last_activity_at", "-id"], name="conv_team_idx"),
+            models.Index(fields=["contact", "-last_activity_at"], name="conv_contact_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"{REFERENCE_PREFIX}{self.pk:06d}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == Status.CLOSED
+
+
+def parse_reference(value: str) -> int | None:
+    """``KF-000123`` or ``123`` -> 123; anything else -> None."""
+    text = value.strip().upper()
+    if text.startswith(REFERENCE_PREFIX):
+        text = text[len(REFERENCE_PREFIX):]
+    return int(text) if text.isdigit() and 0 < len(text) <= 12 else None
+
+
+class MessageKind(models.TextChoices):
+    REPLY = "reply", _("Public reply")
+    NOTE = "note", _("Internal note")
+
+
+class AuthorKind(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    ASSISTANT = "assistant", _("Assistant")
+    SYSTEM = "system", _("System")
+
+
+class DeliveryStatus(models.TextChoices):
+    NONE = "none", _("Not applicable")
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Message(models.Model):
+    """A public reply or an internal note in a conversation."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
+                                     related_name="messages")
+    kind = models.CharField(max_length=8, choices=MessageKind.choices, default=MessageKind.REPLY)
+    author_kind = models.CharField(max_length=16, choices=AuthorKind.choices)
+    author_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+")
+    body = models.TextField()
+    body_html = models.TextField()
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
+    external_id = models.CharField(max_length=255, null=True, blank=True)
+    delivery_status = models.CharField(max_length=8, choices=DeliveryStatus.choices,
+                                       default=DeliveryStatus.NONE)
+    customer_notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="msg_conv_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"],
+                                    condition=models.Q(external_id__isnull=False),
+                                    name="msg_channel_external_id_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def is_note(self) -> bool:
+        return self.kind == MessageKind.NOTE
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TimelineKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    MESSAGE = "message", _("Message")
+    NOTE = "note", _("Internal note")
+    STATUS = "status", _("Status changed")
+    PRIORITY = "priority", _("Priority changed")
+    ASSIGNMENT = "assignment", _("Assignment changed")
+    ESCALATION = "escalation", _("Escalated")
+    TAGS = "tags", _("Tags changed")
+
+
+class TimelineEntry(models.Model):
+    """What happened in a conversation, by whom and when. Written by services only."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
+                                     related_name="timeline")
+    kind = models.CharField(max_length=16, choices=TimelineKind.choices)
+    actor_kind = models.CharField(max_length=16)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    actor_label = models.CharField(max_length=120, blank=True)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    public = models.BooleanField(default=False)  # shown to the customer too
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="timeline_conv_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.conversation_id}"
+
+
+class Macro(models.Model):
+    """A canned reply in both languages, with placeholders filled per conversation."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    body_en = models.TextField(_("text (English)"))
+    body_zh = models.TextField(_("text (Simplified Chinese)"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,159 @@
+"""Permission-scoped reads of conversations. A denied read raises NotFound (never 403)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from kefu.accounts import permissions
+from kefu.accounts.models import User
+from kefu.contacts.models import Contact
+from kefu.conversations import search
+from kefu.conversations.models import (
+    Conversation,
+    Message,
+    MessageKind,
+    TimelineEntry,
+    parse_reference,
+)
+from kefu.core.errors import NotFound, ValidationFailed
+from kefu.core.pagination import Page, paginate
+
+VIEWS = ("mine", "unassigned", "teams", "all")
+SORTS = {
+    "activity": ["-last_activity_at", "-id"],
+    "priority": ["-priority", "-last_activity_at", "-id"],
+    "age": ["created_at", "id"],
+}
+
+
+@dataclass
+class InboxFilters:
+    view: str = "mine"
+    status: list[str] = field(default_factory=list)
+    priority: list[int] = field(default_factory=list)
+    channel: list[str] = field(default_factory=list)
+    tier: list[int] = field(default_factory=list)
+    language: list[str] = field(default_factory=list)
+    tag: str = ""
+    team: int | None = None
+    contact: int | None = None
+    q: str = ""
+    sort: str = "activity"
+
+
+def conversations_visible_to_agent(user: User) -> QuerySet[Conversation]:
+    """Every conversation ``user`` may see: supervisors and admins all of them; agents those on
+    their tier (or below) that are assigned to them, routed to one of their teams, or unrouted."""
+    if not user.is_agent:
+        return Conversation.objects.none()
+    qs = Conversation.objects.all()
+    if permissions.sees_all(user):
+        return qs
+    team_ids = list(user.teams.values_list("pk", flat=True))
+    return qs.filter(
+        Q(assignee=user)
+        | (Q(tier__lte=permissions.max_tier(user)) & (Q(team__isnull=True) | Q(team__in=team_ids)))
+    )
+
+
+def conversation_list_for_agent(
+    *, user: User, filters: InboxFilters, cursor: str | None = None, limit: int = 25
+) -> Page[Conversation]:
+    """One page of an agent's inbox view, filtered, searched and sorted, by keyset cursor."""
+    if filters.view not in VIEWS:
+        raise ValidationFailed("Unknown view.", fields={"view": ["Unknown view."]})
+    if filters.sort not in SORTS:
+        raise ValidationFailed("Unknown sort.", fields={"sort": ["Unknown sort."]})
+    qs = conversations_visible_to_agent(user)
+    if filters.view == "mine":
+        qs = qs.filter(assignee=user)
+    elif filters.view == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.view == "teams":
+        qs = qs.filter(team__in=list(user.teams.values_list("pk", flat=True)))
+    elif filters.view == "all" and not permissions.sees_all(user):
+        raise NotFound()
+    if filters.status:
+        qs = qs.filter(status__in=filters.status)
+    if filters.priority:
+        qs = qs.filter(priority__in=filters.priority)
+    if filters.channel:
+        qs = qs.filter(channel__in=filters.channel)
+    if filters.tier:
+        qs = qs.filter(tier__in=filters.tier)
+    if filters.language:
+        qs = qs.filter(language__in=filters.language)
+    if filters.team:
+        qs = qs.filter(team_id=filters.team)
+    if filters.contact:
+        qs = qs.filter(contact_id=filters.contact)
+    if filters.tag:
+        qs = qs.filter(tags__name__iexact=filters.tag)
+    if filters.q:
+        ref = parse_reference(filters.q) if filters.q.strip().upper().startswith("KF-") else None
+        if ref is not None:
+            qs = qs.filter(pk=ref)
+        else:
+            ids = search.matching_ids(filters.q)
+            if ids is not None:
+                qs = qs.filter(pk__in=ids)
+    qs = qs.select_related("contact", "assignee", "team")
+    return paginate(qs, ordering=SORTS[filters.sort], cursor=cursor, limit=max(1, min(limit, 100)))
+
+
+def conversation_get_for_agent(*, user: User, pk: int) -> Conversation:
+    conversation = (
+        conversations_visible_to_agent(user)
+        .select_related("contact", "assignee", "team")
+        .filter(pk=pk)
+        .first()
+    )
+    if conversation is None:
+        raise NotFound()
+    return conversation
+
+
+def timeline_for_agent(conversation: Conversation) -> list[TimelineEntry]:
+    """The full timeline: messages, internal notes and every change, oldest first."""
+    return list(
+        conversation.timeline.select_related("message", "actor_user")
+        .prefetch_related("message__attachments")
+        .order_by("created_at", "id")
+    )
+
+
+def other_conversations_of_contact(*, user: User, conversation: Conversation,
+                                   limit: int = 10) -> list[Conversation]:
+    return list(
+        conversations_visible_to_agent(user)
+        .filter(contact_id=conversation.contact_id)
+        .exclude(pk=conversation.pk)
+        .order_by("-last_activity_at", "-id")[:limit]
+    )
+
+
+def conversation_list_for_customer(*, contact: Contact) -> QuerySet[Conversation]:
+    return Conversation.objects.filter(contact=contact).order_by("-last_activity_at", "-id")
+
+
+def conversation_get_for_customer(*, contact: Contact, pk: int) -> Conversation:
+    conversation = Conversation.objects.filter(contact=contact, pk=pk).first()
+    if conversation is None:
+        raise NotFound()
+    return conversation
+
+
+def messages_for_customer(conversation: Conversation) -> list[Message]:
+    """Public replies only: internal notes never leave the workspace."""
+    return list(
+        conversation.messages.filter(kind=MessageKind.REPLY)
+        .select_related("author_user")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+
+
+def messages_for_agent(conversation: Conversation) -> QuerySet[Message]:
+    return conversation.messages.select_related("author_user").prefetch_related("attachments")

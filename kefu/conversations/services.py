@@ -1,0 +1,495 @@
+"""Every write to conversations, messages, tags and macros goes through these functions.
+
+Each one runs in a transaction, locks the conversation it changes, writes the timeline row and
+the audit row with the change, and schedules side effects (notifications) on commit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from kefu.accounts import permissions
+from kefu.accounts.models import Team, User
+from kefu.audit.services import audit_record
+from kefu.contacts.models import Contact
+from kefu.conversations import search
+from kefu.conversations.attachments import UploadedFile, validate_attachments
+from kefu.conversations.models import (
+    Attachment,
+    AuthorKind,
+    Category,
+    Channel,
+    Conversation,
+    DeliveryStatus,
+    Macro,
+    Message,
+    MessageKind,
+    Priority,
+    Status,
+    Tag,
+    TimelineEntry,
+    TimelineKind,
+)
+from kefu.core import clock
+from kefu.core.actor import Actor, ActorKind
+from kefu.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from kefu.core.jobs import enqueue_on_commit
+from kefu.core.text import render_markdown
+
+MAX_BODY_CHARS = 20_000
+_TX_ID = re.compile(r"^[A-Za-z0-9:_\-.]{1,128}$")
+_ASSET = re.compile(r"^[A-Z0-9]{1,16}$")
+
+TRANSITIONS: dict[str, set[str]] = {
+    Status.NEW: {Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED},
+    Status.OPEN: {Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED},
+    Status.PENDING: {Status.OPEN, Status.ON_HOLD, Status.SOLVED, Status.CLOSED},
+    Status.ON_HOLD: {Status.OPEN, Status.PENDING, Status.SOLVED, Status.CLOSED},
+    Status.SOLVED: {Status.OPEN, Status.CLOSED},
+    Status.CLOSED: {Status.OPEN},
+}
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def _field_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, fields={field: [message]})
+
+
+def _clean_body(body: str) -> str:
+    text = (body or "").strip()
+    if not text:
+        raise _field_error("body", _("Write a message."))
+    if len(text) > MAX_BODY_CHARS:
+        raise _field_error("body", _("The message is too long (at most 20,000 characters)."))
+    return text
+
+
+def _lock(conversation: Conversation) -> Conversation:
+    return Conversation.objects.select_for_update().get(pk=conversation.pk)
+
+
+def _actor_user(actor: Actor) -> User | None:
+    return User.objects.filter(pk=actor.user_id).first() if actor.user_id else None
+
+
+def _require_staff(actor: Actor) -> None:
+    if actor.kind not in (ActorKind.AGENT, ActorKind.API, ActorKind.SYSTEM, ActorKind.ASSISTANT):
+        raise PermissionDenied(_("You do not have permission to do that."))
+
+
+def _require_owner_or_staff(conversation: Conversation, actor: Actor) -> None:
+    if actor.kind == ActorKind.CUSTOMER and actor.contact_id != conversation.contact_id:
+        raise PermissionDenied(_("You do not have permission to do that."))
+
+
+def _timeline(
+    conversation: Conversation, kind: str, actor: Actor, *, data: dict[str, Any] | None = None,
+    message: Message | None = None, public: bool = False,
+) -> TimelineEntry:
+    return TimelineEntry.objects.create(
+        conversation=conversation, kind=kind, actor_kind=str(actor.kind),
+        actor_user_id=actor.user_id, actor_label=actor.label[:120], message=message,
+        data=data or {}, public=public, created_at=clock.now(),
+    )
+
+
+def _audit(conversation: Conversation, action: str, actor: Actor, **data: Any) -> None:
+    audit_record(actor=actor, action=action, object_type="conversation",
+                 object_id=conversation.pk, data=data)
+
+
+def _author_kind(actor: Actor, author: str | None) -> str:
+    if actor.kind == ActorKind.CUSTOMER:
+        return AuthorKind.CUSTOMER
+    if actor.kind == ActorKind.AGENT:
+        return AuthorKind.AGENT
+    if actor.kind == ActorKind.ASSISTANT:
+        return AuthorKind.ASSISTANT
+    if author in (AuthorKind.CUSTOMER, AuthorKind.AGENT, AuthorKind.SYSTEM):
+        return author
+    return AuthorKind.SYSTEM
+
+
+def _add_message(
+    conversation: Conversation, *, kind: str, body: str, actor: Actor, author_kind: str,
+    channel: str, files: Sequence[UploadedFile], external_id: str | None,
+) -> Message:
+    valid = validate_attachments(list(files))
+    now = clock.now()
+    author_user_id = actor.user_id if author_kind in (AuthorKind.AGENT, AuthorKind.CUSTOMER) else None
+    message = Message.objects.create(
+        conversation=conversation, kind=kind, author_kind=author_kind,
+        author_user_id=author_user_id, body=body, body_html=render_markdown(body),
+        channel=channel, external_id=external_id or None, created_at=now,
+        delivery_status=DeliveryStatus.NONE,
+    )
+    for item in valid:
+        Attachment.objects.create(message=message, file=item.content, filename=item.filename,
+                                  content_type=item.content_type, size=item.size,
+                                  sha256=item.sha256)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_activity_at=now, message_count=F("message_count") + 1
+    )
+    conversation.last_activity_at = now
+    search.append_to_index(conversation.pk, body)
+    return message
+
+
+def _validate_case_fields(tx_id: str, asset: str, network: str) -> tuple[str, str, str]:
+    tx_id, asset, network = tx_id.strip(), asset.strip().upper(), network.strip()
+    if tx_id and not _TX_ID.match(tx_id):
+        raise _field_error("tx_id", _("The transaction id has unexpected characters."))
+    if asset and not _ASSET.match(asset):
+        raise _field_error("asset", _("Use the asset's ticker, e.g. USDT."))
+    if len(network) > 32:
+        raise _field_error("network", _("The network name is too long."))
+    return tx_id, asset, network
+
+
+# --- conversations --------------------------------------------------------------------------
+
+def conversation_create(
+    *, contact: Contact, subject: str, body: str, category: str = Category.OTHER,
+    channel: str = Channel.WEB, language: str | None = None, priority: int = Priority.NORMAL,
+    tx_id: str = "", asset: str = "", network: str = "", team: Team | None = None,
+    attachments: Sequence[UploadedFile] = (), external_id: str | None = None,
+    author: str | None = None, actor: Actor,
+) -> Conversation:
+    """Open a conversation with its first message from the customer.
+
+    A customer may only open conversations for themselves. With ``external_id`` set, a repeat
+    of the same channel message raises Conflict instead of creating a duplicate.
+    """
+    if actor.kind == ActorKind.CUSTOMER and actor.contact_id != contact.pk:
+        raise PermissionDenied(_("You do not have permission to do that."))
+    subject = (subject or "").strip()
+    if not subject:
+        raise _field_error("subject", _("Write a short subject."))
+    if len(subject) > 200:
+        raise _field_error("subject", _("The subject is too long (at most 200 characters)."))
+    body = _clean_body(body)
+    if category not in Category.values:
+        raise _field_error("category", _("Choose a category."))
+    if channel not in Channel.values:
+        raise _field_error("channel", _("Unknown channel."))
+    if priority not in Priority.values:
+        raise _field_error("priority", _("Unknown priority."))
+    tx_id, asset, network = _validate_case_fields(tx_id, asset, network)
+    language = language or contact.language or "en"
+    if external_id and Message.objects.filter(channel=channel, external_id=external_id).exists():
+        raise Conflict(_("This message was already received."))
+    now = clock.now()
+    with transaction.atomic():
+        conversation = Conversation.objects.create(
+            contact=contact, subject=subject, category=category, channel=channel,
+            priority=priority, language=language, tx_id=tx_id, asset=asset, network=network,
+            team=team, created_at=now, last_activity_at=now,
+        )
+        search.index_conversation(conversation.pk, [subject])
+        message = _add_message(
+            conversation, kind=MessageKind.REPLY, body=body, actor=actor,
+            author_kind=_author_kind(actor, author or AuthorKind.CUSTOMER), channel=channel,
+            files=attachments, external_id=external_id,
+        )
+        _timeline(conversation, TimelineKind.CREATED, actor, message=message, public=True,
+                  data={"channel": channel, "category": category})
+        _audit(conversation, "conversation.created", actor, channel=channel, category=category)
+        conversation.message_count = 1
+    return conversation
+
+
+def message_reply(
+    *, conversation: Conversation, body: str, actor: Actor,
+    attachments: Sequence[UploadedFile] = (), set_status: str | None = None,
+    author: str | None = None, external_id: str | None = None, channel: str | None = None,
+) -> Message:
+    """Add a public reply. A customer's reply reopens a pending or solved conversation.
+
+    Closed conversations take no replies: reopen first.
+    """
+    _require_owner_or_staff(conversation, actor)
+    body = _clean_body(body)
+    if set_status is not None and set_status not in Status.values:
+        raise _field_error("status", _("Unknown status."))
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        if conversation.status == Status.CLOSED:
+            raise InvalidTransition(_("This conversation is closed. Reopen it to reply."))
+        author_kind = _author_kind(actor, author)
+        message = _add_message(
+            conversation, kind=MessageKind.REPLY, body=body, actor=actor,
+            author_kind=author_kind, channel=channel or conversation.channel,
+            files=attachments, external_id=external_id,
+        )
+        _timeline(conversation, TimelineKind.MESSAGE, actor, message=message, public=True)
+        _audit(conversation, "message.replied", actor, message=message.pk)
+        new_status = set_status
+        if new_status is None:
+            if author_kind == AuthorKind.CUSTOMER and conversation.status in (
+                Status.PENDING, Status.SOLVED
+            ):
+                new_status = Status.OPEN
+            elif author_kind != AuthorKind.CUSTOMER and conversation.status == Status.NEW:
+                new_status = Status.OPEN
+        if new_status and new_status != conversation.status:
+            _change_status(conversation, new_status, actor)
+        if author_kind != AuthorKind.CUSTOMER:
+            from kefu.conversations.tasks import notify_customer_of_reply
+
+            enqueue_on_commit(notify_customer_of_reply, message_id=message.pk, attempt=1)
+    return message
+
+
+def note_add(*, conversation: Conversation, body: str, actor: Actor,
+             attachments: Sequence[UploadedFile] = ()) -> Message:
+    """Add an internal note, visible to staff only."""
+    _require_staff(actor)
+    body = _clean_body(body)
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        message = _add_message(
+            conversation, kind=MessageKind.NOTE, body=body, actor=actor,
+            author_kind=_author_kind(actor, AuthorKind.AGENT), channel=conversation.channel,
+            files=attachments, external_id=None,
+        )
+        _timeline(conversation, TimelineKind.NOTE, actor, message=message, public=False)
+        _audit(conversation, "note.added", actor, message=message.pk)
+    return message
+
+
+def _change_status(conversation: Conversation, status: str, actor: Actor) -> None:
+    old = conversation.status
+    if status not in TRANSITIONS[old]:
+        raise InvalidTransition(
+            _("Cannot change status from %(old)s to %(new)s.")
+            % {"old": Status(old).label, "new": Status(status).label}
+        )
+    now = clock.now()
+    conversation.status = status
+    conversation.closed_at = now if status == Status.CLOSED else None
+    conversation.last_activity_at = now
+    conversation.save(update_fields=["status", "closed_at", "last_activity_at"])
+    _timeline(conversation, TimelineKind.STATUS, actor, data={"from": old, "to": status},
+              public=True)
+    _audit(conversation, "conversation.status_changed", actor, **{"from": old, "to": status})
+
+
+def conversation_set_status(*, conversation: Conversation, status: str, actor: Actor) -> Conversation:
+    """Move a conversation to ``status`` if the transition is allowed.
+
+    Customers may only close their own conversation or reopen a solved or closed one.
+    Setting the current status again is a no-op (nothing is recorded).
+    """
+    _require_owner_or_staff(conversation, actor)
+    if status not in Status.values:
+        raise _field_error("status", _("Unknown status."))
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        if conversation.status == status:
+            return conversation
+        if actor.kind == ActorKind.CUSTOMER:
+            reopening = status == Status.OPEN and conversation.status in (Status.SOLVED, Status.CLOSED)
+            if status != Status.CLOSED and not reopening:
+                raise PermissionDenied(_("You can only close or reopen your request."))
+        _change_status(conversation, status, actor)
+    return conversation
+
+
+def conversation_set_priority(*, conversation: Conversation, priority: int, actor: Actor) -> Conversation:
+    """Change the priority (low, normal, high, urgent)."""
+    _require_staff(actor)
+    if priority not in Priority.values:
+        raise _field_error("priority", _("Unknown priority."))
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        old = conversation.priority
+        if old == priority:
+            return conversation
+        conversation.priority = priority
+        conversation.save(update_fields=["priority"])
+        _timeline(conversation, TimelineKind.PRIORITY, actor, data={"from": old, "to": priority})
+        _audit(conversation, "conversation.priority_changed", actor, **{"from": old, "to": priority})
+    return conversation
+
+
+def conversation_assign(*, conversation: Conversation, assignee: User | None, actor: Actor) -> Conversation:
+    """Assign to an active agent who works on the conversation's tier, or unassign (None)."""
+    _require_staff(actor)
+    if assignee is not None:
+        if not assignee.is_agent:
+            raise _field_error("assignee", _("Only active staff can be assigned."))
+        if permissions.max_tier(assignee) < conversation.tier:
+            raise _field_error("assignee", _("This agent does not work on this tier."))
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        old = conversation.assignee_id
+        new = assignee.pk if assignee else None
+        if old == new:
+            return conversation
+        conversation.assignee = assignee
+        conversation.save(update_fields=["assignee"])
+        _timeline(conversation, TimelineKind.ASSIGNMENT, actor, data={
+            "from": old, "to": new, "to_name": str(assignee) if assignee else ""})
+        _audit(conversation, "conversation.assigned", actor, **{"from": old, "to": new})
+    return conversation
+
+
+def conversation_set_team(*, conversation: Conversation, team: Team | None, actor: Actor) -> Conversation:
+    """Route a conversation to a team (or to no team)."""
+    _require_staff(actor)
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        old = conversation.team_id
+        new = team.pk if team else None
+        if old == new:
+            return conversation
+        conversation.team = team
+        conversation.save(update_fields=["team"])
+        _timeline(conversation, TimelineKind.ASSIGNMENT, actor, data={
+            "team_from": old, "team_to": new, "team_name": team.name if team else ""})
+        _audit(conversation, "conversation.team_changed", actor, **{"from": old, "to": new})
+    return conversation
+
+
+def conversation_escalate(*, conversation: Conversation, reason: str, actor: Actor) -> Conversation:
+    """Raise the conversation one tier (L1 -> L2 senior -> L3 management); a reason is required.
+
+    If the current assignee does not work on the new tier the conversation is unassigned.
+    """
+    _require_staff(actor)
+    reason = (reason or "").strip()
+    if len(reason) < 3:
+        raise _field_error("reason", _("Say why this needs escalating."))
+    if len(reason) > 2000:
+        raise _field_error("reason", _("The reason is too long."))
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        if conversation.tier >= 3:
+            raise InvalidTransition(_("This conversation is already at the highest tier."))
+        old = conversation.tier
+        conversation.tier = old + 1
+        fields = ["tier"]
+        unassigned = None
+        if conversation.assignee_id is not None:
+            assignee = User.objects.get(pk=conversation.assignee_id)
+            if permissions.max_tier(assignee) < conversation.tier:
+                unassigned = assignee.pk
+                conversation.assignee = None
+                fields.append("assignee")
+        if conversation.priority < Priority.HIGH:
+            conversation.priority = Priority.HIGH
+            fields.append("priority")
+        conversation.save(update_fields=fields)
+        _timeline(conversation, TimelineKind.ESCALATION, actor, data={
+            "from": old, "to": conversation.tier, "reason": reason, "unassigned": unassigned})
+        _audit(conversation, "conversation.escalated", actor, **{
+            "from": old, "to": conversation.tier, "reason": reason})
+    return conversation
+
+
+def conversation_set_tags(*, conversation: Conversation, names: Iterable[str], actor: Actor) -> Conversation:
+    """Replace the conversation's tags with existing tags named in ``names``."""
+    _require_staff(actor)
+    wanted = {n.strip().lower() for n in names if n and n.strip()}
+    tags = [t for t in Tag.objects.all() if t.name.lower() in wanted]
+    missing = wanted - {t.name.lower() for t in tags}
+    if missing:
+        raise _field_error("tags", _("Unknown tags: %(names)s") % {"names": ", ".join(sorted(missing))})
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        old = sorted(conversation.tags.values_list("name", flat=True))
+        new = sorted(t.name for t in tags)
+        if old == new:
+            return conversation
+        conversation.tags.set(tags)
+        _timeline(conversation, TimelineKind.TAGS, actor, data={"from": old, "to": new})
+        _audit(conversation, "conversation.tags_changed", actor, **{"from": old, "to": new})
+    return conversation
+
+
+def conversation_record_view(*, conversation: Conversation, actor: Actor) -> None:
+    """Audit that staff opened a conversation and its customer's profile (a sensitive read)."""
+    with transaction.atomic():
+        _audit(conversation, "conversation.viewed", actor, contact=conversation.contact_id)
+
+
+# --- tags and macros ------------------------------------------------------------------------
+
+def _require_manager(actor: Actor) -> None:
+    user = _actor_user(actor)
+    if user is None or not permissions.can_manage_workspace(user):
+        raise PermissionDenied(_("You do not have permission to do that."))
+
+
+def tag_save(*, tag: Tag | None = None, name: str, actor: Actor) -> Tag:
+    """Create or rename a tag (names are unique, case-insensitive)."""
+    _require_manager(actor)
+    name = (name or "").strip()
+    if not name or len(name) > 50 or "," in name:
+        raise _field_error("name", _("Use a name of 1 to 50 characters without commas."))
+    clash = Tag.objects.filter(name__iexact=name)
+    if tag is not None:
+        clash = clash.exclude(pk=tag.pk)
+    if clash.exists():
+        raise Conflict(_("A tag with this name already exists."),
+                       fields={"name": [_("A tag with this name already exists.")]})
+    with transaction.atomic():
+        created = tag is None
+        tag = tag or Tag()
+        tag.name = name
+        tag.save()
+        audit_record(actor=actor, action="tag.created" if created else "tag.renamed",
+                     object_type="tag", object_id=tag.pk, data={"name": name})
+    return tag
+
+
+def tag_delete(*, tag: Tag, actor: Actor) -> None:
+    """Delete a tag and remove it from every conversation."""
+    _require_manager(actor)
+    with transaction.atomic():
+        audit_record(actor=actor, action="tag.deleted", object_type="tag", object_id=tag.pk,
+                     data={"name": tag.name})
+        tag.delete()
+
+
+def macro_save(*, macro: Macro | None = None, name: str, body_en: str, body_zh: str,
+               actor: Actor) -> Macro:
+    """Create or update a macro; both language versions are required."""
+    _require_manager(actor)
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise _field_error("name", _("Use a name of 1 to 100 characters."))
+    if not body_en.strip():
+        raise _field_error("body_en", _("Write the English text."))
+    if not body_zh.strip():
+        raise _field_error("body_zh", _("Write the Chinese text."))
+    clash = Macro.objects.filter(name__iexact=name)
+    if macro is not None:
+        clash = clash.exclude(pk=macro.pk)
+    if clash.exists():
+        raise Conflict(_("A macro with this name already exists."),
+                       fields={"name": [_("A macro with this name already exists.")]})
+    with transaction.atomic():
+        created = macro is None
+        macro = macro or Macro()
+        macro.name, macro.body_en, macro.body_zh = name, body_en.strip(), body_zh.strip()
+        macro.save()
+        audit_record(actor=actor, action="macro.created" if created else "macro.updated",
+                     object_type="macro", object_id=macro.pk, data={"name": name})
+    return macro
+
+
+def macro_delete(*, macro: Macro, actor: Actor) -> None:
+    """Delete a macro."""
+    _require_manager(actor)
+    with transaction.atomic():
+        audit_record(actor=actor, action="macro.deleted", object_type="macro",
+                     object_id=macro.pk, data={"name": macro.name})
+        macro.delete()

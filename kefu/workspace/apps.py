@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WorkspaceConfig(AppConfig):
+    name = "kefu.workspace"
+    label = "workspace"
