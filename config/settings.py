@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "kefu.core.errors_middleware.KefuErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
