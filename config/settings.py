@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "kefu.conversations",
     "kefu.portal",
     "kefu.workspace",
+    "kefu.backoffice",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
+    path("agent/manage/", include("kefu.backoffice.urls")),
     path("agent/", include("kefu.workspace.urls")),
     path("", include("kefu.portal.urls")),
 ]
