@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "kefu.portal",
     "kefu.workspace",
     "kefu.backoffice",
+    "kefu.demo",
+    "kefu.ops",
 ]
 
 MIDDLEWARE = [
