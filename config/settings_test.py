@@ -5,8 +5,8 @@ import tempfile
 
 os.environ.setdefault("KEFU_DATA_DIR", tempfile.mkdtemp(prefix="kefu-test-"))
 
-from config.settings import *  # noqa: E402,F403
-from config.settings import DATA_DIR  # noqa: E402
+from config.settings import *  # noqa: F403
+from config.settings import DATA_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in prod
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

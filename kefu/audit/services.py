@@ -12,7 +12,12 @@ _SECRET_KEYS = {"password", "secret", "token", "api_key", "key"}
 
 
 def audit_record(
-    *, actor: Actor, action: str, object_type: str, object_id: object, data: dict[str, Any] | None = None
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: object,
+    data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one audit row (caller holds the transaction that makes the change)."""
     clean = {k: ("[redacted]" if k in _SECRET_KEYS else v) for k, v in (data or {}).items()}

@@ -27,9 +27,17 @@ class KefuErrorMiddleware:
         if isinstance(exception, NotFound):
             raise Http404 from exception
         if isinstance(exception, PermissionDenied):
-            return TemplateResponse(request, "core/error.html",
-                                    {"status": 403, "message": exception.message}, status=403)
+            return TemplateResponse(
+                request,
+                "core/error.html",
+                {"status": 403, "message": exception.message},
+                status=403,
+            )
         if isinstance(exception, RateLimited):
-            return TemplateResponse(request, "core/error.html",
-                                    {"status": 429, "message": exception.message}, status=429)
+            return TemplateResponse(
+                request,
+                "core/error.html",
+                {"status": 429, "message": exception.message},
+                status=429,
+            )
         return None

@@ -1,0 +1,42 @@
+"""Serve HTTP (and, later, WebSockets) with uvicorn, the ASGI server (see docs/adr/0002)."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+import uvicorn
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the Kefu web server (uvicorn, ASGI)."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="Worker processes (use 2-4 per core behind a proxy in production).",
+        )
+        parser.add_argument(
+            "--proxy-headers",
+            action="store_true",
+            help="Trust X-Forwarded-* from --forwarded-allow-ips.",
+        )
+        parser.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        uvicorn.run(
+            "config.asgi:application",
+            host=options["host"],
+            port=options["port"],
+            workers=options["workers"],
+            proxy_headers=options["proxy_headers"],
+            forwarded_allow_ips=options["forwarded_allow_ips"],
+            lifespan="off",
+            log_level="info",
+            server_header=False,
+        )

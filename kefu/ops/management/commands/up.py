@@ -1,0 +1,99 @@
+"""``kefu up``: everything for a local demo in one command.
+
+Creates the data folder, migrates, loads demo data on first run, then runs the web server and the
+background worker as child processes of this one, and stops both on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Migrate, load demo data on first run, and start the web server and worker."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-demo", action="store_true", help="Do not load demo data.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.stdout.write(f"Data folder: {settings.DATA_DIR}")
+        call_command("migrate", interactive=False, verbosity=0)
+        if not options["no_demo"]:
+            from kefu.demo.seed import demo_is_loaded
+
+            if not demo_is_loaded():
+                self.stdout.write("Loading demo data (first run)...")
+                call_command("demo", verbosity=0)
+        base = f"http://{options['host']}:{options['port']}"
+        kefu = [sys.executable, "-m", "kefu.cli"]
+        children = [
+            subprocess.Popen(
+                [
+                    *kefu,
+                    "serve",
+                    "--host",
+                    options["host"],
+                    "--port",
+                    str(options["port"]),
+                ]
+            ),
+            subprocess.Popen([*kefu, "worker"]),
+        ]
+        self._print_welcome(base, options["no_demo"])
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        exit_code = 0
+        while not stopping:
+            for child in children:
+                code = child.poll()
+                if code is not None:
+                    self.stderr.write(f"A Kefu process exited with code {code}; stopping.")
+                    stopping, exit_code = True, code or 1
+            time.sleep(0.5)
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if exit_code:
+            sys.exit(exit_code)
+
+    def _print_welcome(self, base: str, no_demo: bool) -> None:
+        lines = [
+            "",
+            "Kefu is running.",
+            f"  Customer portal:  {base}/",
+            f"  Agent workspace:  {base}/agent/",
+            f"  REST API docs:    {base}/api/v1/docs",
+            f"  Health:           {base}/healthz  {base}/readyz",
+        ]
+        if not no_demo:
+            from kefu.demo.seed import DEMO_LOGINS, DEMO_PASSWORD
+
+            lines.append(f"  Demo logins (password {DEMO_PASSWORD}):")
+            lines.extend(f"    {role:<12} {email}" for role, email in DEMO_LOGINS)
+        lines.append("Press Ctrl-C to stop.")
+        self.stdout.write("\n".join(lines))
+        sys.stdout.flush()
+        os.environ.setdefault("KEFU_UP", "1")
