@@ -1,4 +1,23 @@
 from django.urls import path
 
+from kefu.portal.views import auth, pages, support_requests
+
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("login", auth.login_view, name="login"),
+    path("logout", auth.logout_view, name="logout"),
+    path("signup", auth.signup_view, name="signup"),
+    path("account/", pages.account, name="account"),
+    path("requests/", support_requests.request_list, name="request_list"),
+    path("requests/new", support_requests.request_new, name="request_new"),
+    path("requests/<int:pk>/", support_requests.request_detail, name="request_detail"),
+    path("requests/<int:pk>/reply", support_requests.request_reply, name="request_reply"),
+    path("requests/<int:pk>/close", support_requests.request_close, name="request_close"),
+    path("requests/<int:pk>/reopen", support_requests.request_reopen, name="request_reopen"),
+    path(
+        "requests/<int:pk>/attachments/<int:attachment_pk>",
+        support_requests.attachment_download,
+        name="attachment_download",
+    ),
+]

@@ -1,0 +1,83 @@
+"""Sign in, sign out and sign up. The login page is the one login for staff and customers."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kefu.accounts.models import User
+from kefu.contacts.services import customer_signup
+from kefu.core.actor import Actor, ActorKind
+from kefu.core.errors import KefuError, RateLimited
+from kefu.core.forms import add_service_error
+from kefu.core.ratelimit import hit
+from kefu.portal.access import redirect_after_login, request_ip, safe_next
+from kefu.portal.forms import LoginForm, SignupForm
+
+SIGNUP_LIMIT = 10  # per IP address
+SIGNUP_WINDOW_SECONDS = 3600
+_MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    if isinstance(request.user, User) and request.user.is_authenticated:
+        return redirect_after_login(request, request.user)
+    form = LoginForm(request, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        assert form.user is not None
+        login(request, form.user)
+        return redirect_after_login(request, form.user)
+    return render(request, "portal/login.html", {"form": form, "next": safe_next(request) or ""})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.success(request, _("You have signed out."))
+    return redirect("portal:home")
+
+
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def signup_view(request: HttpRequest) -> HttpResponse:
+    if isinstance(request.user, User) and request.user.is_authenticated:
+        return redirect_after_login(request, request.user)
+    form = SignupForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        ip = request_ip(request)
+        try:
+            # Every attempt counts, so the form cannot be used to probe for registered emails.
+            hit(f"portal-signup:{ip}", limit=SIGNUP_LIMIT, window_seconds=SIGNUP_WINDOW_SECONDS)
+        except RateLimited:
+            form.is_valid()  # keep the field errors alongside the rate-limit message
+            form.add_error(
+                None,
+                _("Too many sign-up attempts from your network. Please try again in an hour."),
+            )
+            status = 429
+        else:
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    user = customer_signup(
+                        email=data["email"],
+                        password=data["password"],
+                        name=data["name"],
+                        language=data["language"],
+                        actor=Actor(kind=ActorKind.CUSTOMER, label="portal sign-up", ip=ip),
+                    )
+                except KefuError as exc:
+                    add_service_error(form, exc)
+                else:
+                    login(request, user, backend=_MODEL_BACKEND)
+                    messages.success(request, _("Welcome! Your account is ready."))
+                    return redirect("portal:request_list")
+    return render(request, "portal/signup.html", {"form": form}, status=status)
