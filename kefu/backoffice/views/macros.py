@@ -1,0 +1,93 @@
+"""Macros (canned replies in English and Chinese): list, create, edit, delete."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kefu.backoffice import selectors
+from kefu.backoffice.access import actor_for, manager_or_404
+from kefu.backoffice.forms import PLACEHOLDER_HELP, MacroForm
+from kefu.backoffice.views.common import page_context
+from kefu.conversations import services
+from kefu.conversations.macros import PLACEHOLDERS
+from kefu.conversations.models import Macro
+from kefu.core.errors import KefuError
+from kefu.core.forms import add_service_error
+
+
+@login_required
+@require_GET
+def macro_list(request: HttpRequest) -> HttpResponse:
+    me = manager_or_404(request)
+    macros = selectors.macro_list(viewer=me)
+    return render(request, "backoffice/macro_list.html", page_context(me, "macros", macros=macros))
+
+
+def _placeholders() -> list[tuple[str, str]]:
+    # Built here rather than in the template, where "{{" would start a variable.
+    return [("{{ " + name + " }}", str(PLACEHOLDER_HELP.get(name, ""))) for name in PLACEHOLDERS]
+
+
+def _macro_form(request: HttpRequest, macro: Macro | None) -> HttpResponse:
+    me = manager_or_404(request)
+    if request.method == "POST":
+        form = MacroForm(request.POST)
+    elif macro is not None:
+        form = MacroForm(
+            initial={"name": macro.name, "body_en": macro.body_en, "body_zh": macro.body_zh}
+        )
+    else:
+        form = MacroForm()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.macro_save(
+                macro=macro,
+                name=data["name"],
+                body_en=data["body_en"],
+                body_zh=data["body_zh"],
+                actor=actor_for(request, me),
+            )
+        except KefuError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Macro “%(name)s” saved.") % {"name": saved.name})
+            return redirect("backoffice:macro_list")
+    return render(
+        request,
+        "backoffice/macro_form.html",
+        page_context(me, "macros", form=form, macro=macro, placeholders=_placeholders()),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def macro_create(request: HttpRequest) -> HttpResponse:
+    return _macro_form(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def macro_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    macro = selectors.macro_get(viewer=manager_or_404(request), pk=pk)
+    return _macro_form(request, macro)
+
+
+@login_required
+@require_POST
+def macro_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    me = manager_or_404(request)
+    macro = selectors.macro_get(viewer=me, pk=pk)
+    name = macro.name
+    try:
+        services.macro_delete(macro=macro, actor=actor_for(request, me))
+    except KefuError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Macro “%(name)s” deleted.") % {"name": name})
+    return redirect("backoffice:macro_list")
