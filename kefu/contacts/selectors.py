@@ -29,6 +29,24 @@ def contact_list_for_agent(*, user: User, query: str = "") -> QuerySet[Contact]:
     return qs
 
 
+def contact_get_for_api(*, pk: int) -> Contact:
+    """Any customer by id, for an API key (an integration created by an admin)."""
+    contact = Contact.objects.filter(pk=pk).first()
+    if contact is None:
+        raise NotFound()
+    return contact
+
+
+def contact_list_for_api(*, email: str = "", uid: str = "") -> QuerySet[Contact]:
+    """Every customer, optionally narrowed to an exact email (case-insensitive) or account id."""
+    qs = Contact.objects.all()
+    if email:
+        qs = qs.filter(email=email.strip().lower())
+    if uid:
+        qs = qs.filter(uid=uid.strip())
+    return qs
+
+
 def contact_for_user(user: User) -> Contact:
     """The contact behind a signed-in customer."""
     contact = Contact.objects.filter(user=user).first()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from kefu.accounts import permissions
 from kefu.accounts.models import User
@@ -63,9 +64,9 @@ def conversation_list_for_agent(
 ) -> Page[Conversation]:
     """One page of an agent's inbox view, filtered, searched and sorted, by keyset cursor."""
     if filters.view not in VIEWS:
-        raise ValidationFailed("Unknown view.", fields={"view": ["Unknown view."]})
+        raise ValidationFailed(_("Unknown view."), fields={"view": [_("Unknown view.")]})
     if filters.sort not in SORTS:
-        raise ValidationFailed("Unknown sort.", fields={"sort": ["Unknown sort."]})
+        raise ValidationFailed(_("Unknown sort."), fields={"sort": [_("Unknown sort.")]})
     qs = conversations_visible_to_agent(user)
     if filters.view == "mine":
         qs = qs.filter(assignee=user)
@@ -75,6 +76,13 @@ def conversation_list_for_agent(
         qs = qs.filter(team__in=list(user.teams.values_list("pk", flat=True)))
     elif filters.view == "all" and not permissions.sees_all(user):
         raise NotFound()
+    qs = _apply_filters(qs, filters)
+    qs = qs.select_related("contact", "assignee", "team")
+    return paginate(qs, ordering=SORTS[filters.sort], cursor=cursor, limit=max(1, min(limit, 100)))
+
+
+def _apply_filters(qs: QuerySet[Conversation], filters: InboxFilters) -> QuerySet[Conversation]:
+    """The inbox filters and search shared by the agent inbox and the REST API."""
     if filters.status:
         qs = qs.filter(status__in=filters.status)
     if filters.priority:
@@ -99,8 +107,41 @@ def conversation_list_for_agent(
             ids = search.matching_ids(filters.q)
             if ids is not None:
                 qs = qs.filter(pk__in=ids)
-    qs = qs.select_related("contact", "assignee", "team")
+    return qs
+
+
+def conversation_list_for_api(
+    *, filters: InboxFilters, cursor: str | None = None, limit: int = 25
+) -> Page[Conversation]:
+    """One page of every conversation (an API key has staff-wide visibility), filtered and
+    sorted like the inbox; ``filters.view`` is ignored."""
+    if filters.sort not in SORTS:
+        raise ValidationFailed(_("Unknown sort."), fields={"sort": [_("Unknown sort.")]})
+    qs = _apply_filters(Conversation.objects.all(), filters)
+    qs = qs.select_related("contact", "assignee", "team").prefetch_related("tags")
     return paginate(qs, ordering=SORTS[filters.sort], cursor=cursor, limit=max(1, min(limit, 100)))
+
+
+def conversation_get_for_api(*, pk: int) -> Conversation:
+    """Any conversation by id, for an API key (staff-wide visibility)."""
+    conversation = (
+        Conversation.objects.select_related("contact", "assignee", "team")
+        .prefetch_related("tags")
+        .filter(pk=pk)
+        .first()
+    )
+    if conversation is None:
+        raise NotFound()
+    return conversation
+
+
+def messages_for_api(
+    conversation: Conversation, *, cursor: str | None = None, limit: int = 25
+) -> Page[Message]:
+    """One page of a conversation's replies and internal notes, oldest first."""
+    qs = conversation.messages.select_related("author_user").prefetch_related("attachments")
+    limit = max(1, min(limit, 100))
+    return paginate(qs, ordering=["created_at", "id"], cursor=cursor, limit=limit)
 
 
 def conversation_get_for_agent(*, user: User, pk: int) -> Conversation:

@@ -212,12 +212,20 @@ def message_reply(
 ) -> Message:
     """Add a public reply. A customer's reply reopens a pending or solved conversation.
 
-    Closed conversations take no replies: reopen first.
+    Closed conversations take no replies: reopen first. With ``external_id`` set, a repeat of
+    the same channel message raises Conflict instead of creating a duplicate.
     """
     _require_owner_or_staff(conversation, actor)
     body = _clean_body(body)
     if set_status is not None and set_status not in Status.values:
         raise _field_error("status", _("Unknown status."))
+    if actor.kind == ActorKind.CUSTOMER and set_status not in (None, Status.CLOSED):
+        # Same rule as conversation_set_status: a customer may only close (or reopen by replying).
+        raise PermissionDenied(_("You can only close or reopen your request."))
+    if external_id and Message.objects.filter(
+        channel=channel or conversation.channel, external_id=external_id
+    ).exists():
+        raise Conflict(_("This message was already received."))
     with transaction.atomic():
         conversation = _lock(conversation)
         if conversation.status == Status.CLOSED:
