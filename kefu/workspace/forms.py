@@ -1,0 +1,208 @@
+"""Forms of the agent workspace. They parse and validate input; the services decide the rest."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile as DjangoUploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from kefu.accounts import permissions
+from kefu.accounts.models import Language, Team, User
+from kefu.conversations.attachments import UploadedFile
+from kefu.conversations.models import Channel, Priority, Status, Tag, Tier
+from kefu.conversations.selectors import SORTS
+
+VIEW_LABELS = {
+    "mine": _("Mine"),
+    "unassigned": _("Unassigned"),
+    "teams": _("My teams"),
+    "all": _("All"),
+}
+SORT_LABELS = {
+    "activity": _("Last activity"),
+    "priority": _("Priority"),
+    "age": _("Oldest first"),
+}
+assert set(SORT_LABELS) == set(SORTS)
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+def _tag_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in Tag.objects.order_by("name").values_list("name", flat=True)]
+
+
+class InboxFilterForm(forms.Form):
+    """The inbox's GET form: view, filters, search, sort and the page cursor."""
+
+    view = forms.ChoiceField(label=_("View"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORT_LABELS.items()))
+    status = forms.MultipleChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    priority = forms.TypedMultipleChoiceField(
+        label=_("Priority"),
+        required=False,
+        coerce=int,
+        choices=Priority.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    channel = forms.MultipleChoiceField(
+        label=_("Channel"),
+        required=False,
+        choices=Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    tier = forms.TypedMultipleChoiceField(
+        label=_("Tier"),
+        required=False,
+        coerce=int,
+        choices=Tier.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    language = forms.MultipleChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=Language.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    tag = forms.ChoiceField(label=_("Tag"), required=False)
+    team = forms.ModelChoiceField(
+        label=_("Team"), required=False, queryset=Team.objects.all(), empty_label=_("Any team")
+    )
+    cursor = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        views = ["mine", "unassigned", "teams"]
+        if permissions.sees_all(user):
+            views.append("all")
+        view_field = self.fields["view"]
+        assert isinstance(view_field, forms.ChoiceField)
+        view_field.choices = [(v, VIEW_LABELS[v]) for v in views]
+        tag_field = self.fields["tag"]
+        assert isinstance(tag_field, forms.ChoiceField)
+        tag_field.choices = [("", _("Any tag")), *_tag_choices()]
+
+    def clean_view(self) -> str:
+        return str(self.cleaned_data.get("view") or "mine")
+
+    def clean_sort(self) -> str:
+        return str(self.cleaned_data.get("sort") or "activity")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Zero or more uploaded files (Django's documented multiple-upload pattern)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[DjangoUploadedFile]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def read_uploads(files: list[DjangoUploadedFile]) -> list[UploadedFile]:
+    """Turn uploads into the service's type, reading at most one byte over the size limit so an
+    oversized file is rejected by the service without being loaded whole into memory."""
+    limit = settings.KEFU_ATTACHMENT_MAX_BYTES
+    return [UploadedFile(filename=f.name or "file", content=f.read(limit + 1)) for f in files]
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Reply to the customer"), widget=forms.Textarea)
+    attachments = MultipleFileField(
+        label=_("Attachments"), help_text=_("PNG, JPEG, GIF, WebP or PDF, up to 5 files.")
+    )
+    set_status = forms.ChoiceField(
+        label=_("Then set status to"),
+        required=False,
+        choices=[
+            ("", _("Keep the status")),
+            *[(s.value, s.label) for s in Status if s != Status.NEW],
+        ],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "reply_%s")  # the note form on the same page has a body too
+        super().__init__(*args, **kwargs)
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Internal note"),
+        widget=forms.Textarea,
+        help_text=_("Only staff can see internal notes."),
+    )
+    attachments = MultipleFileField(label=_("Attachments"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "note_%s")
+        super().__init__(*args, **kwargs)
+
+
+class AssignForm(forms.Form):
+    """``me``, ``none`` or the id of an agent."""
+
+    assignee = forms.CharField(label=_("Agent"), max_length=20)
+
+
+class TeamForm(forms.Form):
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.all(), required=False, empty_label=_("No team")
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(label=_("Priority"), coerce=int, choices=Priority.choices)
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for escalating"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class TagsForm(forms.Form):
+    tags = forms.MultipleChoiceField(
+        label=_("Tags"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["tags"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = _tag_choices()
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("Use the browser's language")), *Language.choices],
+    )
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)

@@ -1,0 +1,49 @@
+// Agent workspace enhancements. No inline scripts or styles anywhere: the CSP forbids them.
+//
+// Macros: each <option> carries the macro already rendered for this conversation (customer
+// name, reference and agent name filled in, in the conversation's language) in data-text.
+// Choosing one puts it into the reply box. Without JavaScript the same form reloads the page
+// with ?macro=<id>, and the server pre-fills the reply box instead.
+document.addEventListener("DOMContentLoaded", () => {
+  // The inbox filters start folded on phones (they would push the list far down) and open on
+  // wider screens.
+  if (window.matchMedia("(min-width: 801px)").matches) {
+    document.querySelectorAll("details[data-open-wide]").forEach((el) => { el.open = true; });
+  }
+
+  document.querySelectorAll("form[data-macro-form]").forEach((form) => {
+    const select = form.querySelector("select[name=macro]");
+    const target = select && document.getElementById(select.dataset.macroTarget || "");
+    if (!select || !target) return;
+
+    let caret = null; // where the agent last left the cursor in the reply box
+    const remember = () => { caret = target.selectionStart; };
+    ["keyup", "click", "select", "blur"].forEach((name) => target.addEventListener(name, remember));
+
+    let inserted = null; // the macro text put in last, replaced if the agent picks another one
+    const insert = () => {
+      const option = select.selectedOptions[0];
+      const text = option ? option.dataset.text || "" : "";
+      if (!text) return;
+      if (inserted !== null && target.value.includes(inserted)) {
+        target.value = target.value.replace(inserted, text);
+      } else {
+        const at = caret === null ? target.value.length : Math.min(caret, target.value.length);
+        const before = target.value.slice(0, at);
+        const after = target.value.slice(at);
+        const gap = before && !before.endsWith("\n") ? "\n" : "";
+        target.value = before + gap + text + after;
+        caret = (before + gap + text).length;
+      }
+      inserted = text;
+      target.dispatchEvent(new Event("input", { bubbles: true }));
+    };
+
+    select.addEventListener("change", insert);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      insert();
+      target.focus();
+    });
+  });
+});

@@ -1,0 +1,137 @@
+"""Turn timeline rows into what the workspace shows: a message, an internal note or a change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Choices
+from django.utils.translation import gettext as _
+
+from kefu.conversations.models import (
+    AuthorKind,
+    Channel,
+    Conversation,
+    Message,
+    Priority,
+    Status,
+    TimelineEntry,
+    TimelineKind,
+)
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    entry: TimelineEntry
+    kind: str  # "message", "note" or "event"
+    who: str
+    text: str = ""  # what changed (events; also the "opened via" line of the first message)
+    detail: str = ""  # free text that belongs to a change, such as an escalation reason
+    message: Message | None = None
+
+
+def _label(choices: type[Choices], value: Any) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _actor_name(entry: TimelineEntry, conversation: Conversation) -> str:
+    if entry.actor_user is not None:
+        return str(entry.actor_user)
+    if entry.actor_kind == "customer":
+        return str(conversation.contact)
+    if entry.actor_label:
+        return entry.actor_label
+    return _("System")
+
+
+def _author_name(entry: TimelineEntry, message: Message, conversation: Conversation) -> str:
+    # The entry's actor is the message's author; its user is already loaded with the entry.
+    if message.author_kind == AuthorKind.CUSTOMER:
+        return str(conversation.contact)
+    if entry.actor_user is not None:
+        return str(entry.actor_user)
+    return _label(AuthorKind, message.author_kind)
+
+
+def _tags_text(names: list[str]) -> str:
+    return ", ".join(names) if names else _("(none)")
+
+
+def _assignment_text(data: dict[str, Any]) -> str:
+    if "team_to" in data or "team_from" in data:
+        if data.get("team_to"):
+            return _("Routed to team %(team)s.") % {"team": data.get("team_name", "")}
+        return _("Removed from its team.")
+    if data.get("to"):
+        return _("Assigned to %(name)s.") % {"name": data.get("to_name", "")}
+    return _("Unassigned.")
+
+
+def _event_text(entry: TimelineEntry) -> tuple[str, str]:
+    data = entry.data or {}
+    kind = entry.kind
+    if kind == TimelineKind.STATUS:
+        return _("Changed the status from %(old)s to %(new)s.") % {
+            "old": _label(Status, data.get("from")),
+            "new": _label(Status, data.get("to")),
+        }, ""
+    if kind == TimelineKind.PRIORITY:
+        return _("Changed the priority from %(old)s to %(new)s.") % {
+            "old": _label(Priority, data.get("from")),
+            "new": _label(Priority, data.get("to")),
+        }, ""
+    if kind == TimelineKind.ASSIGNMENT:
+        return _assignment_text(data), ""
+    if kind == TimelineKind.ESCALATION:
+        text = _("Escalated from tier %(old)s to tier %(new)s.") % {
+            "old": data.get("from"),
+            "new": data.get("to"),
+        }
+        if data.get("unassigned"):
+            text += " " + _("The assignee does not work on that tier and was unassigned.")
+        return text, str(data.get("reason", ""))
+    if kind == TimelineKind.TAGS:
+        return _("Changed the tags from %(old)s to %(new)s.") % {
+            "old": _tags_text(list(data.get("from", []))),
+            "new": _tags_text(list(data.get("to", []))),
+        }, ""
+    return _label(TimelineKind, kind), ""
+
+
+def present_timeline(
+    conversation: Conversation, entries: list[TimelineEntry]
+) -> list[TimelineItem]:
+    """One display item per timeline row, oldest first."""
+    items: list[TimelineItem] = []
+    for entry in entries:
+        message = entry.message
+        if message is not None:
+            text = ""
+            if entry.kind == TimelineKind.CREATED:
+                text = _("Opened the conversation via %(channel)s.") % {
+                    "channel": _label(Channel, entry.data.get("channel", message.channel))
+                }
+            items.append(
+                TimelineItem(
+                    entry=entry,
+                    kind="note" if message.is_note else "message",
+                    who=_author_name(entry, message, conversation),
+                    text=text,
+                    message=message,
+                )
+            )
+            continue
+        text, detail = _event_text(entry)
+        items.append(
+            TimelineItem(
+                entry=entry,
+                kind="event",
+                who=_actor_name(entry, conversation),
+                text=text,
+                detail=detail,
+            )
+        )
+    return items

@@ -1,0 +1,137 @@
+"""The conversation page: timeline, customer panel, the forms that act on it, and downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+
+from kefu.accounts import permissions
+from kefu.accounts.models import User, UserKind
+from kefu.conversations.macros import macro_render
+from kefu.conversations.models import Attachment, Conversation, Macro, Status
+from kefu.conversations.selectors import (
+    conversation_get_for_agent,
+    other_conversations_of_contact,
+    timeline_for_agent,
+)
+from kefu.conversations.services import TRANSITIONS, conversation_record_view
+from kefu.workspace.access import agent_required, current_actor, current_agent, page_context
+from kefu.workspace.forms import (
+    AssignForm,
+    EscalateForm,
+    NoteForm,
+    PriorityForm,
+    ReplyForm,
+    StatusForm,
+    TagsForm,
+    TeamForm,
+)
+from kefu.workspace.timeline import present_timeline
+
+
+def eligible_agents(conversation: Conversation) -> QuerySet[User]:
+    """Active staff who work on the conversation's tier (the people it may be assigned to)."""
+    roles = [role for role, tier in permissions.MAX_TIER.items() if tier >= conversation.tier]
+    return User.objects.filter(kind=UserKind.STAFF, is_active=True, role__in=roles).order_by(
+        "display_name", "email"
+    )
+
+
+def _macros(conversation: Conversation, agent: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": m.pk,
+            "name": m.name,
+            "text": macro_render(macro=m, conversation=conversation, agent=agent),
+        }
+        for m in Macro.objects.order_by("name")
+    ]
+
+
+def _status_choices(conversation: Conversation) -> list[tuple[str, str]]:
+    """The current status first, then the ones it may move to."""
+    allowed = TRANSITIONS.get(conversation.status, set())
+    return [
+        (s.value, str(s.label)) for s in Status if s == conversation.status or s.value in allowed
+    ]
+
+
+def render_conversation(
+    request: HttpRequest,
+    conversation: Conversation,
+    *,
+    status: int = 200,
+    bound: dict[str, forms.Form] | None = None,
+    prefill: str = "",
+) -> HttpResponse:
+    """Render the page; ``bound`` replaces the empty forms with ones that carry errors."""
+    agent = current_agent(request)
+    conversation_record_view(conversation=conversation, actor=current_actor(request))
+    macros = _macros(conversation, agent)
+    current_tags = sorted(t.name for t in conversation.tags.all())
+    forms_: dict[str, forms.Form] = {
+        "reply_form": ReplyForm(initial={"body": prefill}),
+        "note_form": NoteForm(),
+        "assign_form": AssignForm(),
+        "team_form": TeamForm(initial={"team": conversation.team_id}),
+        "status_form": StatusForm(initial={"status": conversation.status}),
+        "priority_form": PriorityForm(initial={"priority": conversation.priority}),
+        "escalate_form": EscalateForm(),
+        "tags_form": TagsForm(initial={"tags": current_tags}),
+    }
+    forms_.update(bound or {})
+    status_field = forms_["status_form"].fields["status"]
+    assert isinstance(status_field, forms.ChoiceField)
+    status_field.choices = _status_choices(conversation)
+    contact = conversation.contact
+    context = {
+        **page_context(request, "inbox"),
+        "conversation": conversation,
+        "contact": contact,
+        "items": present_timeline(conversation, timeline_for_agent(conversation)),
+        "others": other_conversations_of_contact(user=agent, conversation=conversation),
+        "agents": [a for a in eligible_agents(conversation) if a.pk != conversation.assignee_id],
+        "macros": macros,
+        "current_tags": current_tags,
+        "can_escalate": conversation.tier < 3,
+        **forms_,
+    }
+    return TemplateResponse(request, "workspace/conversation.html", context, status=status)
+
+
+@require_GET
+@agent_required
+def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = conversation_get_for_agent(user=current_agent(request), pk=pk)
+    prefill = ""
+    macro_id = request.GET.get("macro", "")
+    if macro_id.isdigit():
+        # The no-JavaScript way to use a macro: reload with it in the reply box.
+        macro = Macro.objects.filter(pk=int(macro_id)).first()
+        if macro is not None:
+            prefill = macro_render(
+                macro=macro, conversation=conversation, agent=current_agent(request)
+            )
+    return render_conversation(request, conversation, prefill=prefill)
+
+
+@require_GET
+@agent_required
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    conversation = conversation_get_for_agent(user=current_agent(request), pk=pk)
+    attachment = Attachment.objects.filter(
+        pk=attachment_pk, message__conversation=conversation
+    ).first()
+    if attachment is None:
+        raise Http404
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
