@@ -56,6 +56,7 @@ def staff_create(
     team_ids: Iterable[int] = (), language: str = "", actor: Actor,
 ) -> User:
     """Create a staff user with a role and teams. Supervisors may only create agents."""
+    team_ids = list(team_ids)  # read twice below; a generator would be empty the second time
     manager = _acting_user(actor)
     if role not in Role.values:
         raise ValidationFailed(_("Unknown role."), fields={"role": [_("Unknown role.")]})
@@ -66,7 +67,7 @@ def staff_create(
                        fields={"email": [_("A user with this email already exists.")]})
     if language and language not in Language.values:
         raise ValidationFailed(_("Unknown language."), fields={"language": [_("Unknown language.")]})
-    _check_password(password)
+    _check_password(password, User(email=email, display_name=display_name.strip()))
     with transaction.atomic():
         user = User.objects.create_user(
             email, password, display_name=display_name.strip(), kind=UserKind.STAFF, role=role,
@@ -96,6 +97,7 @@ def staff_update(
         user = User.objects.select_for_update().get(pk=user.pk)
         fields: list[str] = []
         if display_name is not None and display_name.strip() != user.display_name:
+            changes["display_name"] = [user.display_name, display_name.strip()]
             user.display_name = display_name.strip()
             fields.append("display_name")
         if role is not None and role != user.role:
@@ -222,10 +224,10 @@ def apikey_authenticate(raw: str) -> ApiKey:
     """Return the active key for a presented secret, or raise NotFound."""
     parts = raw.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != "kf":
-        raise NotFound("Invalid API key.")
+        raise NotFound(_("Invalid API key."))
     key = ApiKey.objects.filter(prefix=parts[1], revoked_at__isnull=True).first()
     if key is None or not secrets.compare_digest(key.secret_hash, _hash_secret(parts[2])):
-        raise NotFound("Invalid API key.")
+        raise NotFound(_("Invalid API key."))
     now = clock.now()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

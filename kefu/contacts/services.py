@@ -16,9 +16,9 @@ from kefu.core.errors import Conflict, ValidationFailed
 
 
 def _normalise_email(email: str | None) -> str | None:
-    if not email:
+    email = (email or "").strip().lower()
+    if not email:  # blank form fields mean "no email", not an invalid one
         return None
-    email = email.strip().lower()
     try:
         validate_email(email)
     except ValidationError as exc:

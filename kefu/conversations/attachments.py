@@ -53,8 +53,10 @@ def sniff_type(content: bytes) -> str | None:
 
 
 def _safe_name(name: str) -> str:
-    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "file"
-    return "".join(c for c in base if c.isprintable())[:120]
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c for c in base if c.isprintable()).strip()[:120]
+    # "", "." and ".." are not file names (storage would refuse them as suspicious).
+    return base if base.strip(".") else "file"
 
 
 def validate_attachments(files: list[UploadedFile]) -> list[ValidAttachment]:

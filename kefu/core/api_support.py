@@ -286,8 +286,8 @@ def _replay(record: IdempotencyRecord, request_hash: str) -> HttpResponse:
             "This Idempotency-Key was already used for a different request.",
             fields={IDEMPOTENCY_HEADER: ["Already used for a different request."]},
         )
-    response = JsonResponse(
-        record.response_body, status=record.status_code, safe=False, content_type=_CONTENT_TYPE
+    response = HttpResponse(
+        record.response_body, status=record.status_code, content_type=_CONTENT_TYPE
     )
     response[REPLAY_HEADER] = "true"
     return response
@@ -335,7 +335,9 @@ def idempotent_create(
         return _replay(existing, request_hash)
     try:
         with transaction.atomic():
-            body = to_json_data(perform())
+            response = JsonResponse(
+                to_json_data(perform()), status=status, safe=False, content_type=_CONTENT_TYPE
+            )
             try:
                 with transaction.atomic():
                     IdempotencyRecord.objects.create(
@@ -343,10 +345,10 @@ def idempotent_create(
                         key=key,
                         request_hash=request_hash,
                         status_code=status,
-                        response_body=body,
+                        response_body=response.content.decode(),
                     )
             except IntegrityError as exc:
                 raise _LostRace from exc
     except _LostRace:
         return _replay(IdempotencyRecord.objects.get(scope=scope, key=key), request_hash)
-    return JsonResponse(body, status=status, safe=False, content_type=_CONTENT_TYPE)
+    return response

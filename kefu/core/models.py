@@ -18,7 +18,7 @@ class IdempotencyRecord(models.Model):
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
+    response_body = models.TextField()  # the exact JSON bytes sent, replayed verbatim
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from kefu.core.errors import ValidationFailed
 
@@ -48,6 +50,10 @@ def _decode_value(value: Any) -> Any:
     return value
 
 
+def _invalid_cursor() -> ValidationFailed:
+    return ValidationFailed(_("Invalid cursor."), fields={"cursor": [_("Invalid cursor.")]})
+
+
 def encode_cursor(values: list[Any]) -> str:
     raw = json.dumps([_encode_value(v) for v in values], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -61,7 +67,7 @@ def decode_cursor(cursor: str, length: int) -> list[Any]:
             raise ValueError("wrong length")
         return [_decode_value(v) for v in values]
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise ValidationFailed("Invalid cursor.", fields={"cursor": ["Invalid cursor."]}) from exc
+        raise _invalid_cursor() from exc
 
 
 def _after(keys: list[SortKey], values: list[Any]) -> Q:
@@ -79,7 +85,10 @@ def paginate(qs: QuerySet[M], *, ordering: list[str], cursor: str | None, limit:
     """Return one page of ``qs`` in ``ordering`` (which must end with a unique field)."""
     keys = parse_ordering(ordering)
     if cursor:
-        qs = qs.filter(_after(keys, decode_cursor(cursor, len(keys))))
+        try:
+            qs = qs.filter(_after(keys, decode_cursor(cursor, len(keys))))
+        except (ValueError, TypeError, ValidationError) as exc:  # well-formed but wrong types
+            raise _invalid_cursor() from exc
     rows = list(qs.order_by(*ordering)[: limit + 1])
     next_cursor = None
     if len(rows) > limit:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from kefu.core.errors import RateLimited
 
@@ -22,7 +23,7 @@ def hit(bucket: str, *, limit: int, window_seconds: int) -> None:
             cache.add(key, 1, timeout=window_seconds + 1)
             count = 1
     if count > limit:
-        raise RateLimited("Too many requests. Please wait a moment and try again.")
+        raise RateLimited(_("Too many requests. Please wait a moment and try again."))
 
 
 def client_ip(meta: dict[str, str]) -> str:

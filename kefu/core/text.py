@@ -9,7 +9,7 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}
     ["table", "strikethrough"]
 )
 _ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "del", "code", "pre", "blockquote", "ul", "ol", "li",
+    "p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",
     "a", "h1", "h2", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td", "hr",
 }  # fmt: skip
 

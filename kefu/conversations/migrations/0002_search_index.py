@@ -7,9 +7,8 @@ def create(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
             "CREATE TABLE conversations_search ("
-            " conversation_id bigint PRIMARY KEY"
-            " REFERENCES conversations_conversation(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,"
-            " terms text[] NOT NULL)"
+            " conversation_id bigint PRIMARY KEY,"  # no FK: the table is not a Django model, so a
+            " terms text[] NOT NULL)"  # flush's TRUNCATE of conversations must not depend on it
         )
         schema_editor.execute(
             "CREATE INDEX conversations_search_terms ON conversations_search USING gin (terms)"

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 ('key', models.CharField(max_length=255)),
                 ('request_hash', models.CharField(max_length=64)),
                 ('status_code', models.PositiveSmallIntegerField()),
-                ('response_body', models.JSONField()),
+                ('response_body', models.TextField()),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={
