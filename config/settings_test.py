@@ -13,3 +13,4 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 MEDIA_ROOT = DATA_DIR / "media"
 AXES_ENABLED = True
 ALLOWED_HOSTS = ["*"]
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405 - close connections so test DBs can be dropped

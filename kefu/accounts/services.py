@@ -23,8 +23,9 @@ def actor_for_user(user: User, *, ip: str | None = None) -> Actor:
     """The Actor for a signed-in user (agent or customer)."""
     if user.is_customer:
         contact_id = getattr(getattr(user, "contact", None), "id", None)
-        return Actor(kind=ActorKind.CUSTOMER, user_id=user.id, contact_id=contact_id,
-                     label=str(user), ip=ip)
+        return Actor(
+            kind=ActorKind.CUSTOMER, user_id=user.id, contact_id=contact_id, label=str(user), ip=ip
+        )
     return Actor(kind=ActorKind.AGENT, user_id=user.id, label=str(user), ip=ip)
 
 
@@ -47,13 +48,20 @@ def _check_password(password: str, user: User | None = None) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise ValidationFailed(_("Choose a stronger password."),
-                               fields={"password": list(exc.messages)}) from exc
+        raise ValidationFailed(
+            _("Choose a stronger password."), fields={"password": list(exc.messages)}
+        ) from exc
 
 
 def staff_create(
-    *, email: str, display_name: str, role: str, password: str,
-    team_ids: Iterable[int] = (), language: str = "", actor: Actor,
+    *,
+    email: str,
+    display_name: str,
+    role: str,
+    password: str,
+    team_ids: Iterable[int] = (),
+    language: str = "",
+    actor: Actor,
 ) -> User:
     """Create a staff user with a role and teams. Supervisors may only create agents."""
     team_ids = list(team_ids)  # read twice below; a generator would be empty the second time
@@ -63,25 +71,44 @@ def staff_create(
     _require(permissions.can_grant_role(manager, role))
     email = email.strip().lower()
     if User.objects.filter(email=email).exists():
-        raise Conflict(_("A user with this email already exists."),
-                       fields={"email": [_("A user with this email already exists.")]})
+        raise Conflict(
+            _("A user with this email already exists."),
+            fields={"email": [_("A user with this email already exists.")]},
+        )
     if language and language not in Language.values:
-        raise ValidationFailed(_("Unknown language."), fields={"language": [_("Unknown language.")]})
+        raise ValidationFailed(
+            _("Unknown language."), fields={"language": [_("Unknown language.")]}
+        )
     _check_password(password, User(email=email, display_name=display_name.strip()))
     with transaction.atomic():
         user = User.objects.create_user(
-            email, password, display_name=display_name.strip(), kind=UserKind.STAFF, role=role,
-            language=language, is_staff=role == Role.ADMIN,
+            email,
+            password,
+            display_name=display_name.strip(),
+            kind=UserKind.STAFF,
+            role=role,
+            language=language,
+            is_staff=role == Role.ADMIN,
         )
         user.teams.set(Team.objects.filter(pk__in=list(team_ids)))
-        audit_record(actor=actor, action="staff.created", object_type="user", object_id=user.pk,
-                     data={"email": email, "role": role, "teams": sorted(team_ids)})
+        audit_record(
+            actor=actor,
+            action="staff.created",
+            object_type="user",
+            object_id=user.pk,
+            data={"email": email, "role": role, "teams": sorted(team_ids)},
+        )
     return user
 
 
 def staff_update(
-    *, user: User, display_name: str | None = None, role: str | None = None,
-    team_ids: Iterable[int] | None = None, is_active: bool | None = None, actor: Actor,
+    *,
+    user: User,
+    display_name: str | None = None,
+    role: str | None = None,
+    team_ids: Iterable[int] | None = None,
+    is_active: bool | None = None,
+    actor: Actor,
 ) -> User:
     """Change a staff user's role, teams, name or active flag."""
     manager = _acting_user(actor)
@@ -117,13 +144,18 @@ def staff_update(
             if new != old:
                 user.teams.set(Team.objects.filter(pk__in=new))
                 changes["teams"] = [old, new]
-        audit_record(actor=actor, action="staff.updated", object_type="user", object_id=user.pk,
-                     data=changes)
+        audit_record(
+            actor=actor, action="staff.updated", object_type="user", object_id=user.pk, data=changes
+        )
     return user
 
 
 def team_save(
-    *, team: Team | None = None, name: str, languages: Iterable[str], skills: Iterable[str],
+    *,
+    team: Team | None = None,
+    name: str,
+    languages: Iterable[str],
+    skills: Iterable[str],
     actor: Actor,
 ) -> Team:
     """Create a team (team=None) or update one."""
@@ -134,51 +166,69 @@ def team_save(
     langs = _clean_list(languages)
     bad = [lang for lang in langs if lang not in Language.values]
     if bad:
-        raise ValidationFailed(_("Unknown language."), fields={"languages": [_("Unknown language.")]})
+        raise ValidationFailed(
+            _("Unknown language."), fields={"languages": [_("Unknown language.")]}
+        )
     clash = Team.objects.filter(name__iexact=name)
     if team is not None:
         clash = clash.exclude(pk=team.pk)
     if clash.exists():
-        raise Conflict(_("A team with this name already exists."),
-                       fields={"name": [_("A team with this name already exists.")]})
+        raise Conflict(
+            _("A team with this name already exists."),
+            fields={"name": [_("A team with this name already exists.")]},
+        )
     with transaction.atomic():
         created = team is None
         team = team or Team()
         team.name, team.languages, team.skills = name, langs, _clean_list(skills)
         team.save()
-        audit_record(actor=actor, action="team.created" if created else "team.updated",
-                     object_type="team", object_id=team.pk,
-                     data={"name": name, "languages": langs, "skills": team.skills})
+        audit_record(
+            actor=actor,
+            action="team.created" if created else "team.updated",
+            object_type="team",
+            object_id=team.pk,
+            data={"name": name, "languages": langs, "skills": team.skills},
+        )
     return team
 
 
-def user_set_preferences(*, user: User, language: str | None = None,
-                         timezone_name: str | None = None, actor: Actor) -> User:
+def user_set_preferences(
+    *, user: User, language: str | None = None, timezone_name: str | None = None, actor: Actor
+) -> User:
     """Save a user's language and timezone."""
     import zoneinfo
 
     fields: list[str] = []
     if language is not None:
         if language and language not in Language.values:
-            raise ValidationFailed(_("Unknown language."), fields={"language": [_("Unknown language.")]})
+            raise ValidationFailed(
+                _("Unknown language."), fields={"language": [_("Unknown language.")]}
+            )
         user.language = language
         fields.append("language")
     if timezone_name is not None:
         try:
             zoneinfo.ZoneInfo(timezone_name)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValidationFailed(_("Unknown timezone."),
-                                   fields={"timezone": [_("Unknown timezone.")]}) from exc
+            raise ValidationFailed(
+                _("Unknown timezone."), fields={"timezone": [_("Unknown timezone.")]}
+            ) from exc
         user.timezone = timezone_name
         fields.append("timezone")
     with transaction.atomic():
         user.save(update_fields=fields)
-        audit_record(actor=actor, action="user.preferences_updated", object_type="user",
-                     object_id=user.pk, data={"language": language, "timezone": timezone_name})
+        audit_record(
+            actor=actor,
+            action="user.preferences_updated",
+            object_type="user",
+            object_id=user.pk,
+            data={"language": language, "timezone": timezone_name},
+        )
     return user
 
 
 # --- API keys -------------------------------------------------------------------------------
+
 
 def _hash_secret(secret: str) -> str:
     # The secret is 32 random bytes, so a fast hash is enough (no dictionary to guess from).
@@ -194,16 +244,27 @@ def apikey_create(*, name: str, scopes: Iterable[str], actor: Actor) -> tuple[Ap
         raise ValidationFailed(_("Name is required."), fields={"name": [_("Name is required.")]})
     unknown = [s for s in scopes if s not in permissions.API_SCOPES]
     if not scopes or unknown:
-        raise ValidationFailed(_("Choose at least one valid scope."),
-                               fields={"scopes": [_("Choose at least one valid scope.")]})
+        raise ValidationFailed(
+            _("Choose at least one valid scope."),
+            fields={"scopes": [_("Choose at least one valid scope.")]},
+        )
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
-        key = ApiKey.objects.create(name=name.strip(), prefix=prefix,
-                                    secret_hash=_hash_secret(secret), scopes=scopes,
-                                    created_by=creator)
-        audit_record(actor=actor, action="apikey.created", object_type="apikey",
-                     object_id=key.pk, data={"name": key.name, "scopes": scopes})
+        key = ApiKey.objects.create(
+            name=name.strip(),
+            prefix=prefix,
+            secret_hash=_hash_secret(secret),
+            scopes=scopes,
+            created_by=creator,
+        )
+        audit_record(
+            actor=actor,
+            action="apikey.created",
+            object_type="apikey",
+            object_id=key.pk,
+            data={"name": key.name, "scopes": scopes},
+        )
     return key, f"kf_{prefix}_{secret}"
 
 
@@ -215,8 +276,13 @@ def apikey_revoke(*, key: ApiKey, actor: Actor) -> ApiKey:
         if key.revoked_at is None:
             key.revoked_at = clock.now()
             key.save(update_fields=["revoked_at"])
-            audit_record(actor=actor, action="apikey.revoked", object_type="apikey",
-                         object_id=key.pk, data={"name": key.name})
+            audit_record(
+                actor=actor,
+                action="apikey.revoked",
+                object_type="apikey",
+                object_id=key.pk,
+                data={"name": key.name},
+            )
     return key
 
 

@@ -14,8 +14,15 @@ from kefu.accounts.services import actor_for_user, user_set_preferences
 def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     user = request.user
-    if isinstance(user, User) and user.is_authenticated and language in Language.values:
-        if user.language != language:
-            user_set_preferences(user=user, language=language,
-                                 actor=actor_for_user(user, ip=request.META.get("REMOTE_ADDR")))
+    if (
+        isinstance(user, User)
+        and user.is_authenticated
+        and language in Language.values
+        and user.language != language
+    ):
+        user_set_preferences(
+            user=user,
+            language=language,
+            actor=actor_for_user(user, ip=request.META.get("REMOTE_ADDR")),
+        )
     return django_set_language(request)

@@ -15,16 +15,23 @@ class VipTier(models.IntegerChoices):
 class Contact(models.Model):
     """A customer of the exchange, however they reach us."""
 
-    uid = models.CharField(_("exchange account id"), max_length=64, unique=True, null=True,
-                           blank=True)
+    uid = models.CharField(
+        _("exchange account id"), max_length=64, unique=True, null=True, blank=True
+    )
     email = models.EmailField(_("email"), unique=True, null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     name = models.CharField(_("name"), max_length=120, blank=True)
     language = models.CharField(_("preferred language"), max_length=8, default="en")
-    vip_tier = models.PositiveSmallIntegerField(_("VIP tier"), choices=VipTier.choices,
-                                                default=VipTier.STANDARD)
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                blank=True, related_name="contact")
+    vip_tier = models.PositiveSmallIntegerField(
+        _("VIP tier"), choices=VipTier.choices, default=VipTier.STANDARD
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contact",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

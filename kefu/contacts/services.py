@@ -22,45 +22,75 @@ def _normalise_email(email: str | None) -> str | None:
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise ValidationFailed(_("Enter a valid email address."),
-                               fields={"email": [_("Enter a valid email address.")]}) from exc
+        raise ValidationFailed(
+            _("Enter a valid email address."), fields={"email": [_("Enter a valid email address.")]}
+        ) from exc
     return email
 
 
 def _check_language(language: str) -> None:
     if language not in Language.values:
-        raise ValidationFailed(_("Unknown language."), fields={"language": [_("Unknown language.")]})
+        raise ValidationFailed(
+            _("Unknown language."), fields={"language": [_("Unknown language.")]}
+        )
 
 
 def contact_create(
-    *, email: str | None = None, uid: str | None = None, name: str = "", phone: str = "",
-    language: str = "en", vip_tier: int = 0, actor: Actor,
+    *,
+    email: str | None = None,
+    uid: str | None = None,
+    name: str = "",
+    phone: str = "",
+    language: str = "en",
+    vip_tier: int = 0,
+    actor: Actor,
 ) -> Contact:
     """Create a customer record. Email and exchange uid are unique when given."""
     email = _normalise_email(email)
     uid = (uid or "").strip() or None
     if not email and not uid:
-        raise ValidationFailed(_("Give an email address or an exchange account id."),
-                               fields={"email": [_("Give an email address or an exchange account id.")]})
+        raise ValidationFailed(
+            _("Give an email address or an exchange account id."),
+            fields={"email": [_("Give an email address or an exchange account id.")]},
+        )
     _check_language(language)
     if vip_tier not in VipTier.values:
-        raise ValidationFailed(_("Unknown VIP tier."), fields={"vip_tier": [_("Unknown VIP tier.")]})
+        raise ValidationFailed(
+            _("Unknown VIP tier."), fields={"vip_tier": [_("Unknown VIP tier.")]}
+        )
     try:
         with transaction.atomic():
-            contact = Contact.objects.create(email=email, uid=uid, name=name.strip()[:120],
-                                             phone=phone.strip()[:32], language=language,
-                                             vip_tier=vip_tier)
-            audit_record(actor=actor, action="contact.created", object_type="contact",
-                         object_id=contact.pk, data={"uid": uid})
+            contact = Contact.objects.create(
+                email=email,
+                uid=uid,
+                name=name.strip()[:120],
+                phone=phone.strip()[:32],
+                language=language,
+                vip_tier=vip_tier,
+            )
+            audit_record(
+                actor=actor,
+                action="contact.created",
+                object_type="contact",
+                object_id=contact.pk,
+                data={"uid": uid},
+            )
     except IntegrityError as exc:
-        raise Conflict(_("A customer with this email or account id already exists."),
-                       fields={"email": [_("A customer with this email or account id already exists.")]}) from exc
+        raise Conflict(
+            _("A customer with this email or account id already exists."),
+            fields={"email": [_("A customer with this email or account id already exists.")]},
+        ) from exc
     return contact
 
 
 def contact_update(
-    *, contact: Contact, name: str | None = None, phone: str | None = None,
-    language: str | None = None, vip_tier: int | None = None, actor: Actor,
+    *,
+    contact: Contact,
+    name: str | None = None,
+    phone: str | None = None,
+    language: str | None = None,
+    vip_tier: int | None = None,
+    actor: Actor,
 ) -> Contact:
     """Update a customer's profile fields."""
     changes: dict[str, object] = {}
@@ -75,15 +105,21 @@ def contact_update(
             changes["language"] = language
         if vip_tier is not None:
             if vip_tier not in VipTier.values:
-                raise ValidationFailed(_("Unknown VIP tier."),
-                                       fields={"vip_tier": [_("Unknown VIP tier.")]})
+                raise ValidationFailed(
+                    _("Unknown VIP tier."), fields={"vip_tier": [_("Unknown VIP tier.")]}
+                )
             changes["vip_tier"] = vip_tier
         for field, value in changes.items():
             setattr(contact, field, value)
         if changes:
             contact.save(update_fields=[*changes, "updated_at"])
-        audit_record(actor=actor, action="contact.updated", object_type="contact",
-                     object_id=contact.pk, data={k: str(v) for k, v in changes.items()})
+        audit_record(
+            actor=actor,
+            action="contact.updated",
+            object_type="contact",
+            object_id=contact.pk,
+            data={k: str(v) for k, v in changes.items()},
+        )
     return contact
 
 
@@ -91,28 +127,44 @@ def customer_signup(*, email: str, password: str, name: str, language: str, acto
     """Create a portal login for a customer, linking an existing contact with the same email."""
     email_norm = _normalise_email(email)
     if not email_norm:
-        raise ValidationFailed(_("Enter a valid email address."),
-                               fields={"email": [_("Enter a valid email address.")]})
+        raise ValidationFailed(
+            _("Enter a valid email address."), fields={"email": [_("Enter a valid email address.")]}
+        )
     _check_language(language)
     if User.objects.filter(email=email_norm).exists():
-        raise Conflict(_("An account with this email already exists."),
-                       fields={"email": [_("An account with this email already exists.")]})
+        raise Conflict(
+            _("An account with this email already exists."),
+            fields={"email": [_("An account with this email already exists.")]},
+        )
     try:
         validate_password(password, User(email=email_norm, display_name=name))
     except ValidationError as exc:
-        raise ValidationFailed(_("Choose a stronger password."),
-                               fields={"password": list(exc.messages)}) from exc
+        raise ValidationFailed(
+            _("Choose a stronger password."), fields={"password": list(exc.messages)}
+        ) from exc
     with transaction.atomic():
-        user = User.objects.create_user(email_norm, password, display_name=name.strip()[:120],
-                                        kind=UserKind.CUSTOMER, language=language)
+        user = User.objects.create_user(
+            email_norm,
+            password,
+            display_name=name.strip()[:120],
+            kind=UserKind.CUSTOMER,
+            language=language,
+        )
         contact, created = Contact.objects.select_for_update().get_or_create(
             email=email_norm, defaults={"name": name.strip()[:120], "language": language}
         )
         if contact.user_id is not None:
-            raise Conflict(_("An account with this email already exists."),
-                           fields={"email": [_("An account with this email already exists.")]})
+            raise Conflict(
+                _("An account with this email already exists."),
+                fields={"email": [_("An account with this email already exists.")]},
+            )
         contact.user = user
         contact.save(update_fields=["user", "updated_at"])
-        audit_record(actor=actor, action="customer.signed_up", object_type="contact",
-                     object_id=contact.pk, data={"user": user.pk, "new_contact": created})
+        audit_record(
+            actor=actor,
+            action="customer.signed_up",
+            object_type="contact",
+            object_id=contact.pk,
+            data={"user": user.pk, "new_contact": created},
+        )
     return user

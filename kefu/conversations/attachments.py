@@ -64,26 +64,34 @@ def validate_attachments(files: list[UploadedFile]) -> list[ValidAttachment]:
     limit = settings.KEFU_ATTACHMENT_MAX_BYTES
     if len(files) > settings.KEFU_ATTACHMENTS_PER_MESSAGE:
         raise ValidationFailed(
-            _("Too many attachments (at most %(n)d).") % {"n": settings.KEFU_ATTACHMENTS_PER_MESSAGE},
+            _("Too many attachments (at most %(n)d).")
+            % {"n": settings.KEFU_ATTACHMENTS_PER_MESSAGE},
             fields={"attachments": [_("Too many attachments.")]},
         )
     valid: list[ValidAttachment] = []
     for upload in files:
         name = _safe_name(upload.filename)
         if len(upload.content) == 0:
-            raise ValidationFailed(_("%(name)s is empty.") % {"name": name},
-                                   fields={"attachments": [_("%(name)s is empty.") % {"name": name}]})
+            raise ValidationFailed(
+                _("%(name)s is empty.") % {"name": name},
+                fields={"attachments": [_("%(name)s is empty.") % {"name": name}]},
+            )
         if len(upload.content) > limit:
             msg = _("%(name)s is larger than %(mb)d MB.") % {"name": name, "mb": limit // 2**20}
             raise ValidationFailed(msg, fields={"attachments": [msg]})
         content_type = sniff_type(upload.content)
         if content_type is None:
             msg = _("%(name)s is not an allowed file type (PNG, JPEG, GIF, WebP or PDF).") % {
-                "name": name}
+                "name": name
+            }
             raise ValidationFailed(msg, fields={"attachments": [msg]})
-        valid.append(ValidAttachment(
-            filename=name, content_type=content_type, size=len(upload.content),
-            sha256=hashlib.sha256(upload.content).hexdigest(),
-            content=ContentFile(upload.content, name=name),
-        ))
+        valid.append(
+            ValidAttachment(
+                filename=name,
+                content_type=content_type,
+                size=len(upload.content),
+                sha256=hashlib.sha256(upload.content).hexdigest(),
+                content=ContentFile(upload.content, name=name),
+            )
+        )
     return valid

@@ -72,20 +72,30 @@ class Conversation(models.Model):
 
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="conversations")
     subject = models.CharField(_("subject"), max_length=200)
-    category = models.CharField(_("category"), max_length=16, choices=Category.choices,
-                                default=Category.OTHER)
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices,
-                               default=Channel.WEB)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
-                              default=Status.NEW)
-    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices,
-                                                default=Priority.NORMAL)
+    category = models.CharField(
+        _("category"), max_length=16, choices=Category.choices, default=Category.OTHER
+    )
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.NEW
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
     tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices, default=Tier.L1)
     language = models.CharField(_("language"), max_length=8, default="en")
-    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="conversations")
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                 blank=True, related_name="assigned_conversations")
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_conversations",
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
     tx_id = models.CharField(_("transaction id"), max_length=128, blank=True)
     asset = models.CharField(_("asset"), max_length=16, blank=True)
@@ -98,7 +108,9 @@ class Conversation(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["-last_activity_at", "-id"], name="conv_activity_idx"),
-            models.Index(fields=["-priority", "-last_activity_at", "-id"], name="conv_priority_idx"),
+            models.Index(
+                fields=["-priority", "-last_activity_at", "-id"], name="conv_priority_idx"
+            ),
             models.Index(fields=["created_at", "id"], name="conv_age_idx"),
             models.Index(fields=["status", "-last_activity_at", "-id"], name="conv_status_idx"),
             models.Index(fields=["assignee", "-last_activity_at", "-id"], name="conv_assignee_idx"),
@@ -122,7 +134,7 @@ def parse_reference(value: str) -> int | None:
     """``KF-000123`` or ``123`` -> 123; anything else -> None."""
     text = value.strip().upper()
     if text.startswith(REFERENCE_PREFIX):
-        text = text[len(REFERENCE_PREFIX):]
+        text = text[len(REFERENCE_PREFIX) :]
     return int(text) if text.isdigit() and 0 < len(text) <= 12 else None
 
 
@@ -148,18 +160,22 @@ class DeliveryStatus(models.TextChoices):
 class Message(models.Model):
     """A public reply or an internal note in a conversation."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
-                                     related_name="messages")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
     kind = models.CharField(max_length=8, choices=MessageKind.choices, default=MessageKind.REPLY)
     author_kind = models.CharField(max_length=16, choices=AuthorKind.choices)
-    author_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, blank=True, related_name="+")
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     body = models.TextField()
     body_html = models.TextField()
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
-    external_id = models.CharField(max_length=255, null=True, blank=True)
-    delivery_status = models.CharField(max_length=8, choices=DeliveryStatus.choices,
-                                       default=DeliveryStatus.NONE)
+    # NULL (not "") when absent, so the unique (channel, external_id) constraint ignores it.
+    external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    delivery_status = models.CharField(
+        max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE
+    )
     customer_notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
@@ -167,9 +183,11 @@ class Message(models.Model):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["conversation", "created_at"], name="msg_conv_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["channel", "external_id"],
-                                    condition=models.Q(external_id__isnull=False),
-                                    name="msg_channel_external_id_uniq")
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="msg_channel_external_id_uniq",
+            )
         ]
 
     def __str__(self) -> str:
@@ -207,15 +225,18 @@ class TimelineKind(models.TextChoices):
 class TimelineEntry(models.Model):
     """What happened in a conversation, by whom and when. Written by services only."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
-                                     related_name="timeline")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="timeline"
+    )
     kind = models.CharField(max_length=16, choices=TimelineKind.choices)
     actor_kind = models.CharField(max_length=16)
-    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     actor_label = models.CharField(max_length=120, blank=True)
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="+")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     data = models.JSONField(default=dict, blank=True)
     public = models.BooleanField(default=False)  # shown to the customer too
     created_at = models.DateTimeField()

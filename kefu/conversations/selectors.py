@@ -165,8 +165,9 @@ def timeline_for_agent(conversation: Conversation) -> list[TimelineEntry]:
     )
 
 
-def other_conversations_of_contact(*, user: User, conversation: Conversation,
-                                   limit: int = 10) -> list[Conversation]:
+def other_conversations_of_contact(
+    *, user: User, conversation: Conversation, limit: int = 10
+) -> list[Conversation]:
     return list(
         conversations_visible_to_agent(user)
         .filter(contact_id=conversation.contact_id)

@@ -58,6 +58,7 @@ TRANSITIONS: dict[str, set[str]] = {
 
 # --- helpers --------------------------------------------------------------------------------
 
+
 def _field_error(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, fields={field: [message]})
 
@@ -90,19 +91,31 @@ def _require_owner_or_staff(conversation: Conversation, actor: Actor) -> None:
 
 
 def _timeline(
-    conversation: Conversation, kind: str, actor: Actor, *, data: dict[str, Any] | None = None,
-    message: Message | None = None, public: bool = False,
+    conversation: Conversation,
+    kind: str,
+    actor: Actor,
+    *,
+    data: dict[str, Any] | None = None,
+    message: Message | None = None,
+    public: bool = False,
 ) -> TimelineEntry:
     return TimelineEntry.objects.create(
-        conversation=conversation, kind=kind, actor_kind=str(actor.kind),
-        actor_user_id=actor.user_id, actor_label=actor.label[:120], message=message,
-        data=data or {}, public=public, created_at=clock.now(),
+        conversation=conversation,
+        kind=kind,
+        actor_kind=str(actor.kind),
+        actor_user_id=actor.user_id,
+        actor_label=actor.label[:120],
+        message=message,
+        data=data or {},
+        public=public,
+        created_at=clock.now(),
     )
 
 
 def _audit(conversation: Conversation, action: str, actor: Actor, **data: Any) -> None:
-    audit_record(actor=actor, action=action, object_type="conversation",
-                 object_id=conversation.pk, data=data)
+    audit_record(
+        actor=actor, action=action, object_type="conversation", object_id=conversation.pk, data=data
+    )
 
 
 def _author_kind(actor: Actor, author: str | None) -> str:
@@ -118,22 +131,42 @@ def _author_kind(actor: Actor, author: str | None) -> str:
 
 
 def _add_message(
-    conversation: Conversation, *, kind: str, body: str, actor: Actor, author_kind: str,
-    channel: str, files: Sequence[UploadedFile], external_id: str | None,
+    conversation: Conversation,
+    *,
+    kind: str,
+    body: str,
+    actor: Actor,
+    author_kind: str,
+    channel: str,
+    files: Sequence[UploadedFile],
+    external_id: str | None,
 ) -> Message:
     valid = validate_attachments(list(files))
     now = clock.now()
-    author_user_id = actor.user_id if author_kind in (AuthorKind.AGENT, AuthorKind.CUSTOMER) else None
+    author_user_id = (
+        actor.user_id if author_kind in (AuthorKind.AGENT, AuthorKind.CUSTOMER) else None
+    )
     message = Message.objects.create(
-        conversation=conversation, kind=kind, author_kind=author_kind,
-        author_user_id=author_user_id, body=body, body_html=render_markdown(body),
-        channel=channel, external_id=external_id or None, created_at=now,
+        conversation=conversation,
+        kind=kind,
+        author_kind=author_kind,
+        author_user_id=author_user_id,
+        body=body,
+        body_html=render_markdown(body),
+        channel=channel,
+        external_id=external_id or None,
+        created_at=now,
         delivery_status=DeliveryStatus.NONE,
     )
     for item in valid:
-        Attachment.objects.create(message=message, file=item.content, filename=item.filename,
-                                  content_type=item.content_type, size=item.size,
-                                  sha256=item.sha256)
+        Attachment.objects.create(
+            message=message,
+            file=item.content,
+            filename=item.filename,
+            content_type=item.content_type,
+            size=item.size,
+            sha256=item.sha256,
+        )
     Conversation.objects.filter(pk=conversation.pk).update(
         last_activity_at=now, message_count=F("message_count") + 1
     )
@@ -155,12 +188,24 @@ def _validate_case_fields(tx_id: str, asset: str, network: str) -> tuple[str, st
 
 # --- conversations --------------------------------------------------------------------------
 
+
 def conversation_create(
-    *, contact: Contact, subject: str, body: str, category: str = Category.OTHER,
-    channel: str = Channel.WEB, language: str | None = None, priority: int = Priority.NORMAL,
-    tx_id: str = "", asset: str = "", network: str = "", team: Team | None = None,
-    attachments: Sequence[UploadedFile] = (), external_id: str | None = None,
-    author: str | None = None, actor: Actor,
+    *,
+    contact: Contact,
+    subject: str,
+    body: str,
+    category: str = Category.OTHER,
+    channel: str = Channel.WEB,
+    language: str | None = None,
+    priority: int = Priority.NORMAL,
+    tx_id: str = "",
+    asset: str = "",
+    network: str = "",
+    team: Team | None = None,
+    attachments: Sequence[UploadedFile] = (),
+    external_id: str | None = None,
+    author: str | None = None,
+    actor: Actor,
 ) -> Conversation:
     """Open a conversation with its first message from the customer.
 
@@ -188,27 +233,53 @@ def conversation_create(
     now = clock.now()
     with transaction.atomic():
         conversation = Conversation.objects.create(
-            contact=contact, subject=subject, category=category, channel=channel,
-            priority=priority, language=language, tx_id=tx_id, asset=asset, network=network,
-            team=team, created_at=now, last_activity_at=now,
+            contact=contact,
+            subject=subject,
+            category=category,
+            channel=channel,
+            priority=priority,
+            language=language,
+            tx_id=tx_id,
+            asset=asset,
+            network=network,
+            team=team,
+            created_at=now,
+            last_activity_at=now,
         )
         search.index_conversation(conversation.pk, [subject])
         message = _add_message(
-            conversation, kind=MessageKind.REPLY, body=body, actor=actor,
-            author_kind=_author_kind(actor, author or AuthorKind.CUSTOMER), channel=channel,
-            files=attachments, external_id=external_id,
+            conversation,
+            kind=MessageKind.REPLY,
+            body=body,
+            actor=actor,
+            author_kind=_author_kind(actor, author or AuthorKind.CUSTOMER),
+            channel=channel,
+            files=attachments,
+            external_id=external_id,
         )
-        _timeline(conversation, TimelineKind.CREATED, actor, message=message, public=True,
-                  data={"channel": channel, "category": category})
+        _timeline(
+            conversation,
+            TimelineKind.CREATED,
+            actor,
+            message=message,
+            public=True,
+            data={"channel": channel, "category": category},
+        )
         _audit(conversation, "conversation.created", actor, channel=channel, category=category)
         conversation.message_count = 1
     return conversation
 
 
 def message_reply(
-    *, conversation: Conversation, body: str, actor: Actor,
-    attachments: Sequence[UploadedFile] = (), set_status: str | None = None,
-    author: str | None = None, external_id: str | None = None, channel: str | None = None,
+    *,
+    conversation: Conversation,
+    body: str,
+    actor: Actor,
+    attachments: Sequence[UploadedFile] = (),
+    set_status: str | None = None,
+    author: str | None = None,
+    external_id: str | None = None,
+    channel: str | None = None,
 ) -> Message:
     """Add a public reply. A customer's reply reopens a pending or solved conversation.
 
@@ -222,9 +293,12 @@ def message_reply(
     if actor.kind == ActorKind.CUSTOMER and set_status not in (None, Status.CLOSED):
         # Same rule as conversation_set_status: a customer may only close (or reopen by replying).
         raise PermissionDenied(_("You can only close or reopen your request."))
-    if external_id and Message.objects.filter(
-        channel=channel or conversation.channel, external_id=external_id
-    ).exists():
+    if (
+        external_id
+        and Message.objects.filter(
+            channel=channel or conversation.channel, external_id=external_id
+        ).exists()
+    ):
         raise Conflict(_("This message was already received."))
     with transaction.atomic():
         conversation = _lock(conversation)
@@ -232,20 +306,25 @@ def message_reply(
             raise InvalidTransition(_("This conversation is closed. Reopen it to reply."))
         author_kind = _author_kind(actor, author)
         message = _add_message(
-            conversation, kind=MessageKind.REPLY, body=body, actor=actor,
-            author_kind=author_kind, channel=channel or conversation.channel,
-            files=attachments, external_id=external_id,
+            conversation,
+            kind=MessageKind.REPLY,
+            body=body,
+            actor=actor,
+            author_kind=author_kind,
+            channel=channel or conversation.channel,
+            files=attachments,
+            external_id=external_id,
         )
         _timeline(conversation, TimelineKind.MESSAGE, actor, message=message, public=True)
         _audit(conversation, "message.replied", actor, message=message.pk)
+        customer_reopens = author_kind == AuthorKind.CUSTOMER and conversation.status in (
+            Status.PENDING,
+            Status.SOLVED,
+        )
+        staff_opens = author_kind != AuthorKind.CUSTOMER and conversation.status == Status.NEW
         new_status = set_status
-        if new_status is None:
-            if author_kind == AuthorKind.CUSTOMER and conversation.status in (
-                Status.PENDING, Status.SOLVED
-            ):
-                new_status = Status.OPEN
-            elif author_kind != AuthorKind.CUSTOMER and conversation.status == Status.NEW:
-                new_status = Status.OPEN
+        if new_status is None and (customer_reopens or staff_opens):
+            new_status = Status.OPEN
         if new_status and new_status != conversation.status:
             _change_status(conversation, new_status, actor)
         if author_kind != AuthorKind.CUSTOMER:
@@ -255,17 +334,23 @@ def message_reply(
     return message
 
 
-def note_add(*, conversation: Conversation, body: str, actor: Actor,
-             attachments: Sequence[UploadedFile] = ()) -> Message:
+def note_add(
+    *, conversation: Conversation, body: str, actor: Actor, attachments: Sequence[UploadedFile] = ()
+) -> Message:
     """Add an internal note, visible to staff only."""
     _require_staff(actor)
     body = _clean_body(body)
     with transaction.atomic():
         conversation = _lock(conversation)
         message = _add_message(
-            conversation, kind=MessageKind.NOTE, body=body, actor=actor,
-            author_kind=_author_kind(actor, AuthorKind.AGENT), channel=conversation.channel,
-            files=attachments, external_id=None,
+            conversation,
+            kind=MessageKind.NOTE,
+            body=body,
+            actor=actor,
+            author_kind=_author_kind(actor, AuthorKind.AGENT),
+            channel=conversation.channel,
+            files=attachments,
+            external_id=None,
         )
         _timeline(conversation, TimelineKind.NOTE, actor, message=message, public=False)
         _audit(conversation, "note.added", actor, message=message.pk)
@@ -284,12 +369,15 @@ def _change_status(conversation: Conversation, status: str, actor: Actor) -> Non
     conversation.closed_at = now if status == Status.CLOSED else None
     conversation.last_activity_at = now
     conversation.save(update_fields=["status", "closed_at", "last_activity_at"])
-    _timeline(conversation, TimelineKind.STATUS, actor, data={"from": old, "to": status},
-              public=True)
+    _timeline(
+        conversation, TimelineKind.STATUS, actor, data={"from": old, "to": status}, public=True
+    )
     _audit(conversation, "conversation.status_changed", actor, **{"from": old, "to": status})
 
 
-def conversation_set_status(*, conversation: Conversation, status: str, actor: Actor) -> Conversation:
+def conversation_set_status(
+    *, conversation: Conversation, status: str, actor: Actor
+) -> Conversation:
     """Move a conversation to ``status`` if the transition is allowed.
 
     Customers may only close their own conversation or reopen a solved or closed one.
@@ -303,14 +391,19 @@ def conversation_set_status(*, conversation: Conversation, status: str, actor: A
         if conversation.status == status:
             return conversation
         if actor.kind == ActorKind.CUSTOMER:
-            reopening = status == Status.OPEN and conversation.status in (Status.SOLVED, Status.CLOSED)
+            reopening = status == Status.OPEN and conversation.status in (
+                Status.SOLVED,
+                Status.CLOSED,
+            )
             if status != Status.CLOSED and not reopening:
                 raise PermissionDenied(_("You can only close or reopen your request."))
         _change_status(conversation, status, actor)
     return conversation
 
 
-def conversation_set_priority(*, conversation: Conversation, priority: int, actor: Actor) -> Conversation:
+def conversation_set_priority(
+    *, conversation: Conversation, priority: int, actor: Actor
+) -> Conversation:
     """Change the priority (low, normal, high, urgent)."""
     _require_staff(actor)
     if priority not in Priority.values:
@@ -323,11 +416,15 @@ def conversation_set_priority(*, conversation: Conversation, priority: int, acto
         conversation.priority = priority
         conversation.save(update_fields=["priority"])
         _timeline(conversation, TimelineKind.PRIORITY, actor, data={"from": old, "to": priority})
-        _audit(conversation, "conversation.priority_changed", actor, **{"from": old, "to": priority})
+        _audit(
+            conversation, "conversation.priority_changed", actor, **{"from": old, "to": priority}
+        )
     return conversation
 
 
-def conversation_assign(*, conversation: Conversation, assignee: User | None, actor: Actor) -> Conversation:
+def conversation_assign(
+    *, conversation: Conversation, assignee: User | None, actor: Actor
+) -> Conversation:
     """Assign to an active agent who works on the conversation's tier, or unassign (None)."""
     _require_staff(actor)
     if assignee is not None:
@@ -343,13 +440,19 @@ def conversation_assign(*, conversation: Conversation, assignee: User | None, ac
             return conversation
         conversation.assignee = assignee
         conversation.save(update_fields=["assignee"])
-        _timeline(conversation, TimelineKind.ASSIGNMENT, actor, data={
-            "from": old, "to": new, "to_name": str(assignee) if assignee else ""})
+        _timeline(
+            conversation,
+            TimelineKind.ASSIGNMENT,
+            actor,
+            data={"from": old, "to": new, "to_name": str(assignee) if assignee else ""},
+        )
         _audit(conversation, "conversation.assigned", actor, **{"from": old, "to": new})
     return conversation
 
 
-def conversation_set_team(*, conversation: Conversation, team: Team | None, actor: Actor) -> Conversation:
+def conversation_set_team(
+    *, conversation: Conversation, team: Team | None, actor: Actor
+) -> Conversation:
     """Route a conversation to a team (or to no team)."""
     _require_staff(actor)
     with transaction.atomic():
@@ -360,8 +463,12 @@ def conversation_set_team(*, conversation: Conversation, team: Team | None, acto
             return conversation
         conversation.team = team
         conversation.save(update_fields=["team"])
-        _timeline(conversation, TimelineKind.ASSIGNMENT, actor, data={
-            "team_from": old, "team_to": new, "team_name": team.name if team else ""})
+        _timeline(
+            conversation,
+            TimelineKind.ASSIGNMENT,
+            actor,
+            data={"team_from": old, "team_to": new, "team_name": team.name if team else ""},
+        )
         _audit(conversation, "conversation.team_changed", actor, **{"from": old, "to": new})
     return conversation
 
@@ -395,21 +502,33 @@ def conversation_escalate(*, conversation: Conversation, reason: str, actor: Act
             conversation.priority = Priority.HIGH
             fields.append("priority")
         conversation.save(update_fields=fields)
-        _timeline(conversation, TimelineKind.ESCALATION, actor, data={
-            "from": old, "to": conversation.tier, "reason": reason, "unassigned": unassigned})
-        _audit(conversation, "conversation.escalated", actor, **{
-            "from": old, "to": conversation.tier, "reason": reason})
+        _timeline(
+            conversation,
+            TimelineKind.ESCALATION,
+            actor,
+            data={"from": old, "to": conversation.tier, "reason": reason, "unassigned": unassigned},
+        )
+        _audit(
+            conversation,
+            "conversation.escalated",
+            actor,
+            **{"from": old, "to": conversation.tier, "reason": reason},
+        )
     return conversation
 
 
-def conversation_set_tags(*, conversation: Conversation, names: Iterable[str], actor: Actor) -> Conversation:
+def conversation_set_tags(
+    *, conversation: Conversation, names: Iterable[str], actor: Actor
+) -> Conversation:
     """Replace the conversation's tags with existing tags named in ``names``."""
     _require_staff(actor)
     wanted = {n.strip().lower() for n in names if n and n.strip()}
     tags = [t for t in Tag.objects.all() if t.name.lower() in wanted]
     missing = wanted - {t.name.lower() for t in tags}
     if missing:
-        raise _field_error("tags", _("Unknown tags: %(names)s") % {"names": ", ".join(sorted(missing))})
+        raise _field_error(
+            "tags", _("Unknown tags: %(names)s") % {"names": ", ".join(sorted(missing))}
+        )
     with transaction.atomic():
         conversation = _lock(conversation)
         old = sorted(conversation.tags.values_list("name", flat=True))
@@ -430,6 +549,7 @@ def conversation_record_view(*, conversation: Conversation, actor: Actor) -> Non
 
 # --- tags and macros ------------------------------------------------------------------------
 
+
 def _require_manager(actor: Actor) -> None:
     user = _actor_user(actor)
     if user is None or not permissions.can_manage_workspace(user):
@@ -446,15 +566,22 @@ def tag_save(*, tag: Tag | None = None, name: str, actor: Actor) -> Tag:
     if tag is not None:
         clash = clash.exclude(pk=tag.pk)
     if clash.exists():
-        raise Conflict(_("A tag with this name already exists."),
-                       fields={"name": [_("A tag with this name already exists.")]})
+        raise Conflict(
+            _("A tag with this name already exists."),
+            fields={"name": [_("A tag with this name already exists.")]},
+        )
     with transaction.atomic():
         created = tag is None
         tag = tag or Tag()
         tag.name = name
         tag.save()
-        audit_record(actor=actor, action="tag.created" if created else "tag.renamed",
-                     object_type="tag", object_id=tag.pk, data={"name": name})
+        audit_record(
+            actor=actor,
+            action="tag.created" if created else "tag.renamed",
+            object_type="tag",
+            object_id=tag.pk,
+            data={"name": name},
+        )
     return tag
 
 
@@ -462,13 +589,19 @@ def tag_delete(*, tag: Tag, actor: Actor) -> None:
     """Delete a tag and remove it from every conversation."""
     _require_manager(actor)
     with transaction.atomic():
-        audit_record(actor=actor, action="tag.deleted", object_type="tag", object_id=tag.pk,
-                     data={"name": tag.name})
+        audit_record(
+            actor=actor,
+            action="tag.deleted",
+            object_type="tag",
+            object_id=tag.pk,
+            data={"name": tag.name},
+        )
         tag.delete()
 
 
-def macro_save(*, macro: Macro | None = None, name: str, body_en: str, body_zh: str,
-               actor: Actor) -> Macro:
+def macro_save(
+    *, macro: Macro | None = None, name: str, body_en: str, body_zh: str, actor: Actor
+) -> Macro:
     """Create or update a macro; both language versions are required."""
     _require_manager(actor)
     name = (name or "").strip()
@@ -482,15 +615,22 @@ def macro_save(*, macro: Macro | None = None, name: str, body_en: str, body_zh: 
     if macro is not None:
         clash = clash.exclude(pk=macro.pk)
     if clash.exists():
-        raise Conflict(_("A macro with this name already exists."),
-                       fields={"name": [_("A macro with this name already exists.")]})
+        raise Conflict(
+            _("A macro with this name already exists."),
+            fields={"name": [_("A macro with this name already exists.")]},
+        )
     with transaction.atomic():
         created = macro is None
         macro = macro or Macro()
         macro.name, macro.body_en, macro.body_zh = name, body_en.strip(), body_zh.strip()
         macro.save()
-        audit_record(actor=actor, action="macro.created" if created else "macro.updated",
-                     object_type="macro", object_id=macro.pk, data={"name": name})
+        audit_record(
+            actor=actor,
+            action="macro.created" if created else "macro.updated",
+            object_type="macro",
+            object_id=macro.pk,
+            data={"name": name},
+        )
     return macro
 
 
@@ -498,6 +638,11 @@ def macro_delete(*, macro: Macro, actor: Actor) -> None:
     """Delete a macro."""
     _require_manager(actor)
     with transaction.atomic():
-        audit_record(actor=actor, action="macro.deleted", object_type="macro",
-                     object_id=macro.pk, data={"name": macro.name})
+        audit_record(
+            actor=actor,
+            action="macro.deleted",
+            object_type="macro",
+            object_id=macro.pk,
+            data={"name": macro.name},
+        )
         macro.delete()

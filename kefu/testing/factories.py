@@ -12,7 +12,7 @@ from kefu.conversations import services as conv_services
 from kefu.conversations.models import Conversation, Macro, Tag
 from kefu.core.actor import Actor
 
-PASSWORD = "correct-horse-battery-9"
+PASSWORD = "correct-horse-battery-9"  # noqa: S105 - test-only password
 
 
 class TeamFactory(factory.django.DjangoModelFactory[Team]):
@@ -91,8 +91,12 @@ class ConversationFactory:
     """Creates a conversation through conversation_create, as a customer would."""
 
     def __new__(  # type: ignore[misc]
-        cls, *, contact: Contact | None = None, subject: str = "Withdrawal not received",
-        body: str = "My USDT withdrawal has not arrived after two hours.", **kwargs: Any,
+        cls,
+        *,
+        contact: Contact | None = None,
+        subject: str = "Withdrawal not received",
+        body: str = "My USDT withdrawal has not arrived after two hours.",
+        **kwargs: Any,
     ) -> Conversation:
         contact = contact or ContactFactory()
         actor = kwargs.pop("actor", None) or Actor.system("factory")

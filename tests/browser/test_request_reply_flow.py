@@ -57,11 +57,17 @@ def test_customer_request_agent_reply_customer_sees_it(browser, live_server, cus
     desk.goto(f"{base}/agent/?view=unassigned")
     desk.get_by_role("link", name=re.compile("USDT withdrawal not received")).first.click()
     desk.wait_for_url(re.compile(rf"/agent/c/{conversation.pk}/$"))
-    desk.get_by_label("Reply to the customer").fill("Your withdrawal is confirmed on chain; txid 0xabc123.")
+    desk.get_by_label("Reply to the customer").fill(
+        "Your withdrawal is confirmed on chain; txid 0xabc123."
+    )
     desk.get_by_role("button", name="Send reply").click()
     desk.wait_for_url(re.compile(rf"/agent/c/{conversation.pk}/"))
-    assert Message.objects.filter(conversation=conversation, kind=MessageKind.REPLY,
-                                  author_user=agent_a).count() == 1
+    assert (
+        Message.objects.filter(
+            conversation=conversation, kind=MessageKind.REPLY, author_user=agent_a
+        ).count()
+        == 1
+    )
     _shot(desk, "workspace-conversation")
 
     page.reload()
