@@ -4,7 +4,8 @@ Text is pre-tokenised in Python so both databases index the same terms: Latin wo
 lower-cased, CJK runs become overlapping bigrams
 ("提现失败" -> "提现 现失 失败"),
 so a two-character Chinese word matches without a dictionary. SQLite keeps the terms in an FTS5
-table; PostgreSQL in a text[] column with a GIN index. A query matches conversations containing all of its terms.
+table; PostgreSQL in a text[] column with a GIN index. A query matches conversations containing
+all of its terms.
 """
 
 from __future__ import annotations
