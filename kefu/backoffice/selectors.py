@@ -4,8 +4,9 @@ see the list, so a selector used from a new place cannot leak it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
 
 from kefu.accounts import permissions
 from kefu.accounts.models import ApiKey, Team, User, UserKind
@@ -17,10 +18,24 @@ from kefu.core.pagination import Page, paginate
 
 AUDIT_PAGE_SIZE = 50
 
+M = TypeVar("M", bound=Model)
+
 
 def _require_manager(viewer: User) -> None:
     if not permissions.can_manage_staff(viewer):
         raise NotFound
+
+
+def _require_api_key_manager(viewer: User) -> None:
+    if not permissions.can_manage_api_keys(viewer):
+        raise NotFound
+
+
+def _get(model: type[M], pk: int) -> M:
+    found = model._default_manager.filter(pk=pk).first()
+    if found is None:
+        raise NotFound
+    return found
 
 
 def staff_list(*, viewer: User) -> QuerySet[User]:
@@ -45,10 +60,7 @@ def team_list(*, viewer: User) -> QuerySet[Team]:
 
 def team_get(*, viewer: User, pk: int) -> Team:
     _require_manager(viewer)
-    team = Team.objects.filter(pk=pk).first()
-    if team is None:
-        raise NotFound
-    return team
+    return _get(Team, pk)
 
 
 def tag_list(*, viewer: User) -> QuerySet[Tag]:
@@ -58,10 +70,7 @@ def tag_list(*, viewer: User) -> QuerySet[Tag]:
 
 def tag_get(*, viewer: User, pk: int) -> Tag:
     _require_manager(viewer)
-    tag = Tag.objects.filter(pk=pk).first()
-    if tag is None:
-        raise NotFound
-    return tag
+    return _get(Tag, pk)
 
 
 def macro_list(*, viewer: User) -> QuerySet[Macro]:
@@ -71,25 +80,17 @@ def macro_list(*, viewer: User) -> QuerySet[Macro]:
 
 def macro_get(*, viewer: User, pk: int) -> Macro:
     _require_manager(viewer)
-    macro = Macro.objects.filter(pk=pk).first()
-    if macro is None:
-        raise NotFound
-    return macro
+    return _get(Macro, pk)
 
 
 def apikey_list(*, viewer: User) -> QuerySet[ApiKey]:
-    if not permissions.can_manage_api_keys(viewer):
-        raise NotFound
+    _require_api_key_manager(viewer)
     return ApiKey.objects.select_related("created_by").order_by("-created_at", "-id")
 
 
 def apikey_get(*, viewer: User, pk: int) -> ApiKey:
-    if not permissions.can_manage_api_keys(viewer):
-        raise NotFound
-    key = ApiKey.objects.filter(pk=pk).first()
-    if key is None:
-        raise NotFound
-    return key
+    _require_api_key_manager(viewer)
+    return _get(ApiKey, pk)
 
 
 def audit_page(

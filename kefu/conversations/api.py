@@ -7,7 +7,7 @@ A conversation in a URL is its id or its reference (``123`` or ``KF-000123``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -15,7 +15,7 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from kefu.accounts.api_auth import api_actor, create_once, scoped
 from kefu.accounts.models import Language, Team, User, UserKind
@@ -39,6 +39,7 @@ from kefu.conversations.selectors import (
     conversation_list_for_api,
     messages_for_api,
 )
+from kefu.core.actor import Actor
 from kefu.core.api_support import ERROR_RESPONSES, Id, IdempotencyKey, InputSchema, PageQuery
 from kefu.core.errors import Conflict, NotFound, ValidationFailed
 
@@ -280,6 +281,36 @@ def _refreshed(conversation: Conversation) -> ConversationOut:
     return conversation_out(conversation_get_for_api(pk=conversation.pk))
 
 
+def _changed(
+    request: HttpRequest,
+    conversation_id: str,
+    change: Callable[[Conversation, Actor], Conversation],
+) -> ConversationOut:
+    """Apply one service change, as the calling key, to the conversation in the URL; answer the
+    conversation as it now is."""
+    conversation = _conversation(conversation_id)
+    return _refreshed(change(conversation, api_actor(request)))
+
+
+def _create_on(
+    request: HttpRequest,
+    conversation_id: str,
+    idempotency_key: str | None,
+    payload: BaseModel,
+    perform: Callable[[Conversation, Actor], BaseModel],
+) -> HttpResponse:
+    """Run ``perform`` once per ``Idempotency-Key`` on the conversation in the URL, as the calling
+    key (see ``create_once``)."""
+    conversation = _conversation(conversation_id)
+    actor = api_actor(request)
+    return create_once(
+        request,
+        idempotency_key=idempotency_key,
+        payload=payload,
+        perform=lambda: perform(conversation, actor),
+    )
+
+
 def _field_error(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, fields={field: [message]})
 
@@ -408,11 +439,9 @@ def create_message(
 
     Scope: `conversations:write`. Honours `Idempotency-Key`.
     """
-    conversation = _conversation(conversation_id)
-    actor = api_actor(request)
-    author = AuthorKind.CUSTOMER if payload.author == "customer" else AuthorKind.AGENT
 
-    def perform() -> MessageOut:
+    def perform(conversation: Conversation, actor: Actor) -> MessageOut:
+        author = AuthorKind.CUSTOMER if payload.author == "customer" else AuthorKind.AGENT
         try:
             message = services.message_reply(
                 conversation=conversation,
@@ -429,7 +458,7 @@ def create_message(
             raise Conflict(_("This message was already received.")) from exc
         return message_out(message)
 
-    return create_once(request, idempotency_key=idempotency_key, payload=payload, perform=perform)
+    return _create_on(request, conversation_id, idempotency_key, payload, perform)
 
 
 @router.post(
@@ -447,14 +476,12 @@ def create_note(
 
     Scope: `conversations:write`. Honours `Idempotency-Key`.
     """
-    conversation = _conversation(conversation_id)
-    actor = api_actor(request)
 
-    def perform() -> MessageOut:
+    def perform(conversation: Conversation, actor: Actor) -> MessageOut:
         note = services.note_add(conversation=conversation, body=payload.body, actor=actor)
         return message_out(note)
 
-    return create_once(request, idempotency_key=idempotency_key, payload=payload, perform=perform)
+    return _create_on(request, conversation_id, idempotency_key, payload, perform)
 
 
 # --- changes --------------------------------------------------------------------------------
@@ -472,19 +499,21 @@ def set_assignment(
 
     Scope: `conversations:write`.
     """
-    conversation = _conversation(conversation_id)
-    assignee = None
-    if payload.assignee_id is not None:
-        assignee = User.objects.filter(pk=payload.assignee_id, kind=UserKind.STAFF).first()
-        if assignee is None:
-            raise _field_error("assignee_id", _("Unknown staff user."))
-    try:
-        conversation = services.conversation_assign(
-            conversation=conversation, assignee=assignee, actor=api_actor(request)
-        )
-    except ValidationFailed as exc:
-        raise _renamed(exc, {"assignee": "assignee_id"}) from exc
-    return _refreshed(conversation)
+
+    def change(conversation: Conversation, actor: Actor) -> Conversation:
+        assignee = None
+        if payload.assignee_id is not None:
+            assignee = User.objects.filter(pk=payload.assignee_id, kind=UserKind.STAFF).first()
+            if assignee is None:
+                raise _field_error("assignee_id", _("Unknown staff user."))
+        try:
+            return services.conversation_assign(
+                conversation=conversation, assignee=assignee, actor=actor
+            )
+        except ValidationFailed as exc:
+            raise _renamed(exc, {"assignee": "assignee_id"}) from exc
+
+    return _changed(request, conversation_id, change)
 
 
 @router.put(
@@ -497,12 +526,13 @@ def set_status(request: HttpRequest, conversation_id: str, payload: StatusIn) ->
 
     Scope: `conversations:write`.
     """
-    conversation = services.conversation_set_status(
-        conversation=_conversation(conversation_id),
-        status=payload.status,
-        actor=api_actor(request),
+    return _changed(
+        request,
+        conversation_id,
+        lambda conversation, actor: services.conversation_set_status(
+            conversation=conversation, status=payload.status, actor=actor
+        ),
     )
-    return _refreshed(conversation)
 
 
 @router.put(
@@ -517,12 +547,13 @@ def set_priority(
 
     Scope: `conversations:write`.
     """
-    conversation = services.conversation_set_priority(
-        conversation=_conversation(conversation_id),
-        priority=PRIORITY_VALUES[payload.priority],
-        actor=api_actor(request),
+    return _changed(
+        request,
+        conversation_id,
+        lambda conversation, actor: services.conversation_set_priority(
+            conversation=conversation, priority=PRIORITY_VALUES[payload.priority], actor=actor
+        ),
     )
-    return _refreshed(conversation)
 
 
 @router.put(
@@ -535,12 +566,13 @@ def set_tags(request: HttpRequest, conversation_id: str, payload: TagsIn) -> Con
 
     Scope: `conversations:write`.
     """
-    conversation = services.conversation_set_tags(
-        conversation=_conversation(conversation_id),
-        names=payload.tags,
-        actor=api_actor(request),
+    return _changed(
+        request,
+        conversation_id,
+        lambda conversation, actor: services.conversation_set_tags(
+            conversation=conversation, names=payload.tags, actor=actor
+        ),
     )
-    return _refreshed(conversation)
 
 
 @router.post(
@@ -559,13 +591,11 @@ def create_escalation(
     Raises priority to at least `high`, and unassigns an agent who does not work on the new
     tier. Already at L3 is a 409. Scope: `conversations:write`. Honours `Idempotency-Key`.
     """
-    conversation = _conversation(conversation_id)
-    actor = api_actor(request)
 
-    def perform() -> ConversationOut:
+    def perform(conversation: Conversation, actor: Actor) -> ConversationOut:
         escalated = services.conversation_escalate(
             conversation=conversation, reason=payload.reason, actor=actor
         )
         return _refreshed(escalated)
 
-    return create_once(request, idempotency_key=idempotency_key, payload=payload, perform=perform)
+    return _create_on(request, conversation_id, idempotency_key, payload, perform)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -16,6 +17,9 @@ from kefu.accounts.models import Language, Team, User
 from kefu.conversations.attachments import UploadedFile
 from kefu.conversations.models import Channel, Priority, Status, Tag, Tier
 from kefu.conversations.selectors import SORTS
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
 
 VIEW_LABELS = {
     "mine": _("Mine"),
@@ -40,44 +44,34 @@ def _tag_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in Tag.objects.order_by("name").values_list("name", flat=True)]
 
 
+def _checkboxes(
+    label: _StrOrPromise, choices: Any, *, coerce: Callable[[Any], Any] | None = None
+) -> forms.MultipleChoiceField:
+    """An optional inbox filter: a set of checkboxes, typed with ``coerce`` when given."""
+    if coerce is None:
+        return forms.MultipleChoiceField(
+            label=label, required=False, choices=choices, widget=forms.CheckboxSelectMultiple
+        )
+    return forms.TypedMultipleChoiceField(
+        label=label,
+        required=False,
+        coerce=coerce,
+        choices=choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
 class InboxFilterForm(forms.Form):
     """The inbox's GET form: view, filters, search, sort and the page cursor."""
 
     view = forms.ChoiceField(label=_("View"), required=False)
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORT_LABELS.items()))
-    status = forms.MultipleChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=Status.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    priority = forms.TypedMultipleChoiceField(
-        label=_("Priority"),
-        required=False,
-        coerce=int,
-        choices=Priority.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    channel = forms.MultipleChoiceField(
-        label=_("Channel"),
-        required=False,
-        choices=Channel.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    tier = forms.TypedMultipleChoiceField(
-        label=_("Tier"),
-        required=False,
-        coerce=int,
-        choices=Tier.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    language = forms.MultipleChoiceField(
-        label=_("Language"),
-        required=False,
-        choices=Language.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    status = _checkboxes(_("Status"), Status.choices)
+    priority = _checkboxes(_("Priority"), Priority.choices, coerce=int)
+    channel = _checkboxes(_("Channel"), Channel.choices)
+    tier = _checkboxes(_("Tier"), Tier.choices, coerce=int)
+    language = _checkboxes(_("Language"), Language.choices)
     tag = forms.ChoiceField(label=_("Tag"), required=False)
     team = forms.ModelChoiceField(
         label=_("Team"), required=False, queryset=Team.objects.all(), empty_label=_("Any team")

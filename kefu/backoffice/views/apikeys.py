@@ -6,10 +6,9 @@ flash message (those live in the session) and the page is marked ``no-store``.
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,7 +17,7 @@ from kefu.accounts import services
 from kefu.backoffice import selectors
 from kefu.backoffice.access import actor_for, api_key_manager_or_404
 from kefu.backoffice.forms import ApiKeyForm
-from kefu.backoffice.views.common import page_context
+from kefu.backoffice.views.common import act_and_redirect, bind_form, page_context
 from kefu.core.errors import KefuError
 from kefu.core.forms import add_service_error
 
@@ -36,7 +35,7 @@ def apikey_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def apikey_create(request: HttpRequest) -> HttpResponse:
     me = api_key_manager_or_404(request)
-    form = ApiKeyForm(request.POST if request.method == "POST" else None)
+    form = bind_form(request, ApiKeyForm)
     if form.is_bound and form.is_valid():
         try:
             key, secret = services.apikey_create(
@@ -60,10 +59,9 @@ def apikey_create(request: HttpRequest) -> HttpResponse:
 def apikey_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     me = api_key_manager_or_404(request)
     key = selectors.apikey_get(viewer=me, pk=pk)
-    try:
-        services.apikey_revoke(key=key, actor=actor_for(request, me))
-    except KefuError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("API key “%(name)s” revoked.") % {"name": key.name})
-    return redirect("backoffice:apikey_list")
+    return act_and_redirect(
+        request,
+        lambda: services.apikey_revoke(key=key, actor=actor_for(request, me)),
+        success=_("API key “%(name)s” revoked.") % {"name": key.name},
+        to="backoffice:apikey_list",
+    )

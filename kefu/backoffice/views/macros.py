@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kefu.backoffice import selectors
 from kefu.backoffice.access import actor_for, manager_or_404
 from kefu.backoffice.forms import PLACEHOLDER_HELP, MacroForm
-from kefu.backoffice.views.common import page_context
+from kefu.backoffice.views.common import act_and_redirect, bind_form, form_page, page_context
 from kefu.conversations import services
 from kefu.conversations.macros import PLACEHOLDERS
 from kefu.conversations.models import Macro
-from kefu.core.errors import KefuError
-from kefu.core.forms import add_service_error
 
 
 @login_required
@@ -35,33 +34,28 @@ def _placeholders() -> list[tuple[str, str]]:
 
 def _macro_form(request: HttpRequest, macro: Macro | None) -> HttpResponse:
     me = manager_or_404(request)
-    if request.method == "POST":
-        form = MacroForm(request.POST)
-    elif macro is not None:
-        form = MacroForm(
-            initial={"name": macro.name, "body_en": macro.body_en, "body_zh": macro.body_zh}
+    initial = None
+    if macro is not None:
+        initial = {"name": macro.name, "body_en": macro.body_en, "body_zh": macro.body_zh}
+    form = bind_form(request, MacroForm, initial)
+
+    def save(data: dict[str, Any]) -> str:
+        saved = services.macro_save(
+            macro=macro,
+            name=data["name"],
+            body_en=data["body_en"],
+            body_zh=data["body_zh"],
+            actor=actor_for(request, me),
         )
-    else:
-        form = MacroForm()
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        try:
-            saved = services.macro_save(
-                macro=macro,
-                name=data["name"],
-                body_en=data["body_en"],
-                body_zh=data["body_zh"],
-                actor=actor_for(request, me),
-            )
-        except KefuError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("Macro “%(name)s” saved.") % {"name": saved.name})
-            return redirect("backoffice:macro_list")
-    return render(
+        return _("Macro “%(name)s” saved.") % {"name": saved.name}
+
+    return form_page(
         request,
-        "backoffice/macro_form.html",
-        page_context(me, "macros", form=form, macro=macro, placeholders=_placeholders()),
+        form,
+        save,
+        success_url="backoffice:macro_list",
+        template="backoffice/macro_form.html",
+        context=page_context(me, "macros", form=form, macro=macro, placeholders=_placeholders()),
     )
 
 
@@ -83,11 +77,9 @@ def macro_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def macro_delete(request: HttpRequest, pk: int) -> HttpResponse:
     me = manager_or_404(request)
     macro = selectors.macro_get(viewer=me, pk=pk)
-    name = macro.name
-    try:
-        services.macro_delete(macro=macro, actor=actor_for(request, me))
-    except KefuError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Macro “%(name)s” deleted.") % {"name": name})
-    return redirect("backoffice:macro_list")
+    return act_and_redirect(
+        request,
+        lambda: services.macro_delete(macro=macro, actor=actor_for(request, me)),
+        success=_("Macro “%(name)s” deleted.") % {"name": macro.name},
+        to="backoffice:macro_list",
+    )

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.accounts import permissions, services
+from kefu.accounts.models import User
 from kefu.backoffice import selectors
 from kefu.backoffice.access import actor_for, manager_or_404
 from kefu.backoffice.forms import StaffCreateForm, StaffEditForm
-from kefu.backoffice.views.common import page_context
-from kefu.core.errors import KefuError
-from kefu.core.forms import add_service_error
+from kefu.backoffice.views.common import bind_form, form_page, page_context
 
 
 @login_required
@@ -29,31 +31,43 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/staff_list.html", page_context(me, "staff", rows=rows))
 
 
+def _staff_form_page(
+    request: HttpRequest,
+    me: User,
+    form: forms.Form,
+    save: Callable[[dict[str, Any]], str],
+    *,
+    target: User | None,
+) -> HttpResponse:
+    return form_page(
+        request,
+        form,
+        save,
+        success_url="backoffice:staff_list",
+        template="backoffice/staff_form.html",
+        context=page_context(me, "staff", form=form, target=target),
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_create(request: HttpRequest) -> HttpResponse:
     me = manager_or_404(request)
-    form = StaffCreateForm(request.POST if request.method == "POST" else None, manager=me)
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        try:
-            user = services.staff_create(
-                email=data["email"],
-                display_name=data["display_name"],
-                role=data["role"],
-                password=data["password"],
-                team_ids=[team.pk for team in data["teams"]],
-                language=data["language"],
-                actor=actor_for(request, me),
-            )
-        except KefuError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("Staff user %(email)s created.") % {"email": user.email})
-            return redirect("backoffice:staff_list")
-    return render(
-        request, "backoffice/staff_form.html", page_context(me, "staff", form=form, target=None)
-    )
+    form = bind_form(request, StaffCreateForm, manager=me)
+
+    def save(data: dict[str, Any]) -> str:
+        user = services.staff_create(
+            email=data["email"],
+            display_name=data["display_name"],
+            role=data["role"],
+            password=data["password"],
+            team_ids=[team.pk for team in data["teams"]],
+            language=data["language"],
+            actor=actor_for(request, me),
+        )
+        return _("Staff user %(email)s created.") % {"email": user.email}
+
+    return _staff_form_page(request, me, form, save, target=None)
 
 
 @login_required
@@ -73,22 +87,16 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "is_active": target.is_active,
             },
         )
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.staff_update(
-                user=target,
-                display_name=data["display_name"],
-                role=data["role"],
-                team_ids=[team.pk for team in data["teams"]],
-                is_active=data["is_active"],
-                actor=actor_for(request, me),
-            )
-        except KefuError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("Staff user %(email)s saved.") % {"email": target.email})
-            return redirect("backoffice:staff_list")
-    return render(
-        request, "backoffice/staff_form.html", page_context(me, "staff", form=form, target=target)
-    )
+
+    def save(data: dict[str, Any]) -> str:
+        services.staff_update(
+            user=target,
+            display_name=data["display_name"],
+            role=data["role"],
+            team_ids=[team.pk for team in data["teams"]],
+            is_active=data["is_active"],
+            actor=actor_for(request, me),
+        )
+        return _("Staff user %(email)s saved.") % {"email": target.email}
+
+    return _staff_form_page(request, me, form, save, target=target)

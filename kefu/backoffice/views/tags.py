@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kefu.backoffice import selectors
 from kefu.backoffice.access import actor_for, manager_or_404
 from kefu.backoffice.forms import TagForm
-from kefu.backoffice.views.common import page_context
+from kefu.backoffice.views.common import act_and_redirect, bind_form, form_page, page_context
 from kefu.conversations import services
 from kefu.conversations.models import Tag
-from kefu.core.errors import KefuError
-from kefu.core.forms import add_service_error
 
 
 @login_required
@@ -29,21 +28,20 @@ def tag_list(request: HttpRequest) -> HttpResponse:
 
 def _tag_form(request: HttpRequest, tag: Tag | None) -> HttpResponse:
     me = manager_or_404(request)
-    if request.method == "POST":
-        form = TagForm(request.POST)
-    else:
-        form = TagForm(initial={"name": tag.name} if tag is not None else None)
-    if form.is_bound and form.is_valid():
-        try:
-            saved = services.tag_save(
-                tag=tag, name=form.cleaned_data["name"], actor=actor_for(request, me)
-            )
-        except KefuError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("Tag “%(name)s” saved.") % {"name": saved.name})
-            return redirect("backoffice:tag_list")
-    return render(request, "backoffice/tag_form.html", page_context(me, "tags", form=form, tag=tag))
+    form = bind_form(request, TagForm, {"name": tag.name} if tag is not None else None)
+
+    def save(data: dict[str, Any]) -> str:
+        saved = services.tag_save(tag=tag, name=data["name"], actor=actor_for(request, me))
+        return _("Tag “%(name)s” saved.") % {"name": saved.name}
+
+    return form_page(
+        request,
+        form,
+        save,
+        success_url="backoffice:tag_list",
+        template="backoffice/tag_form.html",
+        context=page_context(me, "tags", form=form, tag=tag),
+    )
 
 
 @login_required
@@ -64,11 +62,9 @@ def tag_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def tag_delete(request: HttpRequest, pk: int) -> HttpResponse:
     me = manager_or_404(request)
     tag = selectors.tag_get(viewer=me, pk=pk)
-    name = tag.name
-    try:
-        services.tag_delete(tag=tag, actor=actor_for(request, me))
-    except KefuError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Tag “%(name)s” deleted.") % {"name": name})
-    return redirect("backoffice:tag_list")
+    return act_and_redirect(
+        request,
+        lambda: services.tag_delete(tag=tag, actor=actor_for(request, me)),
+        success=_("Tag “%(name)s” deleted.") % {"name": tag.name},
+        to="backoffice:tag_list",
+    )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -14,9 +15,7 @@ from kefu.accounts.models import Team
 from kefu.backoffice import selectors
 from kefu.backoffice.access import actor_for, manager_or_404
 from kefu.backoffice.forms import TeamForm
-from kefu.backoffice.views.common import page_context
-from kefu.core.errors import KefuError
-from kefu.core.forms import add_service_error
+from kefu.backoffice.views.common import bind_form, form_page, page_context
 
 
 @login_required
@@ -29,35 +28,28 @@ def team_list(request: HttpRequest) -> HttpResponse:
 
 def _team_form(request: HttpRequest, team: Team | None) -> HttpResponse:
     me = manager_or_404(request)
-    if request.method == "POST":
-        form = TeamForm(request.POST)
-    elif team is not None:
-        form = TeamForm(
-            initial={
-                "name": team.name,
-                "languages": team.languages,
-                "skills": ", ".join(team.skills),
-            }
+    initial = None
+    if team is not None:
+        initial = {"name": team.name, "languages": team.languages, "skills": ", ".join(team.skills)}
+    form = bind_form(request, TeamForm, initial)
+
+    def save(data: dict[str, Any]) -> str:
+        saved = services.team_save(
+            team=team,
+            name=data["name"],
+            languages=data["languages"],
+            skills=data["skills"],
+            actor=actor_for(request, me),
         )
-    else:
-        form = TeamForm()
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        try:
-            saved = services.team_save(
-                team=team,
-                name=data["name"],
-                languages=data["languages"],
-                skills=data["skills"],
-                actor=actor_for(request, me),
-            )
-        except KefuError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("Team “%(name)s” saved.") % {"name": saved.name})
-            return redirect("backoffice:team_list")
-    return render(
-        request, "backoffice/team_form.html", page_context(me, "teams", form=form, team=team)
+        return _("Team “%(name)s” saved.") % {"name": saved.name}
+
+    return form_page(
+        request,
+        form,
+        save,
+        success_url="backoffice:team_list",
+        template="backoffice/team_form.html",
+        context=page_context(me, "teams", form=form, team=team),
     )
 
 

@@ -7,6 +7,9 @@ changes. Service errors come back as an error flash, or, for the forms with text
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -27,6 +30,7 @@ from kefu.conversations.services import (
     message_reply,
     note_add,
 )
+from kefu.core.actor import Actor
 from kefu.core.errors import KefuError, NotFound, ValidationFailed
 from kefu.core.forms import add_service_error
 from kefu.workspace.access import agent_required, current_actor, current_agent
@@ -77,194 +81,155 @@ def _service_failed(
     return redirect("workspace:conversation", pk=conversation.pk)
 
 
-@require_POST
-@agent_required
-def reply(request: HttpRequest, pk: int) -> HttpResponse:
+Perform = Callable[[Conversation, dict[str, Any], Actor], str]
+
+
+def _run_action(
+    request: HttpRequest,
+    pk: int,
+    form_class: type[forms.Form],
+    perform: Perform,
+    *,
+    bound_as: str | None = None,
+    inline: type[KefuError] = KefuError,
+) -> HttpResponse:
+    """Load the conversation, bind ``form_class`` and, when it is valid, call ``perform`` (which
+    runs the service and returns the success message); then flash it and go ``_back``.
+
+    Without ``bound_as`` any failure is an error flash on the conversation page. With it, an
+    invalid form, or a service error of type ``inline``, re-renders the page with the form bound
+    under that name; other service errors are still flashed.
+    """
     conversation = _load(request, pk)
-    form = ReplyForm(request.POST, request.FILES)
+    form = form_class(request.POST, request.FILES)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            message_reply(
-                conversation=conversation,
-                body=data["body"],
-                attachments=read_uploads(data["attachments"]),
-                set_status=data["set_status"] or None,
-                actor=current_actor(request),
-            )
+            message = perform(conversation, form.cleaned_data, current_actor(request))
         except NotFound:
             raise
         except KefuError as exc:
+            if bound_as is None or not isinstance(exc, inline):
+                return _service_failed(request, conversation, exc)
             add_service_error(form, exc)
         else:
-            messages.success(request, _("Reply sent to the customer."))
+            messages.success(request, message)
             return _back(request, conversation)
-    return render_conversation(request, conversation, status=400, bound={"reply_form": form})
+    if bound_as is None:
+        return _form_failed(request, conversation, form)
+    return render_conversation(request, conversation, status=400, bound={bound_as: form})
+
+
+@require_POST
+@agent_required
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    def perform(conversation: Conversation, data: dict[str, Any], actor: Actor) -> str:
+        message_reply(
+            conversation=conversation,
+            body=data["body"],
+            attachments=read_uploads(data["attachments"]),
+            set_status=data["set_status"] or None,
+            actor=actor,
+        )
+        return _("Reply sent to the customer.")
+
+    return _run_action(request, pk, ReplyForm, perform, bound_as="reply_form")
 
 
 @require_POST
 @agent_required
 def note(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = _load(request, pk)
-    form = NoteForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            note_add(
-                conversation=conversation,
-                body=form.cleaned_data["body"],
-                attachments=read_uploads(form.cleaned_data["attachments"]),
-                actor=current_actor(request),
-            )
-        except NotFound:
-            raise
-        except KefuError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("Internal note added."))
-            return _back(request, conversation)
-    return render_conversation(request, conversation, status=400, bound={"note_form": form})
+    def perform(conversation: Conversation, data: dict[str, Any], actor: Actor) -> str:
+        note_add(
+            conversation=conversation,
+            body=data["body"],
+            attachments=read_uploads(data["attachments"]),
+            actor=actor,
+        )
+        return _("Internal note added.")
+
+    return _run_action(request, pk, NoteForm, perform, bound_as="note_form")
 
 
 @require_POST
 @agent_required
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = _load(request, pk)
-    form = AssignForm(request.POST)
-    if not form.is_valid():
-        return _form_failed(request, conversation, form)
-    value = form.cleaned_data["assignee"]
-    assignee: User | None
-    if value == "me":
-        assignee = current_agent(request)
-    elif value == "none":
-        assignee = None
-    else:
-        assignee = (
-            User.objects.filter(pk=int(value), kind=UserKind.STAFF).first()
-            if value.isdigit()
-            else None
-        )
+    def perform(conversation: Conversation, data: dict[str, Any], actor: Actor) -> str:
+        value = data["assignee"]
+        assignee: User | None
+        if value == "me":
+            assignee = current_agent(request)
+        elif value == "none":
+            assignee = None
+        else:
+            assignee = (
+                User.objects.filter(pk=int(value), kind=UserKind.STAFF).first()
+                if value.isdigit()
+                else None
+            )
+            if assignee is None:
+                raise ValidationFailed(_("Choose an agent."))
+        conversation_assign(conversation=conversation, assignee=assignee, actor=actor)
         if assignee is None:
-            messages.error(request, _("Choose an agent."))
-            return redirect("workspace:conversation", pk=conversation.pk)
-    try:
-        conversation_assign(
-            conversation=conversation, assignee=assignee, actor=current_actor(request)
-        )
-    except NotFound:
-        raise
-    except KefuError as exc:
-        return _service_failed(request, conversation, exc)
-    if assignee is None:
-        messages.success(request, _("The conversation is now unassigned."))
-    else:
-        messages.success(request, _("Assigned to %(name)s.") % {"name": assignee})
-    return _back(request, conversation)
+            return _("The conversation is now unassigned.")
+        return _("Assigned to %(name)s.") % {"name": assignee}
+
+    return _run_action(request, pk, AssignForm, perform)
 
 
 @require_POST
 @agent_required
 def set_team(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = _load(request, pk)
-    form = TeamForm(request.POST)
-    if not form.is_valid():
-        return _form_failed(request, conversation, form)
-    team = form.cleaned_data["team"]
-    try:
-        conversation_set_team(conversation=conversation, team=team, actor=current_actor(request))
-    except NotFound:
-        raise
-    except KefuError as exc:
-        return _service_failed(request, conversation, exc)
-    if team is None:
-        messages.success(request, _("The conversation is no longer routed to a team."))
-    else:
-        messages.success(request, _("Routed to team %(team)s.") % {"team": team.name})
-    return _back(request, conversation)
+    def perform(conversation: Conversation, data: dict[str, Any], actor: Actor) -> str:
+        team = data["team"]
+        conversation_set_team(conversation=conversation, team=team, actor=actor)
+        if team is None:
+            return _("The conversation is no longer routed to a team.")
+        return _("Routed to team %(team)s.") % {"team": team.name}
+
+    return _run_action(request, pk, TeamForm, perform)
 
 
 @require_POST
 @agent_required
 def set_status(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = _load(request, pk)
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        return _form_failed(request, conversation, form)
-    status = form.cleaned_data["status"]
-    try:
-        conversation_set_status(
-            conversation=conversation, status=status, actor=current_actor(request)
-        )
-    except NotFound:
-        raise
-    except KefuError as exc:
-        return _service_failed(request, conversation, exc)
-    messages.success(request, _("Status set to %(status)s.") % {"status": Status(status).label})
-    return _back(request, conversation)
+    def perform(conversation: Conversation, data: dict[str, Any], actor: Actor) -> str:
+        status = data["status"]
+        conversation_set_status(conversation=conversation, status=status, actor=actor)
+        return _("Status set to %(status)s.") % {"status": Status(status).label}
+
+    return _run_action(request, pk, StatusForm, perform)
 
 
 @require_POST
 @agent_required
 def set_priority(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = _load(request, pk)
-    form = PriorityForm(request.POST)
-    if not form.is_valid():
-        return _form_failed(request, conversation, form)
-    priority = form.cleaned_data["priority"]
-    try:
-        conversation_set_priority(
-            conversation=conversation, priority=priority, actor=current_actor(request)
-        )
-    except NotFound:
-        raise
-    except KefuError as exc:
-        return _service_failed(request, conversation, exc)
-    messages.success(
-        request, _("Priority set to %(priority)s.") % {"priority": Priority(priority).label}
-    )
-    return _back(request, conversation)
+    def perform(conversation: Conversation, data: dict[str, Any], actor: Actor) -> str:
+        priority = data["priority"]
+        conversation_set_priority(conversation=conversation, priority=priority, actor=actor)
+        return _("Priority set to %(priority)s.") % {"priority": Priority(priority).label}
+
+    return _run_action(request, pk, PriorityForm, perform)
 
 
 @require_POST
 @agent_required
 def escalate(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = _load(request, pk)
-    form = EscalateForm(request.POST)
-    if form.is_valid():
-        try:
-            conversation = conversation_escalate(
-                conversation=conversation,
-                reason=form.cleaned_data["reason"],
-                actor=current_actor(request),
-            )
-        except NotFound:
-            raise
-        except ValidationFailed as exc:
-            add_service_error(form, exc)
-        except KefuError as exc:
-            return _service_failed(request, conversation, exc)
-        else:
-            messages.success(
-                request, _("Escalated to tier %(tier)s.") % {"tier": conversation.tier}
-            )
-            return _back(request, conversation)
-    return render_conversation(request, conversation, status=400, bound={"escalate_form": form})
+    def perform(conversation: Conversation, data: dict[str, Any], actor: Actor) -> str:
+        escalated = conversation_escalate(
+            conversation=conversation, reason=data["reason"], actor=actor
+        )
+        return _("Escalated to tier %(tier)s.") % {"tier": escalated.tier}
+
+    return _run_action(
+        request, pk, EscalateForm, perform, bound_as="escalate_form", inline=ValidationFailed
+    )
 
 
 @require_POST
 @agent_required
 def set_tags(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = _load(request, pk)
-    form = TagsForm(request.POST)
-    if not form.is_valid():
-        return _form_failed(request, conversation, form)
-    try:
-        conversation_set_tags(
-            conversation=conversation, names=form.cleaned_data["tags"], actor=current_actor(request)
-        )
-    except NotFound:
-        raise
-    except KefuError as exc:
-        return _service_failed(request, conversation, exc)
-    messages.success(request, _("Tags saved."))
-    return _back(request, conversation)
+    def perform(conversation: Conversation, data: dict[str, Any], actor: Actor) -> str:
+        conversation_set_tags(conversation=conversation, names=data["tags"], actor=actor)
+        return _("Tags saved.")
+
+    return _run_action(request, pk, TagsForm, perform)
