@@ -96,3 +96,14 @@ def test_signed_in_staff_visiting_login_goes_to_workspace(agent_client):
     response = agent_client.get(URL)
     assert response.status_code == 302
     assert response["Location"] == "/agent/"
+
+
+def test_sign_in_attempts_are_capped_per_ip_across_accounts(client, customer_1, settings):
+    from kefu.portal.views import auth
+
+    for n in range(auth.LOGIN_LIMIT):
+        response = client.post("/login", {"username": f"nobody{n}@example.com", "password": "x"})
+        assert response.status_code == 200
+    response = client.post("/login", {"username": customer_1.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session

@@ -21,6 +21,10 @@ from kefu.portal.forms import LoginForm, SignupForm
 
 SIGNUP_LIMIT = 10  # per IP address
 SIGNUP_WINDOW_SECONDS = 3600
+# Per-IP ceiling on sign-in attempts across all accounts (credential stuffing); django-axes
+# separately locks one account+IP pair after a few failures.
+LOGIN_LIMIT = 30
+LOGIN_WINDOW_SECONDS = 600
 _MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -29,6 +33,12 @@ _MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 def login_view(request: HttpRequest) -> HttpResponse:
     if isinstance(request.user, User) and request.user.is_authenticated:
         return redirect_after_login(request, request.user)
+    if request.method == "POST":
+        hit(
+            f"portal-login:{request_ip(request)}",
+            limit=LOGIN_LIMIT,
+            window_seconds=LOGIN_WINDOW_SECONDS,
+        )
     form = LoginForm(request, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         assert form.user is not None
