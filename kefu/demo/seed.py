@@ -1,0 +1,533 @@
+"""Load the demo data set: staff, teams, customers, tags, macros and ~320 conversations.
+
+Every row is written by the service that owns it, so the demo has the same timeline and audit
+rows real use would leave. Two things are special:
+
+* History is replayed on a simulated clock: while a conversation's turns are written,
+  ``kefu.core.clock.now`` returns the moment the turn "happened", so created / activity / closed
+  times, messages and timeline rows are consistent and spread over the last two months. Audit
+  rows keep the real time (they record when the rows were written). Contacts and staff get a
+  backdated ``created_at`` / ``date_joined`` afterwards, with a queryset update.
+* Agent replies enqueue a "you have a reply" email job. Seeded replies are marked
+  ``customer_notified_at`` before the transaction commits, so those jobs find nothing to do and
+  loading the demo never mails hundreds of (reserved, example.*) addresses.
+
+Idempotent: everything runs in one transaction that ends by writing a ``demo.loaded`` audit row;
+if that row exists, loading again does nothing. Deterministic: one seeded ``random.Random``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from unittest import mock
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from kefu.accounts import permissions
+from kefu.accounts.models import Role, Team, User
+from kefu.accounts.services import actor_for_user, staff_create, team_save
+from kefu.audit.models import AuditEntry
+from kefu.audit.services import audit_record
+from kefu.contacts.models import Contact, VipTier
+from kefu.contacts.services import contact_create, customer_signup
+from kefu.conversations import services as conv
+from kefu.conversations.models import (
+    AuthorKind,
+    Channel,
+    Conversation,
+    Macro,
+    Message,
+    MessageKind,
+    Priority,
+    Status,
+    Tag,
+)
+from kefu.core import clock
+from kefu.core.actor import Actor, ActorKind
+from kefu.demo import content, scenarios
+from kefu.demo.content import CustomerSeed, StaffSeed
+from kefu.demo.scenarios import Scenario
+
+DEMO_PASSWORD = "kefu-demo-2026"  # noqa: S105 - published on purpose; demo installs only
+DEMO_LOGINS: tuple[tuple[str, str], ...] = (
+    ("Admin", "admin@kefu.demo"),
+    ("Supervisor", "supervisor@kefu.demo"),
+    ("Senior agent", "senior@kefu.demo"),
+    ("Agent", "agent@kefu.demo"),
+    ("Customer", "customer@kefu.demo"),
+)
+MARKER_ACTION = "demo.loaded"
+DEFAULT_CONVERSATIONS = 320
+DEFAULT_SEED = 2026
+
+# How often each final status occurs, and how old conversations in it are (hours).
+STATUS_PLAN: tuple[tuple[str, int, float, float], ...] = (
+    (Status.NEW, 12, 0.1, 8),
+    (Status.OPEN, 24, 1, 120),
+    (Status.PENDING, 18, 2, 168),
+    (Status.ON_HOLD, 8, 24, 240),
+    (Status.SOLVED, 22, 24, 720),
+    (Status.CLOSED, 16, 120, 1440),
+)
+CHANNEL_WEIGHTS: tuple[tuple[str, int], ...] = (
+    (Channel.WEB, 25), (Channel.CHAT, 20), (Channel.EMAIL, 25), (Channel.PHONE, 8),
+    (Channel.TELEGRAM, 12), (Channel.SOCIAL, 10),
+)  # fmt: skip
+SYSTEM = Actor.system("demo")
+
+
+@dataclass
+class DemoResult:
+    created: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def demo_is_loaded() -> bool:
+    return AuditEntry.objects.filter(action=MARKER_ACTION).exists()
+
+
+def load_demo(
+    *,
+    conversations: int = DEFAULT_CONVERSATIONS,
+    seed: int = DEFAULT_SEED,
+    log: Callable[[str], None] = lambda _msg: None,
+) -> DemoResult:
+    """Load the demo data set once; return what was created (nothing if already loaded)."""
+    if demo_is_loaded():
+        return DemoResult(created=False)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
+    with transaction.atomic():
+        if demo_is_loaded():  # re-check inside the write lock
+            return DemoResult(created=False)
+        world = _World(rng=rng, real_now=clock.now())
+        world.load_people(log)
+        log(f"Writing {conversations} conversations...")
+        world.load_conversations(conversations)
+        world.finish()
+        audit_record(
+            actor=SYSTEM,
+            action=MARKER_ACTION,
+            object_type="demo",
+            object_id="demo",
+            data={"conversations": conversations, "seed": seed},
+        )
+    return DemoResult(created=True, counts=world.counts())
+
+
+# --- the simulated clock ----------------------------------------------------------------------
+
+
+class _SimClock:
+    """A clock that services read while a conversation's past is replayed."""
+
+    def __init__(self, limit: datetime) -> None:
+        self.limit = limit
+        self.at = limit
+
+    def now(self) -> datetime:
+        return self.at
+
+    def set(self, at: datetime) -> None:
+        self.at = min(at, self.limit)
+
+    def advance(self, rng: random.Random, low_minutes: float, high_minutes: float) -> None:
+        self.set(self.at + timedelta(minutes=rng.uniform(low_minutes, high_minutes)))
+
+
+@contextmanager
+def _clock_at(sim: _SimClock) -> Iterator[None]:
+    with mock.patch.object(clock, "now", sim.now):
+        yield
+
+
+# --- the loader -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Customer:
+    contact: Contact
+    actor: Actor
+    portal: bool
+
+
+class _World:
+    def __init__(self, *, rng: random.Random, real_now: datetime) -> None:
+        self.rng = rng
+        self.real_now = real_now
+        self.teams: dict[str, Team] = {}
+        self.staff: dict[str, User] = {}
+        self.customers: list[_Customer] = []
+        self.conversation_ids: list[int] = []
+        self._team_cache: dict[int, set[int]] | None = None
+
+    # people, teams, tags, macros (get-or-create by their fixed natural keys)
+
+    def load_people(self, log: Callable[[str], None]) -> None:
+        admin = self._admin()
+        admin_actor = actor_for_user(admin)
+        for name, languages, skills in content.TEAMS:
+            team = Team.objects.filter(name__iexact=name).first()
+            self.teams[name] = team or team_save(
+                name=name, languages=languages, skills=skills, actor=admin_actor
+            )
+        for person in content.STAFF:
+            self.staff[person.email] = self._staff(person, admin_actor)
+        log(f"Staff: {len(self.staff) + 1}, teams: {len(self.teams)}")
+        supervisor_actor = actor_for_user(self.staff["supervisor@kefu.demo"])
+        existing_tags = {t.lower() for t in Tag.objects.values_list("name", flat=True)}
+        for tag in content.TAGS:
+            if tag.lower() not in existing_tags:
+                conv.tag_save(name=tag, actor=supervisor_actor)
+        existing_macros = {m.lower() for m in Macro.objects.values_list("name", flat=True)}
+        for name, body_en, body_zh in content.MACROS:
+            if name.lower() not in existing_macros:
+                conv.macro_save(name=name, body_en=body_en, body_zh=body_zh, actor=supervisor_actor)
+        for i, seed in enumerate(content.customers()):
+            self.customers.append(self._customer(i, seed))
+        log(f"Customers: {len(self.customers)}")
+        year_ago = self.real_now - timedelta(days=365)
+        User.objects.filter(email__endswith="@kefu.demo", date_joined__gt=year_ago).update(
+            date_joined=year_ago
+        )
+        Contact.objects.filter(pk__in=[c.contact.pk for c in self.customers]).update(
+            created_at=year_ago
+        )
+
+    def _admin(self) -> User:
+        """The demo admin. Nobody can act before the first admin exists, so it is created like
+        ``createsuperuser`` does (the user manager), with its audit row written here."""
+        seed = content.ADMIN
+        admin = User.objects.filter(email=seed.email).first()
+        if admin is None:
+            admin = User.objects.create_superuser(
+                seed.email, DEMO_PASSWORD, display_name=seed.name, language=seed.language
+            )
+            audit_record(
+                actor=SYSTEM,
+                action="staff.created",
+                object_type="user",
+                object_id=admin.pk,
+                data={"email": seed.email, "role": Role.ADMIN},
+            )
+        return admin
+
+    def _staff(self, person: StaffSeed, actor: Actor) -> User:
+        user = User.objects.filter(email=person.email).first()
+        if user is not None:
+            return user
+        return staff_create(
+            email=person.email,
+            display_name=person.name,
+            role=person.role,
+            password=DEMO_PASSWORD,
+            team_ids=[self.teams[t].pk for t in person.teams],
+            language=person.language,
+            actor=actor,
+        )
+
+    def _customer(self, i: int, seed: CustomerSeed) -> _Customer:
+        contact = Contact.objects.filter(email=seed.email).first()
+        if contact is None:
+            tier = self.rng.choices(VipTier.values, weights=(60, 20, 12, 8))[0]
+            if seed.email == "customer@kefu.demo":
+                tier = VipTier.VIP1
+            phone = (
+                f"+44 7700 900{i:03d}" if seed.language == "en" else f"+86 138 0013 {8000 + i:04d}"
+            )
+            contact = contact_create(
+                email=seed.email,
+                uid=str(31_000_000 + i * 7_919),
+                name=seed.name,
+                phone=phone,
+                language=seed.language,
+                vip_tier=tier,
+                actor=SYSTEM,
+            )
+        if seed.portal and contact.user_id is None:
+            customer_signup(
+                email=seed.email,
+                password=DEMO_PASSWORD,
+                name=seed.name,
+                language=seed.language,
+                actor=SYSTEM,
+            )
+            contact.refresh_from_db()
+        if contact.user is not None:
+            return _Customer(contact, actor_for_user(contact.user), portal=True)
+        # No portal login: the customer writes in through a channel, still as themselves.
+        actor = Actor(kind=ActorKind.CUSTOMER, contact_id=contact.pk, label=str(contact))
+        return _Customer(contact, actor, portal=False)
+
+    # conversations
+
+    def load_conversations(self, count: int) -> None:
+        rng = self.rng
+        plans = []
+        statuses = [s for s, *_ in STATUS_PLAN]
+        status_weights = [w for _, w, *_ in STATUS_PLAN]
+        ages = {s: (lo, hi) for s, _, lo, hi in STATUS_PLAN}
+        portal = [c for c in self.customers if c.portal]
+        for i in range(count):
+            # The main portal customer gets a handful of requests to look at.
+            customer = portal[0] if i % 50 == 0 else rng.choice(self.customers)
+            status = rng.choices(statuses, weights=status_weights)[0]
+            low, high = ages[status]
+            start = self.real_now - timedelta(hours=rng.uniform(low, high))
+            plans.append((start, i, customer, status))
+        plans.sort(key=lambda plan: (plan[0], plan[1]))
+        for start, _i, customer, status in plans:
+            self._conversation(customer, status, start)
+
+    def _conversation(self, customer: _Customer, final: str, start: datetime) -> None:
+        rng = self.rng
+        scenario = rng.choices(
+            scenarios.SCENARIOS, weights=[s.weight for s in scenarios.SCENARIOS]
+        )[0]
+        contact = customer.contact
+        language = (
+            contact.language
+            if rng.random() < 0.9
+            else ("en" if contact.language != "en" else "zh-hans")
+        )
+        texts = scenario.texts(language)
+        short = "zh" if language.startswith("zh") else "en"
+        values = self._values(scenario, contact)
+        channel = (
+            rng.choice((Channel.WEB, Channel.CHAT))
+            if customer.portal
+            else rng.choices(
+                [c for c, _ in CHANNEL_WEIGHTS], weights=[w for _, w in CHANNEL_WEIGHTS]
+            )[0]
+        )
+        team = self.teams[scenario.team] if scenario.team else None
+        if contact.vip_tier >= VipTier.VIP2 and rng.random() < 0.5:
+            team = self.teams[content.VIP]
+        if rng.random() < 0.08:
+            team = None  # not routed yet
+        priority = scenario.priority
+        if contact.vip_tier >= VipTier.VIP2:
+            priority = min(priority + 1, Priority.URGENT)
+        elif rng.random() < 0.2:
+            priority = max(priority - 1, Priority.LOW)
+
+        def fill(template: str) -> str:
+            return template.format(**values)
+
+        sim = _SimClock(self.real_now - timedelta(seconds=30))
+        sim.set(start)
+        customer_actor = customer.actor
+        with _clock_at(sim):
+            conversation = conv.conversation_create(
+                contact=contact,
+                subject=fill(rng.choice(texts.subjects))[:200],
+                body=fill(rng.choice(texts.bodies)),
+                category=scenario.category,
+                channel=channel,
+                language=language,
+                priority=priority,
+                tx_id=values["txid"] if scenario.has_txid else "",
+                asset=values["asset"],
+                network=values["network"],
+                team=team,
+                author=AuthorKind.CUSTOMER,
+                actor=customer_actor,
+            )
+            self.conversation_ids.append(conversation.pk)
+            supervisor = self.staff["supervisor@kefu.demo"]
+            sup_actor = actor_for_user(supervisor)
+            tags = self._tags(scenario, contact, values)
+            if final == Status.NEW:
+                sim.advance(rng, 1, 30)
+                if rng.random() < 0.4 and tags:
+                    conv.conversation_set_tags(
+                        conversation=conversation, names=tags, actor=sup_actor
+                    )
+                if rng.random() < 0.25:
+                    conv.conversation_assign(
+                        conversation=conversation, assignee=self._agent(team, 1), actor=sup_actor
+                    )
+                return
+
+            # First response: an L1 agent picks it up (or the supervisor assigns it).
+            sim.advance(rng, 3, 90)
+            agent = self._agent(team, 1)
+            agent_actor = actor_for_user(agent)
+            conv.conversation_assign(
+                conversation=conversation,
+                assignee=agent,
+                actor=agent_actor if rng.random() < 0.6 else sup_actor,
+            )
+            sim.advance(rng, 1, 20)
+            conv.message_reply(
+                conversation=conversation,
+                body=fill(rng.choice(texts.replies)),
+                set_status=Status.PENDING if rng.random() < 0.6 else None,
+                actor=agent_actor,
+            )
+            if tags:
+                conv.conversation_set_tags(conversation=conversation, names=tags, actor=agent_actor)
+            if rng.random() < 0.45:
+                sim.advance(rng, 1, 30)
+                conv.note_add(
+                    conversation=conversation, body=fill(rng.choice(texts.notes)), actor=agent_actor
+                )
+
+            # Some need a senior (and the worst security cases, management).
+            if texts.escalations and rng.random() < scenario.escalate_rate:
+                sim.advance(rng, 10, 240)
+                conversation = conv.conversation_escalate(
+                    conversation=conversation,
+                    reason=fill(rng.choice(texts.escalations)),
+                    actor=agent_actor,
+                )
+                sim.advance(rng, 5, 60)
+                agent = self._agent(team, 2)
+                agent_actor = actor_for_user(agent)
+                conv.conversation_assign(
+                    conversation=conversation,
+                    assignee=agent,
+                    actor=sup_actor if rng.random() < 0.5 else agent_actor,
+                )
+                sim.advance(rng, 5, 60)
+                conv.note_add(
+                    conversation=conversation,
+                    body=rng.choice(scenarios.SENIOR_NOTES[short]),
+                    actor=agent_actor,
+                )
+                if texts.escalations_l3 and rng.random() < 0.4:
+                    sim.advance(rng, 30, 600)
+                    conversation = conv.conversation_escalate(
+                        conversation=conversation,
+                        reason=fill(rng.choice(texts.escalations_l3)),
+                        actor=agent_actor,
+                    )
+                    sim.advance(rng, 5, 120)
+                    conv.conversation_assign(
+                        conversation=conversation, assignee=supervisor, actor=sup_actor
+                    )
+                    agent, agent_actor = supervisor, sup_actor
+
+            sim.advance(rng, 10, 360)
+            if final == Status.OPEN:
+                conv.message_reply(
+                    conversation=conversation,
+                    body=rng.choice(scenarios.FOLLOW_UPS[short]),
+                    actor=customer_actor,
+                    author=AuthorKind.CUSTOMER,
+                )
+            elif final == Status.PENDING:
+                conv.message_reply(
+                    conversation=conversation,
+                    body=fill(rng.choice(texts.replies)),
+                    set_status=Status.PENDING,
+                    actor=agent_actor,
+                )
+            elif final == Status.ON_HOLD:
+                conv.note_add(
+                    conversation=conversation,
+                    body=fill(rng.choice(texts.hold_notes or texts.notes)),
+                    actor=agent_actor,
+                )
+                conv.conversation_set_status(
+                    conversation=conversation, status=Status.ON_HOLD, actor=agent_actor
+                )
+            else:  # solved or closed
+                conv.message_reply(
+                    conversation=conversation,
+                    body=rng.choice(scenarios.THANKS[short]),
+                    actor=customer_actor,
+                    author=AuthorKind.CUSTOMER,
+                )
+                sim.advance(rng, 5, 120)
+                conv.message_reply(
+                    conversation=conversation,
+                    body=fill(rng.choice(scenarios.CLOSING_REPLIES[short])),
+                    set_status=Status.SOLVED,
+                    actor=agent_actor,
+                )
+                if final == Status.CLOSED:
+                    sim.advance(rng, 60 * 24, 60 * 24 * 4)
+                    conv.conversation_set_status(
+                        conversation=conversation,
+                        status=Status.CLOSED,
+                        actor=Actor.system("auto-close") if rng.random() < 0.7 else agent_actor,
+                    )
+
+    def _values(self, scenario: Scenario, contact: Contact) -> dict[str, str]:
+        rng = self.rng
+        asset, network = rng.choice(scenario.assets) if scenario.assets else ("", "")
+        return {
+            "name": contact.name or contact.email or "",
+            "email": contact.email or "",
+            "uid": contact.uid or "",
+            "asset": asset,
+            "network": network,
+            "amount": scenarios.sample_amount(rng, asset),
+            "txid": scenarios.sample_txid(rng, network),
+            "hours": str(rng.choice((2, 3, 5, 6, 8, 12, 20, 36))),
+        }
+
+    def _tags(self, scenario: Scenario, contact: Contact, values: dict[str, str]) -> list[str]:
+        """Some of the scenario's tags, the asset / network tags that fit, and "vip"."""
+        rng = self.rng
+        tags = [t for t in scenario.tags if rng.random() < 0.7]
+        if scenario.assets and rng.random() < 0.6:
+            tags += [
+                t
+                for t, hit in (
+                    ("usdt", values["asset"] == "USDT"),
+                    ("trc20", values["network"] == "TRC20"),
+                    ("erc20", values["network"] == "ERC20"),
+                )
+                if hit
+            ]
+        if contact.vip_tier >= VipTier.VIP2:
+            tags.append("vip")
+        return tags
+
+    def _agent(self, team: Team | None, tier: int) -> User:
+        """A staff member of ``team`` who works on ``tier`` (any such member if no team)."""
+        people = [
+            u
+            for u in self.staff.values()
+            if u.role in (Role.AGENT_L1, Role.AGENT_L2) and permissions.max_tier(u) >= tier
+        ]
+        if tier == 1:
+            people = [u for u in people if u.role == Role.AGENT_L1]
+        members = [u for u in people if team is not None and team.pk in self._team_ids(u)]
+        return self.rng.choice(members or people)
+
+    def _team_ids(self, user: User) -> set[int]:
+        if self._team_cache is None:
+            self._team_cache = {
+                u.pk: set(u.teams.values_list("pk", flat=True)) for u in self.staff.values()
+            }
+        return self._team_cache.get(user.pk, set())
+
+    def finish(self) -> None:
+        """Mark seeded replies as already notified (see the module docstring)."""
+        Message.objects.filter(
+            conversation_id__in=self.conversation_ids,
+            kind=MessageKind.REPLY,
+            customer_notified_at__isnull=True,
+        ).exclude(author_kind=AuthorKind.CUSTOMER).update(customer_notified_at=timezone.now())
+
+    def counts(self) -> dict[str, int]:
+        ids = self.conversation_ids
+        return {
+            "staff": User.objects.filter(email__endswith="@kefu.demo", role__gt="").count(),
+            "teams": len(self.teams),
+            "customers": len(self.customers),
+            "conversations": len(ids),
+            "messages": Message.objects.filter(conversation_id__in=ids).count(),
+            "notes": Message.objects.filter(conversation_id__in=ids, kind=MessageKind.NOTE).count(),
+            "escalated": Conversation.objects.filter(pk__in=ids).filter(~Q(tier=1)).count(),
+            "tags": Tag.objects.count(),
+            "macros": Macro.objects.count(),
+        }
