@@ -117,9 +117,21 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'kefu.sqlite3'}"),
-        conn_max_age=int(os.environ.get("KEFU_DB_CONN_MAX_AGE", "60")),
+        # ASGI runs each request's sync code in a fresh thread, so "persistent" per-thread
+        # connections are never reused and pile up; PostgreSQL uses a pool instead (below).
+        conn_max_age=int(os.environ.get("KEFU_DB_CONN_MAX_AGE", "0")),
     )
 }
+if (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and DATABASES["default"]["CONN_MAX_AGE"] == 0
+    and _env_bool("KEFU_DB_POOL", True)
+):
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("KEFU_DB_POOL_MIN_SIZE", "2")),
+        "max_size": int(os.environ.get("KEFU_DB_POOL_MAX_SIZE", "10")),
+        "timeout": float(os.environ.get("KEFU_DB_POOL_TIMEOUT", "10")),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

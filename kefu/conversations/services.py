@@ -140,6 +140,7 @@ def _add_message(
     channel: str,
     files: Sequence[UploadedFile],
     external_id: str | None,
+    index: bool = True,
 ) -> Message:
     valid = validate_attachments(list(files))
     now = clock.now()
@@ -171,7 +172,8 @@ def _add_message(
         last_activity_at=now, message_count=F("message_count") + 1
     )
     conversation.last_activity_at = now
-    search.append_to_index(conversation.pk, body)
+    if index:
+        search.append_to_index(conversation.pk, body)
     return message
 
 
@@ -246,7 +248,6 @@ def conversation_create(
             created_at=now,
             last_activity_at=now,
         )
-        search.index_conversation(conversation.pk, [subject])
         message = _add_message(
             conversation,
             kind=MessageKind.REPLY,
@@ -256,7 +257,9 @@ def conversation_create(
             channel=channel,
             files=attachments,
             external_id=external_id,
+            index=False,
         )
+        search.index_conversation(conversation.pk, [subject, body])  # one write, not two
         _timeline(
             conversation,
             TimelineKind.CREATED,
