@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile as DjangoUploadedFile
+from django.forms.widgets import ChoiceWidget
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts import permissions
@@ -61,6 +62,29 @@ def _checkboxes(
     )
 
 
+class ChoiceOption(TypedDict):
+    value: str
+    label: str
+    id: str
+    selected: bool
+
+
+class ChoiceGroup(TypedDict):
+    """A choice field's options, ready for a plain template loop (dicts: the template engine
+    looks keys up first).
+
+    Rendering through Django's widget templates costs one template render per option (about a
+    fifth of the inbox page's time); the inbox template renders these with the same markup instead.
+    """
+
+    name: str
+    label: str
+    id: str
+    invalid: bool  # the field has errors: its inputs get aria-invalid="true", as Django does
+    describedby: str  # Django's aria-describedby ("id_tag_error"), "" when none
+    options: list[ChoiceOption]
+
+
 class InboxFilterForm(forms.Form):
     """The inbox's GET form: view, filters, search, sort and the page cursor."""
 
@@ -89,6 +113,39 @@ class InboxFilterForm(forms.Form):
         tag_field = self.fields["tag"]
         assert isinstance(tag_field, forms.ChoiceField)
         tag_field.choices = [("", _("Any tag")), *_tag_choices()]
+
+    def choice_group(self, name: str) -> ChoiceGroup:
+        """The options of a flat choice field as its widget would render them: the same values,
+        labels, ids (``id_status_0``...), checked/selected state and ARIA attributes. Only for
+        this form's optional filters: no option groups, no ``required`` attribute."""
+        bound = self[name]
+        field = bound.field
+        widget = field.widget
+        assert isinstance(field, forms.ChoiceField)
+        assert isinstance(widget, ChoiceWidget)
+        current = set(widget.format_value(bound.value()))
+        multiple = widget.allow_multiple_selected
+        base_id = bound.auto_id or ""
+        options = []
+        has_selected = False
+        choices = cast("Iterable[tuple[Any, Any]]", field.choices)  # flat: no option groups here
+        for index, (value, label) in enumerate(choices):
+            text = "" if value is None else str(value)
+            selected = (multiple or not has_selected) and text in current
+            has_selected = has_selected or selected
+            options.append(
+                ChoiceOption(
+                    value=text, label=str(label), id=f"{base_id}_{index}", selected=selected
+                )
+            )
+        return ChoiceGroup(
+            name=name,
+            label=str(bound.label),
+            id=base_id,
+            invalid=bool(bound.errors),
+            describedby="" if bound.use_fieldset else bound.aria_describedby or "",
+            options=options,
+        )
 
     def clean_view(self) -> str:
         return str(self.cleaned_data.get("view") or "mine")

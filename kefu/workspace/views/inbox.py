@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TypedDict
+
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kefu.accounts import permissions
-from kefu.conversations.models import REFERENCE_PREFIX, Conversation, parse_reference
+from kefu.accounts.models import Language
+from kefu.conversations.models import (
+    REFERENCE_PREFIX,
+    Channel,
+    Conversation,
+    Priority,
+    Status,
+    Tier,
+    parse_reference,
+)
 from kefu.conversations.selectors import (
     InboxFilters,
     conversation_get_for_agent,
@@ -22,6 +36,77 @@ from kefu.workspace.forms import VIEW_LABELS, InboxFilterForm
 
 PAGE_SIZE = 25
 FILTER_FIELDS = ("status", "priority", "channel", "tier", "language", "tag", "team")
+CHECKBOX_FIELDS = ("status", "priority", "channel", "tier", "language")
+
+
+class InboxRow(TypedDict):
+    """One conversation of the list with everything the row shows already worked out, so the
+    template does no ``get_*_display`` calls, translations or URL reversing per row (a dict:
+    the template engine tries a key lookup first, so attributes would cost an exception each)."""
+
+    pk: int
+    reference: str
+    url: str
+    subject: str
+    contact: str
+    status: str
+    status_label: str
+    priority: int
+    priority_label: str
+    tier: int
+    tier_label: str
+    channel_label: str
+    language_label: str
+    assignee: str | None
+    team: str | None
+    tags: list[str]
+    last_activity_iso: str
+    last_activity: str
+
+
+def _labels(choices: Iterable[tuple[object, object]]) -> dict[object, str]:
+    return {value: str(label) for value, label in choices}
+
+
+def inbox_rows(conversations: list[Conversation]) -> list[InboxRow]:
+    """The table's rows, labels translated once per page rather than once per cell."""
+    if not conversations:
+        return []
+    status = _labels(Status.choices)
+    priority = _labels(Priority.choices)
+    tier = _labels(Tier.choices)
+    channel = _labels(Channel.choices)
+    language = _labels(Language.choices)
+    # Every row links to the same URL pattern: reverse it once and fill in the id.
+    url_template = reverse("workspace:conversation", kwargs={"pk": 999999999}).replace(
+        "999999999", "{}"
+    )
+    rows = []
+    for c in conversations:
+        at = timezone.localtime(c.last_activity_at)  # what the ``date`` filter shows
+        rows.append(
+            InboxRow(
+                pk=c.pk,
+                reference=c.reference,
+                url=url_template.format(c.pk),
+                subject=c.subject,
+                contact=str(c.contact),
+                status=c.status,
+                status_label=status.get(c.status, str(c.status)),
+                priority=c.priority,
+                priority_label=priority.get(c.priority, str(c.priority)),
+                tier=c.tier,
+                tier_label=tier.get(c.tier, str(c.tier)),
+                channel_label=channel.get(c.channel, str(c.channel)),
+                language_label=language.get(c.language, c.language),
+                assignee=None if c.assignee is None else str(c.assignee),
+                team=None if c.team is None else c.team.name,
+                tags=[t.name for t in c.tags.all()],
+                last_activity_iso=at.isoformat(),  # the ``date:"c"`` format
+                last_activity=at.strftime("%Y-%m-%d %H:%M"),  # ``date:"Y-m-d H:i"``
+            )
+        )
+    return rows
 
 
 def _jump_to_reference(request: HttpRequest, q: str) -> HttpResponse | None:
@@ -91,10 +176,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         **page_context(request, "inbox"),
         "form": form,
-        "checkbox_fields": [
-            form[name] for name in ("status", "priority", "channel", "tier", "language")
-        ],
+        "checkbox_groups": [form.choice_group(name) for name in CHECKBOX_FIELDS],
+        "tag_select": form.choice_group("tag"),
+        "team_select": form.choice_group("team"),
+        "sort_select": form.choice_group("sort"),
         "rows": rows,
+        "table": inbox_rows(rows),
         "next_cursor": next_cursor,
         "error": error,
         "view": view,
