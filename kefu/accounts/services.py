@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import zoneinfo
 from collections.abc import Iterable
 
 from django.contrib.auth.password_validation import validate_password
@@ -196,8 +197,6 @@ def user_set_preferences(
     *, user: User, language: str | None = None, timezone_name: str | None = None, actor: Actor
 ) -> User:
     """Save a user's language and timezone."""
-    import zoneinfo
-
     fields: list[str] = []
     if language is not None:
         if language and language not in Language.values:

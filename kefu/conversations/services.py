@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from kefu.accounts import permissions
@@ -526,7 +527,8 @@ def conversation_set_tags(
     """Replace the conversation's tags with existing tags named in ``names``."""
     _require_staff(actor)
     wanted = {n.strip().lower() for n in names if n and n.strip()}
-    tags = [t for t in Tag.objects.all() if t.name.lower() in wanted]
+    # Matches the case-insensitive unique index on Lower(name) instead of loading every tag.
+    tags = list(Tag.objects.annotate(lname=Lower("name")).filter(lname__in=wanted))
     missing = wanted - {t.name.lower() for t in tags}
     if missing:
         raise _field_error(
