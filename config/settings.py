@@ -70,6 +70,10 @@ INSTALLED_APPS = [
     "kefu.accounts",
     "kefu.contacts",
     "kefu.conversations",
+    "kefu.realtime",
+    "kefu.inbox",
+    "kefu.sla",
+    "kefu.helpcenter",
     "kefu.portal",
     "kefu.workspace",
     "kefu.backoffice",
@@ -156,6 +160,31 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Real-time (docs/subsystems/realtime.md): Redis carries events between processes; without it the
+# in-memory layer serves one process and clients catch up from the database every
+# KEFU_REALTIME_RESYNC_SECONDS.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "capacity": 1500,
+                "expiry": 30,
+                "group_expiry": 86400,
+                "prefix": os.environ.get("KEFU_REDIS_PREFIX", "kefu") + ":asgi",
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 1500, "expiry": 30},
+        }
+    }
+KEFU_REALTIME_RESYNC_SECONDS = float(os.environ.get("KEFU_REALTIME_RESYNC_SECONDS", "20"))
 
 TASKS = {
     "default": {

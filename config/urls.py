@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),
+    path("chat/", include("kefu.inbox.adapters.webchat.urls")),
     path("django-admin/", admin.site.urls),
     path("agent/manage/", include("kefu.backoffice.urls")),
     path("agent/", include("kefu.workspace.urls")),

@@ -64,6 +64,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     teams = models.ManyToManyField(Team, related_name="members", blank=True)
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, blank=True)
     timezone = models.CharField(_("timezone"), max_length=64, default="UTC")
+    chat_capacity = models.PositiveSmallIntegerField(_("live chat capacity"), default=3)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)  # may use Django's admin site
     date_joined = models.DateTimeField(auto_now_add=True)
@@ -107,3 +108,28 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class PresenceStatus(models.TextChoices):
+    ONLINE = "online", _("Online")
+    AWAY = "away", _("Away")
+    OFFLINE = "offline", _("Offline")
+
+
+class AgentPresence(models.Model):
+    """Whether an agent takes live chats now. Online means status online and a recent heartbeat."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="presence"
+    )
+    status = models.CharField(
+        max_length=8, choices=PresenceStatus.choices, default=PresenceStatus.OFFLINE
+    )
+    changed_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "last_seen_at"], name="presence_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.status}"

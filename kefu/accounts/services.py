@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import zoneinfo
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -13,7 +14,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kefu.accounts import permissions
-from kefu.accounts.models import ApiKey, Language, Role, Team, User, UserKind
+from kefu.accounts.models import (
+    AgentPresence,
+    ApiKey,
+    Language,
+    PresenceStatus,
+    Role,
+    Team,
+    User,
+    UserKind,
+)
 from kefu.audit.services import audit_record
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
@@ -297,3 +307,63 @@ def apikey_authenticate(raw: str) -> ApiKey:
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key
+
+
+# --- presence --------------------------------------------------------------------------------
+
+PRESENCE_FRESH_SECONDS = 90  # a heartbeat older than this means the agent's socket is gone
+
+
+def presence_set(*, user: User, status: str, actor: Actor) -> AgentPresence:
+    """Set an agent's live-chat status (online, away, offline). Agents set their own.
+
+    Supervisors and admins may set anyone's (e.g. to take an absent agent offline).
+    """
+    if status not in PresenceStatus.values:
+        raise ValidationFailed(_("Unknown status."), fields={"status": [_("Unknown status.")]})
+    acting = _acting_user(actor)
+    _require(acting.pk == user.pk or permissions.can_manage_staff(acting))
+    if not user.is_agent:
+        raise ValidationFailed(_("Only staff have a presence."))
+    now = clock.now()
+    with transaction.atomic():
+        presence, created = AgentPresence.objects.select_for_update().get_or_create(
+            user=user, defaults={"status": status, "changed_at": now, "last_seen_at": now}
+        )
+        old = None if created else presence.status
+        if old == status:
+            AgentPresence.objects.filter(pk=presence.pk).update(last_seen_at=now)
+            return presence
+        presence.status, presence.changed_at, presence.last_seen_at = status, now, now
+        presence.save(update_fields=["status", "changed_at", "last_seen_at"])
+        audit_record(
+            actor=actor,
+            action="presence.changed",
+            object_type="user",
+            object_id=user.pk,
+            data={"from": old, "to": status},
+        )
+        from kefu.realtime import events
+        from kefu.realtime.publish import publish
+
+        publish(events.PresenceChanged(agent_id=user.pk, status=status))  # type: ignore[arg-type]
+    return presence
+
+
+def presence_touch(*, user_id: int) -> None:
+    """Record a heartbeat from an agent's open workspace socket (not audited: no state change)."""
+    AgentPresence.objects.filter(user_id=user_id).update(last_seen_at=clock.now())
+
+
+def agents_online(team_id: int | None = None) -> list[User]:
+    """Agents whose status is online and whose socket sent a heartbeat recently."""
+    fresh = clock.now() - timedelta(seconds=PRESENCE_FRESH_SECONDS)
+    qs = User.objects.filter(
+        kind=UserKind.STAFF,
+        is_active=True,
+        presence__status=PresenceStatus.ONLINE,
+        presence__last_seen_at__gte=fresh,
+    )
+    if team_id is not None:
+        qs = qs.filter(teams=team_id)
+    return list(qs.order_by("pk"))

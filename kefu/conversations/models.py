@@ -104,6 +104,13 @@ class Conversation(models.Model):
     last_activity_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     message_count = models.PositiveIntegerField(default=0)
+    # Per-conversation message sequences (docs/subsystems/realtime.md): ``last_seq`` counts every
+    # message, ``last_public_seq`` public replies only. Assigned under the row lock.
+    last_seq = models.PositiveIntegerField(default=0)
+    last_public_seq = models.PositiveIntegerField(default=0)
+    # Read marks, as public sequence numbers: what the customer and the agents have read.
+    customer_read_seq = models.PositiveIntegerField(default=0)
+    agent_read_seq = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -178,16 +185,28 @@ class Message(models.Model):
     )
     customer_notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
+    seq = models.PositiveIntegerField(null=True, blank=True)
+    public_seq = models.PositiveIntegerField(null=True, blank=True)  # NULL for notes
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["conversation", "created_at"], name="msg_conv_idx")]
         constraints = [
             models.UniqueConstraint(
+                fields=["conversation", "seq"],
+                condition=models.Q(seq__isnull=False),
+                name="msg_conv_seq_uniq",
+            ),
+            models.UniqueConstraint(
+                fields=["conversation", "public_seq"],
+                condition=models.Q(public_seq__isnull=False),
+                name="msg_conv_public_seq_uniq",
+            ),
+            models.UniqueConstraint(
                 fields=["channel", "external_id"],
                 condition=models.Q(external_id__isnull=False),
                 name="msg_channel_external_id_uniq",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

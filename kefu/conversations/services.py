@@ -42,6 +42,8 @@ from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from kefu.core.jobs import enqueue_on_commit
 from kefu.core.text import render_markdown
+from kefu.realtime import events
+from kefu.realtime.publish import publish
 
 MAX_BODY_CHARS = 20_000
 _TX_ID = re.compile(r"^[A-Za-z0-9:_\-.]{1,128}$")
@@ -148,6 +150,9 @@ def _add_message(
     author_user_id = (
         actor.user_id if author_kind in (AuthorKind.AGENT, AuthorKind.CUSTOMER) else None
     )
+    # The caller holds the conversation's row lock (or just created it): numbers are gap-free.
+    seq = conversation.last_seq + 1
+    public_seq = conversation.last_public_seq + 1 if kind == MessageKind.REPLY else None
     message = Message.objects.create(
         conversation=conversation,
         kind=kind,
@@ -159,6 +164,8 @@ def _add_message(
         external_id=external_id or None,
         created_at=now,
         delivery_status=DeliveryStatus.NONE,
+        seq=seq,
+        public_seq=public_seq,
     )
     for item in valid:
         Attachment.objects.create(
@@ -170,12 +177,48 @@ def _add_message(
             sha256=item.sha256,
         )
     Conversation.objects.filter(pk=conversation.pk).update(
-        last_activity_at=now, message_count=F("message_count") + 1
+        last_activity_at=now,
+        message_count=F("message_count") + 1,
+        last_seq=seq,
+        last_public_seq=public_seq or conversation.last_public_seq,
     )
     conversation.last_activity_at = now
+    conversation.last_seq = seq
+    conversation.last_public_seq = public_seq or conversation.last_public_seq
     if index:
         search.append_to_index(conversation.pk, body)
+    publish(
+        events.MessageCreated(
+            conversation_id=conversation.pk,
+            message_id=message.pk,
+            seq=seq,
+            public_seq=public_seq,
+            team_id=conversation.team_id,
+            assignee_id=conversation.assignee_id,
+        )
+    )
     return message
+
+
+def _publish_update(
+    conversation: Conversation,
+    reason: str,
+    *,
+    previous_team_id: int | None = None,
+    previous_assignee_id: int | None = None,
+    customer_visible: bool = False,
+) -> None:
+    publish(
+        events.ConversationUpdated(
+            conversation_id=conversation.pk,
+            reason=reason,  # type: ignore[arg-type]
+            team_id=conversation.team_id,
+            assignee_id=conversation.assignee_id,
+            previous_team_id=previous_team_id,
+            previous_assignee_id=previous_assignee_id,
+            customer_visible=customer_visible,
+        )
+    )
 
 
 def _validate_case_fields(tx_id: str, asset: str, network: str) -> tuple[str, str, str]:
@@ -271,6 +314,9 @@ def conversation_create(
         )
         _audit(conversation, "conversation.created", actor, channel=channel, category=category)
         conversation.message_count = 1
+        publish(
+            events.ConversationCreated(conversation_id=conversation.pk, team_id=team and team.pk)
+        )
     return conversation
 
 
@@ -377,6 +423,13 @@ def _change_status(conversation: Conversation, status: str, actor: Actor) -> Non
         conversation, TimelineKind.STATUS, actor, data={"from": old, "to": status}, public=True
     )
     _audit(conversation, "conversation.status_changed", actor, **{"from": old, "to": status})
+    _publish_update(
+        conversation,
+        "status",
+        previous_team_id=conversation.team_id,
+        previous_assignee_id=conversation.assignee_id,
+        customer_visible=True,
+    )
 
 
 def conversation_set_status(
@@ -423,6 +476,7 @@ def conversation_set_priority(
         _audit(
             conversation, "conversation.priority_changed", actor, **{"from": old, "to": priority}
         )
+        _publish_update(conversation, "priority", previous_assignee_id=conversation.assignee_id)
     return conversation
 
 
@@ -451,6 +505,13 @@ def conversation_assign(
             data={"from": old, "to": new, "to_name": str(assignee) if assignee else ""},
         )
         _audit(conversation, "conversation.assigned", actor, **{"from": old, "to": new})
+        _publish_update(
+            conversation,
+            "assignee",
+            previous_team_id=conversation.team_id,
+            previous_assignee_id=old,
+            customer_visible=True,
+        )
     return conversation
 
 
@@ -474,6 +535,12 @@ def conversation_set_team(
             data={"team_from": old, "team_to": new, "team_name": team.name if team else ""},
         )
         _audit(conversation, "conversation.team_changed", actor, **{"from": old, "to": new})
+        _publish_update(
+            conversation,
+            "team",
+            previous_team_id=old,
+            previous_assignee_id=conversation.assignee_id,
+        )
     return conversation
 
 
@@ -518,6 +585,13 @@ def conversation_escalate(*, conversation: Conversation, reason: str, actor: Act
             actor,
             **{"from": old, "to": conversation.tier, "reason": reason},
         )
+        _publish_update(
+            conversation,
+            "tier",
+            previous_team_id=conversation.team_id,
+            previous_assignee_id=unassigned or conversation.assignee_id,
+            customer_visible=unassigned is not None,
+        )
     return conversation
 
 
@@ -543,6 +617,7 @@ def conversation_set_tags(
         conversation.tags.set(tags)
         _timeline(conversation, TimelineKind.TAGS, actor, data={"from": old, "to": new})
         _audit(conversation, "conversation.tags_changed", actor, **{"from": old, "to": new})
+        _publish_update(conversation, "tags", previous_assignee_id=conversation.assignee_id)
     return conversation
 
 
@@ -550,6 +625,28 @@ def conversation_record_view(*, conversation: Conversation, actor: Actor) -> Non
     """Audit that staff opened a conversation and its customer's profile (a sensitive read)."""
     with transaction.atomic():
         _audit(conversation, "conversation.viewed", actor, contact=conversation.contact_id)
+
+
+def conversation_mark_read(*, conversation: Conversation, seq: int, actor: Actor) -> bool:
+    """Record that the customer (or, for staff actors, the agents) read up to public ``seq``.
+
+    Read marks only move forward; an older or repeated mark changes nothing and returns False.
+    """
+    _require_owner_or_staff(conversation, actor)
+    if not isinstance(seq, int) or seq < 0:
+        raise _field_error("seq", _("Invalid sequence number."))
+    who = "customer" if actor.kind == ActorKind.CUSTOMER else "agent"
+    field = "customer_read_seq" if who == "customer" else "agent_read_seq"
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        seq = min(seq, conversation.last_public_seq)
+        if seq <= getattr(conversation, field):
+            return False
+        setattr(conversation, field, seq)
+        conversation.save(update_fields=[field])
+        _audit(conversation, "conversation.read", actor, who=who, seq=seq)
+        publish(events.ReadMarked(conversation_id=conversation.pk, who=who, seq=seq))  # type: ignore[arg-type]
+    return True
 
 
 # --- tags and macros ------------------------------------------------------------------------

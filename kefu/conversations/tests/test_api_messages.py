@@ -13,6 +13,7 @@ from kefu.conversations.models import Conversation, Message, Status, TimelineEnt
 from kefu.conversations.selectors import messages_for_customer
 from kefu.conversations.tests.api_expected import message_body
 from kefu.conversations.tests.conftest import png_bytes, set_status
+from kefu.testing.callbacks import jobs
 
 
 @pytest.fixture
@@ -119,7 +120,7 @@ def test_agent_reply_via_api_opens_the_conversation_and_queues_the_email(
     assert (message.kind, message.author_kind, message.author_user_id) == ("reply", "agent", None)
     conversation_a.refresh_from_db()
     assert conversation_a.status == Status.OPEN
-    assert len(callbacks) == 1  # notify_customer_of_reply
+    assert len(jobs(callbacks)) == 1  # notify_customer_of_reply
     assert list(api_audit().order_by("pk").values_list("action", "actor_ref")) == [
         ("message.replied", f"api:{key_and_secret[0].pk}"),
         ("conversation.status_changed", f"api:{key_and_secret[0].pk}"),
@@ -140,7 +141,7 @@ def test_customer_message_via_api_reopens_a_pending_conversation_without_email(
     assert (body["kind"], body["author_kind"], body["external_id"]) == ("reply", "customer", "tg-1")
     conversation_a.refresh_from_db()
     assert conversation_a.status == Status.OPEN
-    assert callbacks == []
+    assert jobs(callbacks) == []
 
 
 def test_reply_can_set_the_status(api, conversation_a):
@@ -234,7 +235,7 @@ def test_note_via_api_is_internal_and_never_a_public_reply(
     assert note not in messages_for_customer(conversation_a)
     entry = TimelineEntry.objects.get(message=note)
     assert (entry.kind, entry.public) == ("note", False)
-    assert callbacks == []  # nothing is sent to the customer
+    assert jobs(callbacks) == []  # nothing is sent to the customer
     conversation_a.refresh_from_db()
     assert conversation_a.status == Status.NEW
     listed = api.get(f"/conversations/{conversation_a.pk}/messages").json()["items"]

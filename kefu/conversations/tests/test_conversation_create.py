@@ -23,6 +23,7 @@ from kefu.conversations.tests.conftest import png_bytes
 from kefu.core.actor import Actor
 from kefu.core.errors import Conflict, PermissionDenied, ValidationFailed
 from kefu.testing import factories
+from kefu.testing.callbacks import jobs, published
 
 
 def test_customer_opens_conversation_with_first_message_timeline_and_audit(
@@ -94,8 +95,9 @@ def test_customer_opens_conversation_with_first_message_timeline_and_audit(
         ),
     ]
     assert snap.new(Conversation) == [conversation]
-    # A customer's own message notifies nobody by email.
-    assert callbacks == []
+    # A customer's own message notifies nobody by email; it is published in real time.
+    assert jobs(callbacks) == []
+    assert [e.name for e in published(callbacks)] == ["message.created", "conversation.created"]
     assert mailoutbox == []
 
 

@@ -10,6 +10,7 @@ from kefu.conversations.models import Attachment, Conversation, Message, Status,
 from kefu.conversations.tests.conftest import png_bytes, set_status
 from kefu.core.actor import Actor
 from kefu.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from kefu.testing.callbacks import jobs
 
 
 def test_agent_reply_on_new_conversation_opens_it_and_emails_the_customer(
@@ -51,7 +52,7 @@ def test_agent_reply_on_new_conversation_opens_it_and_emails_the_customer(
             {"from": "new", "to": "open"},
         ),
     ]
-    assert len(callbacks) == 1
+    assert len(jobs(callbacks)) == 1
     assert [m.to for m in mailoutbox] == [[conversation_a.contact.email]]
 
 
@@ -126,7 +127,7 @@ def test_customer_reply_reopens_pending_or_solved_conversation(
     conversation_a.refresh_from_db()
     assert conversation_a.status == Status.OPEN
     # The customer is not emailed about their own message.
-    assert callbacks == []
+    assert jobs(callbacks) == []
     assert mailoutbox == []
 
 
@@ -176,7 +177,7 @@ def test_customer_cannot_reply_to_another_customers_conversation(
     ):
         services.message_reply(conversation=conversation_b, body="hi", actor=actor_of(customer_1))
     snap.assert_nothing_written()
-    assert callbacks == []
+    assert jobs(callbacks) == []
     assert mailoutbox == []
 
 
@@ -197,7 +198,7 @@ def test_closed_conversation_takes_no_reply(
             conversation=closed_conversation, body="Hello", actor=actor_of(agent_a)
         )
     snap.assert_nothing_written()
-    assert callbacks == []
+    assert jobs(callbacks) == []
     assert mailoutbox == []
 
 
@@ -217,7 +218,7 @@ def test_forbidden_status_change_rolls_back_the_reply(
             actor=actor_of(agent_a),
         )
     snap.assert_nothing_written()
-    assert callbacks == []
+    assert jobs(callbacks) == []
     assert mailoutbox == []
     conversation_a.refresh_from_db()
     assert (conversation_a.status, conversation_a.message_count) == (Status.SOLVED, 1)
@@ -254,7 +255,7 @@ def test_invalid_reply_is_refused_and_nothing_is_written(
         services.message_reply(conversation=conversation_a, actor=actor_of(agent_a), **kwargs)
     assert list(excinfo.value.fields) == [field]
     snap.assert_nothing_written()
-    assert callbacks == []
+    assert jobs(callbacks) == []
     assert mailoutbox == []
 
 
@@ -297,7 +298,7 @@ def test_inbound_customer_message_from_system_actor_sends_no_email(
         None,
         "telegram",
     )
-    assert callbacks == []
+    assert jobs(callbacks) == []
     assert snap.timeline() == [(TimelineKind.MESSAGE, "system", None, message.pk, {}, True)]
 
 
@@ -331,6 +332,6 @@ def test_audit_failure_rolls_back_the_reply_and_schedules_no_email(
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
         services.message_reply(conversation=conversation_a, body="Hello", actor=actor_of(agent_a))
     snap.assert_nothing_written()
-    assert callbacks == []
+    assert jobs(callbacks) == []
     assert mailoutbox == []
     assert Conversation.objects.get(pk=conversation_a.pk).status == Status.NEW

@@ -7,6 +7,7 @@ import pytest
 from kefu.conversations import services
 from kefu.conversations.models import Message, Status, TimelineKind
 from kefu.core.errors import PermissionDenied, ValidationFailed
+from kefu.testing.callbacks import jobs, published
 
 
 def test_agent_adds_internal_note_with_private_timeline_row_and_audit(
@@ -41,7 +42,9 @@ def test_agent_adds_internal_note_with_private_timeline_row_and_audit(
     # A note neither opens the conversation nor emails the customer.
     assert conversation_a.status == Status.NEW
     assert conversation_a.message_count == 2
-    assert callbacks == []
+    assert jobs(callbacks) == []
+    (event,) = published(callbacks)
+    assert (event.name, event.public_seq) == ("message.created", None)
     assert mailoutbox == []
 
 

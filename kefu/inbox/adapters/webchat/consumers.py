@@ -1,0 +1,131 @@
+"""``/ws/chat/v1``: the widget's (and mobile apps') socket. Thin: ``session`` does the work."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.utils.translation import gettext as _
+
+from kefu.inbox.adapters.webchat import protocol
+from kefu.inbox.adapters.webchat.session import ChatSession, Result, language_of, open_session
+from kefu.realtime import audiences, payloads
+from kefu.realtime.consumers import SequencedConsumer
+from kefu.realtime.publish import publish_ephemeral
+
+HELLO_TIMEOUT_SECONDS = 10.0
+SEEN_EVERY_SECONDS = 30.0
+
+
+def _origin(scope: dict[str, Any]) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"origin":
+            return str(value.decode("latin-1"))
+    return None
+
+
+class ChatConsumer(SequencedConsumer):
+    session: ChatSession | None = None
+
+    async def opened(self) -> None:
+        self.session = None
+        self.last_seen = 0.0
+        self.hello_timer = asyncio.get_running_loop().call_later(
+            HELLO_TIMEOUT_SECONDS, lambda: asyncio.ensure_future(self._hello_timeout())
+        )
+
+    async def _hello_timeout(self) -> None:
+        if self.session is None and not self.closed:
+            self.closed = True
+            await self.close(code=protocol.CLOSE_HELLO_TIMEOUT)
+
+    async def closing(self) -> None:
+        self.hello_timer.cancel()
+
+    def fetch_after(self, conversation_id: int, after_seq: int) -> list[dict[str, Any]]:
+        return payloads.customer_messages_after(conversation_id, after_seq)
+
+    async def on_frame(self, data: str | bytes) -> None:
+        frame = protocol.parse(data)
+        if self.session is None:
+            if not isinstance(frame, protocol.Hello):
+                raise protocol.ProtocolError("hello_required", _("Say hello first."))
+            await self._hello(frame)
+            return
+        if isinstance(frame, protocol.Hello):
+            raise protocol.ProtocolError("bad_frame", _("Already said hello."))
+        if isinstance(frame, protocol.SyncFrame):
+            await self._handle_sync(frame)
+            return
+        result: Result = await database_sync_to_async(self.session.handle)(frame)
+        for out in result.frames:  # the ack first, then the broadcast (protocol order)
+            await self.send_json(out)
+        for conversation_id in result.join:
+            await self._follow(conversation_id, None)
+        if result.signal is not None:
+            await publish_ephemeral(result.signal)
+        if time.monotonic() - self.last_seen > SEEN_EVERY_SECONDS:
+            self.last_seen = time.monotonic()
+            await database_sync_to_async(self._seen)()
+
+    def _seen(self) -> None:
+        from kefu.inbox.adapters.webchat.services import visitor_seen
+
+        assert self.session is not None
+        visitor_seen(self.session.visitor)
+
+    async def _hello(self, hello: protocol.Hello) -> None:
+        self.language = language_of(hello.language)
+        session = await database_sync_to_async(open_session)(hello, origin=_origin(self.scope))
+        self.session = session
+        self.language = session.language
+        self.hello_timer.cancel()
+        self.last_seen = time.monotonic()
+        conversation_id = await database_sync_to_async(session.current_conversation_id)(
+            hello.conversation_id
+        )
+        if conversation_id is not None:
+            # Join before the snapshot: anything published meanwhile is either in the welcome
+            # or arrives as an event with a higher sequence number (duplicates are dropped).
+            await self.join(audiences.customer_group(conversation_id))
+        last_seq = hello.last_seq if hello.conversation_id == conversation_id else None
+        welcome = await database_sync_to_async(session.welcome)(conversation_id, last_seq)
+        if conversation_id is not None:
+            sent = [m["seq"] for m in welcome["messages"]]
+            await self.track(conversation_id, max([last_seq or 0, *sent]))
+        await self.send_json(welcome)
+        self.start_background()
+
+    async def _follow(self, conversation_id: int, last_seq: int | None) -> None:
+        """Receive a conversation's messages from now on (e.g. one this socket just started)."""
+        group = audiences.customer_group(conversation_id)
+        if group in self.joined:
+            return
+        await self.join(group)
+        if last_seq is None:
+            # New to this socket: everything in it so far is delivered through events or sync.
+            last_seq = 0
+        await self.track(conversation_id, last_seq)
+        async with self.lock:
+            missing = await database_sync_to_async(self.fetch_after)(conversation_id, last_seq)
+            await self.deliver_messages(conversation_id, missing)
+
+    async def _handle_sync(self, frame: protocol.SyncFrame) -> None:
+        assert self.session is not None
+        group = audiences.customer_group(frame.conversation_id)
+        result: Result = await database_sync_to_async(self.session.handle)(frame)
+        if result.frames and result.frames[0]["type"] == "error":
+            await self.send_json(result.frames[0])
+            return
+        if group not in self.joined:
+            await self.join(group)
+        async with self.lock:
+            # Everything after after_seq is (re)sent now, in order.
+            self.last_sent[frame.conversation_id] = frame.after_seq
+            messages = [f["message"] for f in result.frames if f["type"] == "message.created"]
+            await self.deliver_messages(frame.conversation_id, messages)
+            done = result.frames[-1]
+            done["last_seq"] = self.last_sent[frame.conversation_id]
+            await self.send_json(done)

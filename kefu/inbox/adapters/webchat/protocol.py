@@ -1,0 +1,99 @@
+"""The chat protocol's client frames (v1), validated strictly. See docs/subsystems/realtime.md."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import StringConstraints
+
+from kefu.realtime.protocol import (
+    CLOSE_FLOOD,
+    CLOSE_FORBIDDEN,
+    CLOSE_HELLO_TIMEOUT,
+    CLOSE_PROTOCOL,
+    CLOSE_TOO_BIG,
+    CLOSE_UNAUTHORIZED,
+    MAX_FRAME_BYTES,
+    VERSION,
+    ConvId,
+    Frame,
+    Key,
+    ProtocolError,
+    Seq,
+)
+from kefu.realtime.protocol import parse as _parse
+
+
+class Hello(Frame):
+    type: Literal["hello"]
+    v: Literal[1] = 1
+    site: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    language: Annotated[str, StringConstraints(max_length=16)] = ""
+    visitor_token: Annotated[str, StringConstraints(max_length=512)] = ""
+    identity_token: Annotated[str, StringConstraints(max_length=4096)] = ""
+    conversation_id: ConvId | None = None
+    last_seq: Seq | None = None
+
+
+class MessageSend(Frame):
+    type: Literal["message.send"]
+    id: Key
+    body: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
+    conversation_id: ConvId | None = None
+
+
+class VisitorUpdate(Frame):
+    type: Literal["visitor.update"]
+    email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    name: Annotated[str, StringConstraints(max_length=120)] | None = None
+
+
+class TypingFrame(Frame):
+    type: Literal["typing"]
+    conversation_id: ConvId
+    state: bool
+
+
+class ReadFrame(Frame):
+    type: Literal["read"]
+    conversation_id: ConvId
+    seq: Seq
+
+
+class SyncFrame(Frame):
+    type: Literal["sync"]
+    conversation_id: ConvId
+    after_seq: Seq
+
+
+class Ping(Frame):
+    type: Literal["ping"]
+
+
+CLIENT_FRAMES: dict[str, type[Frame]] = {
+    "hello": Hello,
+    "message.send": MessageSend,
+    "visitor.update": VisitorUpdate,
+    "typing": TypingFrame,
+    "read": ReadFrame,
+    "sync": SyncFrame,
+    "ping": Ping,
+}
+
+
+def parse(text: str | bytes) -> Frame:
+    return _parse(text, CLIENT_FRAMES)
+
+
+__all__ = [
+    "CLOSE_FLOOD",
+    "CLOSE_FORBIDDEN",
+    "CLOSE_HELLO_TIMEOUT",
+    "CLOSE_PROTOCOL",
+    "CLOSE_TOO_BIG",
+    "CLOSE_UNAUTHORIZED",
+    "MAX_FRAME_BYTES",
+    "VERSION",
+    "ProtocolError",
+    "parse",
+]

@@ -1,0 +1,97 @@
+"""Channel instances and their state. Live chat: sites that embed the widget, and visitors."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kefu.accounts.models import Team
+from kefu.contacts.models import Contact
+from kefu.conversations.models import Conversation
+
+
+def new_site_key() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def new_identity_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class ChatSite(models.Model):
+    """A website or app that embeds the chat widget with its public site key."""
+
+    key = models.CharField(_("site key"), max_length=32, unique=True, default=new_site_key)
+    name = models.CharField(_("name"), max_length=120)
+    allowed_origins = models.JSONField(
+        _("allowed origins"),
+        default=list,
+        blank=True,
+        help_text=_("Origins allowed to embed the widget, e.g. https://www.example.com."),
+    )
+    # Signs identity tokens (HS256). Stored because verifying needs it; never logged or audited.
+    identity_secret = models.CharField(max_length=64, default=new_identity_secret)
+    identity_required = models.BooleanField(_("require verified identity"), default=False)
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    greeting_en = models.CharField(_("greeting (English)"), max_length=300, blank=True)
+    greeting_zh = models.CharField(_("greeting (Simplified Chinese)"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows_origin(self, origin: str | None) -> bool:
+        """An empty list allows every origin; otherwise the exact scheme://host[:port]."""
+        if not self.allowed_origins:
+            return True
+        return bool(origin) and origin.rstrip("/").lower() in {
+            o.rstrip("/").lower() for o in self.allowed_origins
+        }
+
+
+class ChatVisitor(models.Model):
+    """Someone chatting through a site: anonymous (a browser token) or identified (exchange id)."""
+
+    site = models.ForeignKey(ChatSite, on_delete=models.CASCADE, related_name="visitors")
+    # Part of every visitor token (tokens are signed, not stored); a new nonce revokes them all.
+    nonce = models.CharField(max_length=24, default=new_nonce)
+    # The exchange's user id from a verified identity token; NULL for anonymous visitors.
+    external_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="chat_visitors")
+    # What an anonymous visitor typed: used to continue by email, never to merge with a contact.
+    email = models.EmailField(_("email"), blank=True)
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    language = models.CharField(max_length=8, default="en")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="chat_visitor_site_external_uniq",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"visitor {self.pk} on {self.site_id}"
+
+    @property
+    def identified(self) -> bool:
+        return self.external_id is not None

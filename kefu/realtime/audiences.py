@@ -1,0 +1,193 @@
+"""Who hears what. The only module that maps events to Channels groups and payload shapes.
+
+Customer groups only ever receive payloads built by the customer-shape functions in
+``payloads``; internal notes, agent activity and internal fields never reach them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kefu.conversations.models import Conversation
+from kefu.realtime import payloads
+from kefu.realtime.events import (
+    ConversationCreated,
+    ConversationUpdated,
+    Event,
+    MessageCreated,
+    PresenceChanged,
+    ReadMarked,
+    Typing,
+    Viewing,
+)
+
+Delivery = tuple[str, dict[str, Any]]
+
+PRESENCE = "presence"
+INBOX_ALL = "inbox.all"
+INBOX_UNROUTED = "inbox.unrouted"
+
+
+def customer_group(conversation_id: int) -> str:
+    return f"conv.{conversation_id}.customer"
+
+
+def staff_group(conversation_id: int) -> str:
+    return f"conv.{conversation_id}.staff"
+
+
+def team_group(team_id: int) -> str:
+    return f"inbox.team.{team_id}"
+
+
+def agent_group(user_id: int) -> str:
+    return f"inbox.agent.{user_id}"
+
+
+def inbox_groups(
+    *, team_ids: tuple[int | None, ...], assignee_ids: tuple[int | None, ...]
+) -> list[str]:
+    """Inbox groups for a conversation owned by any of these teams / assignees (old and new)."""
+    groups = [INBOX_ALL]
+    for team_id in dict.fromkeys(team_ids):
+        groups.append(INBOX_UNROUTED if team_id is None else team_group(team_id))
+    groups.extend(agent_group(a) for a in dict.fromkeys(assignee_ids) if a is not None)
+    return groups
+
+
+def _inbox(conversation_id: int, reason: str, groups: list[str]) -> list[Delivery]:
+    payload = {"type": "inbox.changed", "conversation_id": conversation_id, "reason": reason}
+    return [(g, payload) for g in groups]
+
+
+def route(event: Event) -> list[Delivery]:
+    """Every (group, payload) pair this event is delivered as. Runs after commit."""
+    if isinstance(event, MessageCreated):
+        return _route_message(event)
+    if isinstance(event, ConversationCreated):
+        return _inbox(
+            event.conversation_id,
+            "created",
+            inbox_groups(team_ids=(event.team_id,), assignee_ids=(event.assignee_id,)),
+        )
+    if isinstance(event, ConversationUpdated):
+        return _route_update(event)
+    if isinstance(event, ReadMarked):
+        payload = {
+            "type": "read",
+            "conversation_id": event.conversation_id,
+            "who": event.who,
+            "seq": event.seq,
+        }
+        out = [(staff_group(event.conversation_id), payload)]
+        if event.who == "agent":
+            out.append((customer_group(event.conversation_id), payload))
+        return out
+    if isinstance(event, Typing):
+        return _route_typing(event)
+    if isinstance(event, Viewing):
+        payload = {
+            "type": "viewing",
+            "conversation_id": event.conversation_id,
+            "agent": {"id": event.agent_id, "name": event.name_shown},
+            "state": event.state,
+            "sender": event.sender,
+        }
+        return [(staff_group(event.conversation_id), payload)]  # never to the customer
+    if isinstance(event, PresenceChanged):
+        payload = {"type": "presence.changed", "agent_id": event.agent_id, "status": event.status}
+        return [(PRESENCE, payload)]
+    raise TypeError(f"no audience for {type(event).__name__}")
+
+
+def _route_message(event: MessageCreated) -> list[Delivery]:
+    message = payloads.load_message(event.message_id)
+    if message is None:  # deleted before delivery: nothing to say
+        return []
+    out: list[Delivery] = [
+        (
+            staff_group(event.conversation_id),
+            {
+                "type": "message.created",
+                "conversation_id": event.conversation_id,
+                "message": payloads.message_for_staff(message),
+            },
+        )
+    ]
+    if message.public_seq is not None and message.kind == "reply":
+        out.append(
+            (
+                customer_group(event.conversation_id),
+                {
+                    "type": "message.created",
+                    "conversation_id": event.conversation_id,
+                    "message": payloads.message_for_customer(message),
+                },
+            )
+        )
+    out += _inbox(
+        event.conversation_id,
+        "message",
+        inbox_groups(team_ids=(event.team_id,), assignee_ids=(event.assignee_id,)),
+    )
+    return out
+
+
+def _route_update(event: ConversationUpdated) -> list[Delivery]:
+    conversation = (
+        Conversation.objects.select_related("assignee").filter(pk=event.conversation_id).first()
+    )
+    if conversation is None:
+        return []
+    out: list[Delivery] = [
+        (
+            staff_group(event.conversation_id),
+            {"type": "conversation.updated", **payloads.conversation_for_staff(conversation)},
+        )
+    ]
+    if event.customer_visible:
+        out.append(
+            (
+                customer_group(event.conversation_id),
+                {
+                    "type": "conversation.updated",
+                    "conversation": payloads.conversation_for_customer(conversation),
+                },
+            )
+        )
+    out += _inbox(
+        event.conversation_id,
+        event.reason,
+        inbox_groups(
+            team_ids=(event.previous_team_id, event.team_id),
+            assignee_ids=(event.previous_assignee_id, event.assignee_id),
+        ),
+    )
+    return out
+
+
+def _route_typing(event: Typing) -> list[Delivery]:
+    staff_payload = {
+        "type": "typing",
+        "conversation_id": event.conversation_id,
+        "who": event.who,
+        "name": event.name_shown,
+        "state": event.state,
+        "mode": event.mode,
+        "sender": event.sender,
+    }
+    out: list[Delivery] = [(staff_group(event.conversation_id), staff_payload)]
+    if event.who == "agent" and event.mode == "reply":
+        out.append(
+            (
+                customer_group(event.conversation_id),
+                {
+                    "type": "typing",
+                    "conversation_id": event.conversation_id,
+                    "who": "agent",
+                    "name": event.name_shown,
+                    "state": event.state,
+                },
+            )
+        )
+    return out

@@ -1,0 +1,453 @@
+"""WebSocket consumers: thin. They authenticate, forward audience payloads in sequence order and
+hand every write to the same service functions as the HTTP views.
+
+``SequencedConsumer`` is the delivery machinery both protocols share: per conversation it keeps
+the last sequence number sent, drops duplicates and fills gaps from the database, so a socket
+gets each message once and in order even when processes publish out of order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from pydantic import StringConstraints
+
+from kefu.core.errors import KefuError, NotFound
+from kefu.realtime import audiences, payloads
+from kefu.realtime.events import Event, Typing, Viewing
+from kefu.realtime.protocol import (
+    CLOSE_FLOOD,
+    CLOSE_PROTOCOL,
+    CLOSE_UNAUTHORIZED,
+    ConvId,
+    Frame,
+    ProtocolError,
+    Seq,
+    parse,
+)
+from kefu.realtime.publish import publish_ephemeral
+
+log = logging.getLogger(__name__)
+
+RATE_PER_SECOND = 10.0
+RATE_BURST = 20.0
+MAX_DROPS = 50
+MAX_ERRORS_IN_A_ROW = 10
+HEARTBEAT_SECONDS = 30.0
+
+
+class TokenBucket:
+    """Per-connection flood control: ``rate`` frames a second, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic):
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self.tokens, self.stamp = burst, clock()
+
+    def take(self) -> bool:
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+class SequencedConsumer(AsyncWebsocketConsumer):
+    """Shared delivery: ordered, de-duplicated message frames; flood and error limits."""
+
+    groups: list[str] = []
+
+    async def connect(self) -> None:
+        self.last_sent: dict[int, int] = {}
+        self.joined: set[str] = set()
+        self.lock = asyncio.Lock()
+        self.bucket = TokenBucket(RATE_PER_SECOND, RATE_BURST)
+        self.drops = 0
+        self.errors_in_a_row = 0
+        self.closed = False
+        self.language = "en"
+        self.background: asyncio.Task[None] | None = None
+        await self.accept()
+        await self.opened()
+
+    async def opened(self) -> None:
+        """Subclass hook, after accept."""
+
+    async def disconnect(self, code: int) -> None:
+        self.closed = True
+        if self.background is not None:
+            self.background.cancel()
+        for group in list(self.joined):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined.clear()
+        await self.closing()
+
+    async def closing(self) -> None:
+        """Subclass hook, after disconnect."""
+
+    # -- sending -----------------------------------------------------------------------------
+
+    async def send_json(self, frame: dict[str, Any]) -> None:
+        if not self.closed:
+            await self.send(text_data=json.dumps(frame, ensure_ascii=False, default=str))
+
+    async def fail(self, error: ProtocolError) -> None:
+        await self.send_json(error.frame())
+        if error.close is not None:
+            self.closed = True
+            await self.close(code=error.close)
+
+    async def join(self, group: str) -> None:
+        if group not in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined.add(group)
+
+    async def track(self, conversation_id: int, last_seq: int) -> None:
+        """Start delivering a conversation's messages after ``last_seq``."""
+        async with self.lock:
+            self.last_sent[conversation_id] = max(last_seq, self.last_sent.get(conversation_id, 0))
+
+    def fetch_after(self, conversation_id: int, after_seq: int) -> list[dict[str, Any]]:
+        """Messages (this audience's shape) after ``after_seq``; runs in a thread."""
+        raise NotImplementedError
+
+    async def deliver_messages(self, conversation_id: int, messages: list[dict[str, Any]]) -> None:
+        """Send messages in order, once: assumes ``self.lock`` is held."""
+        last = self.last_sent.get(conversation_id, 0)
+        for message in messages:
+            if message["seq"] <= last:
+                continue
+            await self.send_json(
+                {"type": "message.created", "conversation_id": conversation_id, "message": message}
+            )
+            last = message["seq"]
+        self.last_sent[conversation_id] = last
+
+    async def rt_push(self, event: dict[str, Any]) -> None:
+        """A payload from the channel layer (see audiences)."""
+        payload = event["payload"]
+        kind = payload.get("type")
+        if kind in ("typing", "viewing"):
+            if payload.get("sender") == self.channel_name:
+                return  # no echo of one's own signal
+            payload = {k: v for k, v in payload.items() if k != "sender"}
+        if kind == "message.created":
+            await self._on_message(payload)
+            return
+        await self.send_json(payload)
+
+    async def _on_message(self, payload: dict[str, Any]) -> None:
+        conversation_id = payload["conversation_id"]
+        seq = payload["message"]["seq"]
+        async with self.lock:
+            last = self.last_sent.get(conversation_id)
+            if last is None:
+                return  # not subscribed to this conversation's messages
+            if seq <= last:
+                return  # a duplicate
+            if seq == last + 1:
+                await self.deliver_messages(conversation_id, [payload["message"]])
+                return
+            # A gap: earlier messages were published after this one. Read them first.
+            missing = await database_sync_to_async(self.fetch_after)(conversation_id, last)
+            await self.deliver_messages(conversation_id, missing)
+
+    async def resync_forever(self) -> None:
+        """Catch up from the database now and then: covers events lost between processes."""
+        interval = settings.KEFU_REALTIME_RESYNC_SECONDS
+        while not self.closed:
+            await asyncio.sleep(interval)
+            await self.resync()
+
+    async def resync(self) -> None:
+        for conversation_id in list(self.last_sent):
+            async with self.lock:
+                last = self.last_sent.get(conversation_id)
+                if last is None:
+                    continue
+                try:
+                    missing = await database_sync_to_async(self.fetch_after)(conversation_id, last)
+                except Exception:
+                    log.warning("resync of conversation %s failed", conversation_id, exc_info=True)
+                    continue
+                await self.deliver_messages(conversation_id, missing)
+
+    def start_background(self) -> None:
+        if settings.KEFU_REALTIME_RESYNC_SECONDS > 0:
+            self.background = asyncio.ensure_future(self.resync_forever())
+
+    # -- receiving ---------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.closed:
+            return
+        if not self.bucket.take():
+            self.drops += 1
+            if self.drops > MAX_DROPS:
+                await self.fail(
+                    ProtocolError(
+                        "rate_limited", _("Too many messages. Slow down."), close=CLOSE_FLOOD
+                    )
+                )
+            else:
+                await self.send_json(
+                    ProtocolError("rate_limited", _("Too many messages. Slow down.")).frame()
+                )
+            return
+        data = text_data if text_data is not None else (bytes_data or b"")
+        with translation.override(self.language):
+            try:
+                await self.on_frame(data)
+            except ProtocolError as exc:
+                self.errors_in_a_row += 1
+                if exc.close is None and self.errors_in_a_row >= MAX_ERRORS_IN_A_ROW:
+                    exc.close = CLOSE_PROTOCOL
+                await self.fail(exc)
+                return
+        self.errors_in_a_row = 0
+
+    async def on_frame(self, data: str | bytes) -> None:
+        raise NotImplementedError
+
+
+# --- the agent workspace's socket ---------------------------------------------------------
+
+
+class Subscribe(Frame):
+    type: Literal["subscribe", "unsubscribe"]
+    conversation_id: ConvId
+
+
+class AgentSync(Frame):
+    type: Literal["sync"]
+    conversation_id: ConvId
+    after_seq: Seq
+
+
+class AgentTyping(Frame):
+    type: Literal["typing"]
+    conversation_id: ConvId
+    state: bool
+    mode: Literal["reply", "note"] = "reply"
+
+
+class AgentViewing(Frame):
+    type: Literal["viewing"]
+    conversation_id: ConvId
+    state: bool
+
+
+class AgentRead(Frame):
+    type: Literal["read"]
+    conversation_id: ConvId
+    seq: Seq
+
+
+class PresenceSet(Frame):
+    type: Literal["presence.set"]
+    status: Annotated[str, StringConstraints(pattern=r"^(online|away|offline)$")]
+
+
+class AgentPing(Frame):
+    type: Literal["ping"]
+
+
+AGENT_FRAMES: dict[str, type[Frame]] = {
+    "subscribe": Subscribe,
+    "unsubscribe": Subscribe,
+    "sync": AgentSync,
+    "typing": AgentTyping,
+    "viewing": AgentViewing,
+    "read": AgentRead,
+    "presence.set": PresenceSet,
+    "ping": AgentPing,
+}
+
+
+class AgentConsumer(SequencedConsumer):
+    """``/ws/agent/v1``: a signed-in agent's workspace (session cookie, same origin)."""
+
+    async def opened(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not getattr(user, "is_agent", False):
+            await self.fail(
+                ProtocolError(
+                    "unauthorized", _("Sign in to the workspace."), close=CLOSE_UNAUTHORIZED
+                )
+            )
+            return
+        self.user = user
+        self.language = user.language or "en"
+        self.last_heartbeat = 0.0
+        for group in await database_sync_to_async(self._groups)():
+            await self.join(group)
+        status = await database_sync_to_async(self._heartbeat)()
+        await self.send_json(
+            {
+                "type": "hello",
+                "v": 1,
+                "agent": {"id": user.pk, "name": str(user)},
+                "presence": {"status": status},
+            }
+        )
+        self.start_background()
+
+    def _groups(self) -> list[str]:
+        from kefu.accounts import permissions
+
+        if permissions.sees_all(self.user):
+            return [audiences.PRESENCE, audiences.INBOX_ALL]
+        teams = list(self.user.teams.values_list("pk", flat=True))
+        return [
+            audiences.PRESENCE,
+            audiences.INBOX_UNROUTED,
+            audiences.agent_group(self.user.pk),
+            *(audiences.team_group(t) for t in teams),
+        ]
+
+    def _heartbeat(self) -> str:
+        from kefu.accounts.models import AgentPresence
+        from kefu.accounts.services import presence_touch
+
+        presence_touch(user_id=self.user.pk)
+        self.last_heartbeat = time.monotonic()
+        row = AgentPresence.objects.filter(user_id=self.user.pk).values_list("status", flat=True)
+        return row.first() or "offline"
+
+    def fetch_after(self, conversation_id: int, after_seq: int) -> list[dict[str, Any]]:
+        return payloads.staff_messages_after(conversation_id, after_seq)
+
+    def _conversation(self, conversation_id: int) -> Any:
+        from kefu.conversations.selectors import conversation_get_for_agent
+
+        return conversation_get_for_agent(user=self.user, pk=conversation_id)
+
+    def _subscribe(self, conversation_id: int) -> int:
+        return int(self._conversation(conversation_id).last_seq)
+
+    async def on_frame(self, data: str | bytes) -> None:
+        frame = parse(data, AGENT_FRAMES)
+        try:
+            await self._dispatch(frame)
+        except NotFound:
+            raise ProtocolError(
+                "not_found", _("That conversation was not found."), ref=None
+            ) from None
+        except KefuError as exc:
+            raise ProtocolError("validation", exc.message) from None
+
+    async def _dispatch(self, frame: Frame) -> None:
+        if isinstance(frame, Subscribe):
+            await self._toggle(frame)
+        elif isinstance(frame, AgentSync):
+            await self._require_subscribed(frame.conversation_id)
+            async with self.lock:
+                self.last_sent[frame.conversation_id] = frame.after_seq
+                missing = await database_sync_to_async(self.fetch_after)(
+                    frame.conversation_id, frame.after_seq
+                )
+                await self.deliver_messages(frame.conversation_id, missing)
+            await self.send_json(
+                {
+                    "type": "sync.done",
+                    "conversation_id": frame.conversation_id,
+                    "last_seq": self.last_sent[frame.conversation_id],
+                }
+            )
+        elif isinstance(frame, AgentTyping):
+            await self._require_subscribed(frame.conversation_id)
+            await self._signal(
+                Typing(
+                    conversation_id=frame.conversation_id,
+                    who="agent",
+                    name_shown=payloads.agent_public_name(self.user)[:120],
+                    state=frame.state,
+                    mode=frame.mode,
+                    sender=self.channel_name,
+                )
+            )
+        elif isinstance(frame, AgentViewing):
+            await self._require_subscribed(frame.conversation_id)
+            await self._signal(
+                Viewing(
+                    conversation_id=frame.conversation_id,
+                    agent_id=self.user.pk,
+                    name_shown=str(self.user)[:120],
+                    state=frame.state,
+                    sender=self.channel_name,
+                )
+            )
+        elif isinstance(frame, AgentRead):
+            await database_sync_to_async(self._mark_read)(frame.conversation_id, frame.seq)
+        elif isinstance(frame, PresenceSet):
+            await database_sync_to_async(self._set_presence)(frame.status)
+        elif isinstance(frame, AgentPing):
+            if time.monotonic() - self.last_heartbeat > HEARTBEAT_SECONDS:
+                await database_sync_to_async(self._heartbeat)()
+            await self.send_json({"type": "pong"})
+
+    async def _toggle(self, frame: Subscribe) -> None:
+        group = audiences.staff_group(frame.conversation_id)
+        if frame.type == "unsubscribe":
+            if group in self.joined:
+                await self.channel_layer.group_discard(group, self.channel_name)
+                self.joined.discard(group)
+            async with self.lock:
+                self.last_sent.pop(frame.conversation_id, None)
+            return
+        # Permission first; join before reading the sequence so nothing falls in between.
+        await database_sync_to_async(self._conversation)(frame.conversation_id)
+        await self.join(group)
+        last_seq = await database_sync_to_async(self._subscribe)(frame.conversation_id)
+        await self.track(frame.conversation_id, last_seq)
+        await self.send_json(
+            {"type": "subscribed", "conversation_id": frame.conversation_id, "last_seq": last_seq}
+        )
+
+    async def _require_subscribed(self, conversation_id: int) -> None:
+        if audiences.staff_group(conversation_id) not in self.joined:
+            raise ProtocolError("not_subscribed", _("Subscribe to the conversation first."))
+
+    async def _signal(self, event: Event) -> None:
+        await publish_ephemeral(event)
+
+    def _mark_read(self, conversation_id: int, seq: int) -> None:
+        from kefu.accounts.services import actor_for_user
+        from kefu.conversations.services import conversation_mark_read
+
+        conversation_mark_read(
+            conversation=self._conversation(conversation_id),
+            seq=seq,
+            actor=actor_for_user(self.user),
+        )
+
+    def _set_presence(self, status: str) -> None:
+        from kefu.accounts.services import actor_for_user, presence_set
+
+        presence_set(user=self.user, status=status, actor=actor_for_user(self.user))
+
+    async def closing(self) -> None:
+        # Tell other agents this one is no longer viewing anything it had open.
+        if not hasattr(self, "user"):
+            return
+        for conversation_id in list(self.last_sent):
+            await publish_ephemeral(
+                Viewing(
+                    conversation_id=conversation_id,
+                    agent_id=self.user.pk,
+                    name_shown=str(self.user)[:120],
+                    state=False,
+                    sender=self.channel_name,
+                )
+            )

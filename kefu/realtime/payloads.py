@@ -1,0 +1,198 @@
+"""What each audience sees of a conversation or message. The customer shape is an allow-list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core import signing
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import User
+from kefu.conversations.models import Attachment, Conversation, Message, MessageKind
+
+ATTACHMENT_SALT = "kefu.chat.attachment"
+ATTACHMENT_LINK_SECONDS = 24 * 3600
+
+
+def initials(name: str) -> str:
+    """One or two letters for an avatar: "Lin Wei" -> "LW", "小王" -> "小"."""
+    parts = [p for p in name.replace(".", " ").split() if p]
+    if not parts:
+        return "?"
+    if len(parts) == 1 or not parts[0].isascii():
+        return parts[0][0].upper()
+    return (parts[0][0] + parts[-1][0]).upper()
+
+
+def agent_public_name(user: User | None) -> str:
+    """The name a customer sees for an agent: the display name, never the email address."""
+    if user is None or not user.display_name:
+        return _("Support")
+    return user.display_name
+
+
+def sign_attachment(attachment_id: int) -> str:
+    return signing.TimestampSigner(salt=ATTACHMENT_SALT).sign(str(attachment_id))
+
+
+def verify_attachment_signature(attachment_id: int, signature: str) -> bool:
+    try:
+        value = signing.TimestampSigner(salt=ATTACHMENT_SALT).unsign(
+            signature, max_age=ATTACHMENT_LINK_SECONDS
+        )
+    except signing.BadSignature:
+        return False
+    return value == str(attachment_id)
+
+
+def _attachment_for_customer(a: Attachment) -> dict[str, Any]:
+    url = reverse("webchat:attachment", args=[a.pk])
+    return {
+        "id": a.pk,
+        "filename": a.filename,
+        "content_type": a.content_type,
+        "size": a.size,
+        "url": f"{url}?sig={sign_attachment(a.pk)}",
+    }
+
+
+def _attachment_for_staff(a: Attachment, conversation_id: int) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "filename": a.filename,
+        "content_type": a.content_type,
+        "size": a.size,
+        "url": reverse("workspace:attachment", args=[conversation_id, a.pk]),
+    }
+
+
+def _author_name(message: Message, conversation: Conversation) -> str:
+    if message.author_kind == "customer":
+        return conversation.contact.name if conversation.contact_id else ""
+    if message.author_kind == "agent":
+        return agent_public_name(message.author_user)
+    if message.author_kind == "assistant":
+        return _("Assistant")
+    return _("Support")
+
+
+def message_for_customer(message: Message) -> dict[str, Any]:
+    """A public reply as the customer's widget or app receives it. Notes are refused."""
+    if message.kind != MessageKind.REPLY or message.public_seq is None:
+        raise ValueError("internal notes have no customer shape")
+    conversation = message.conversation
+    name = _author_name(message, conversation)
+    return {
+        "id": message.pk,
+        "seq": message.public_seq,
+        "conversation_id": message.conversation_id,
+        "author": message.author_kind,
+        "name": name,
+        "initials": initials(name) if name else "",
+        "body": message.body,
+        "html": message.body_html,
+        "created_at": message.created_at.isoformat(),
+        "attachments": [_attachment_for_customer(a) for a in message.attachments.all()],
+    }
+
+
+def message_for_staff(message: Message) -> dict[str, Any]:
+    conversation = message.conversation
+    name = (
+        str(message.author_user) if message.author_user_id else _author_name(message, conversation)
+    )
+    return {
+        "id": message.pk,
+        "seq": message.seq,
+        "public_seq": message.public_seq,
+        "kind": message.kind,
+        "conversation_id": message.conversation_id,
+        "author": message.author_kind,
+        "author_user_id": message.author_user_id,
+        "name": name,
+        "body": message.body,
+        "html": message.body_html,
+        "created_at": message.created_at.isoformat(),
+        "attachments": [
+            _attachment_for_staff(a, message.conversation_id) for a in message.attachments.all()
+        ],
+    }
+
+
+def conversation_for_customer(conversation: Conversation) -> dict[str, Any]:
+    agent = conversation.assignee
+    return {
+        "id": conversation.pk,
+        "reference": conversation.reference,
+        "status": conversation.status,
+        "last_seq": conversation.last_public_seq,
+        "customer_read_seq": conversation.customer_read_seq,
+        "agent_read_seq": conversation.agent_read_seq,
+        "agent": (
+            {"name": agent_public_name(agent), "initials": initials(agent_public_name(agent))}
+            if agent is not None
+            else None
+        ),
+    }
+
+
+def conversation_for_staff(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation.pk,
+        "status": conversation.status,
+        "assignee_id": conversation.assignee_id,
+        "team_id": conversation.team_id,
+        "priority": conversation.priority,
+        "tier": conversation.tier,
+        "last_seq": conversation.last_seq,
+    }
+
+
+def _messages(conversation_id: int) -> Any:
+    return (
+        Message.objects.filter(conversation_id=conversation_id)
+        .select_related("author_user", "conversation__contact")
+        .prefetch_related("attachments")
+    )
+
+
+def load_message(message_id: int) -> Message | None:
+    return _messages_by_id([message_id]).first()
+
+
+def _messages_by_id(ids: Iterable[int]) -> Any:
+    return (
+        Message.objects.filter(pk__in=list(ids))
+        .select_related("author_user", "conversation__contact")
+        .prefetch_related("attachments")
+    )
+
+
+def customer_messages_after(
+    conversation_id: int, after_seq: int, *, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Public replies with ``public_seq`` > ``after_seq``, oldest first."""
+    rows = (
+        _messages(conversation_id)
+        .filter(public_seq__gt=after_seq, kind=MessageKind.REPLY)
+        .order_by("public_seq")[:limit]
+    )
+    return [message_for_customer(m) for m in rows]
+
+
+def customer_messages_latest(conversation_id: int, *, limit: int = 50) -> list[dict[str, Any]]:
+    rows = list(
+        _messages(conversation_id)
+        .filter(public_seq__isnull=False, kind=MessageKind.REPLY)
+        .order_by("-public_seq")[:limit]
+    )
+    return [message_for_customer(m) for m in reversed(rows)]
+
+
+def staff_messages_after(
+    conversation_id: int, after_seq: int, *, limit: int = 200
+) -> list[dict[str, Any]]:
+    rows = _messages(conversation_id).filter(seq__gt=after_seq).order_by("seq")[:limit]
+    return [message_for_staff(m) for m in rows]

@@ -1,0 +1,71 @@
+"""Shared pieces of the WebSocket protocols (v1): frame base, parsing, errors, close codes.
+
+See docs/subsystems/realtime.md. Unknown fields are refused so typos fail loudly.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from django.utils.translation import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+VERSION = 1
+MAX_FRAME_BYTES = 16 * 1024
+
+Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+ConvId = Annotated[int, Field(ge=1, le=2**53)]
+Seq = Annotated[int, Field(ge=0, le=2**53)]
+
+# Close codes (WebSocket private range 4000-4999, plus the standard 1009).
+CLOSE_PROTOCOL = 4400
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_HELLO_TIMEOUT = 4408
+CLOSE_FLOOD = 4429
+CLOSE_TOO_BIG = 1009
+
+
+class Frame(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProtocolError(Exception):
+    """A frame the server refuses. ``close`` set means the connection must end with that code."""
+
+    def __init__(
+        self, code: str, message: str, *, ref: str | None = None, close: int | None = None
+    ):
+        super().__init__(message)
+        self.code, self.message, self.ref, self.close = code, message, ref, close
+
+    def frame(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "error", "code": self.code, "message": self.message}
+        if self.ref:
+            out["ref"] = self.ref
+        return out
+
+
+def parse(text: str | bytes, frames: dict[str, type[Frame]]) -> Frame:
+    """Decode and validate one client frame, or raise ProtocolError."""
+    if len(text) > MAX_FRAME_BYTES:
+        raise ProtocolError("too_large", _("The message is too large."), close=CLOSE_TOO_BIG)
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProtocolError("bad_json", _("That was not valid JSON.")) from exc
+    if not isinstance(data, dict):
+        raise ProtocolError("bad_json", _("Each frame must be a JSON object."))
+    kind = data.get("type")
+    ref = data.get("id") if isinstance(data.get("id"), str) else None
+    model = frames.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        raise ProtocolError("unknown_type", _("Unknown frame type."), ref=ref)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) or "frame" for e in exc.errors())
+        raise ProtocolError(
+            "bad_frame", _("Invalid frame: check %(fields)s.") % {"fields": fields}, ref=ref
+        ) from exc
