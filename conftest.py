@@ -94,3 +94,13 @@ def conversation_a(customer_1, team_a):
 def conversation_b(customer_2, team_b):
     """Customer 2's conversation, routed to team B."""
     return factories.ConversationFactory(contact=customer_2.contact, team=team_b)
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """The whole ASGI app (HTTP and WebSockets) on 127.0.0.1 in a thread; ``.url`` to reach it."""
+    from kefu.testing.live import AsgiServerThread
+
+    server = AsgiServerThread().start()
+    yield server
+    server.stop()
