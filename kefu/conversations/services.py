@@ -315,7 +315,9 @@ def conversation_create(
         _audit(conversation, "conversation.created", actor, channel=channel, category=category)
         conversation.message_count = 1
         publish(
-            events.ConversationCreated(conversation_id=conversation.pk, team_id=team and team.pk)
+            events.ConversationCreated(
+                conversation_id=conversation.pk, team_id=team.pk if team else None
+            )
         )
     return conversation
 

@@ -56,9 +56,9 @@ class ChatSite(models.Model):
         """An empty list allows every origin; otherwise the exact scheme://host[:port]."""
         if not self.allowed_origins:
             return True
-        return bool(origin) and origin.rstrip("/").lower() in {
-            o.rstrip("/").lower() for o in self.allowed_origins
-        }
+        if not origin:
+            return False
+        return origin.rstrip("/").lower() in {o.rstrip("/").lower() for o in self.allowed_origins}
 
 
 class ChatVisitor(models.Model):

@@ -63,7 +63,7 @@ class TokenBucket:
         return False
 
 
-class SequencedConsumer(AsyncWebsocketConsumer):
+class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     """Shared delivery: ordered, de-duplicated message frames; flood and error limits."""
 
     groups: list[str] = []

@@ -159,7 +159,8 @@ def _messages(conversation_id: int) -> Any:
 
 
 def load_message(message_id: int) -> Message | None:
-    return _messages_by_id([message_id]).first()
+    message: Message | None = _messages_by_id([message_id]).first()
+    return message
 
 
 def _messages_by_id(ids: Iterable[int]) -> Any:

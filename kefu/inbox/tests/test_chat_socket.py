@@ -165,7 +165,9 @@ async def test_someone_elses_conversation_is_not_found(chat_site):
     ack = await _send(alice, "alice-msg-01", "alice here")
     mallory, _ = await chat_hello(chat_site.key)
     cid = ack["conversation"]["id"]
-    await mallory.send({"type": "message.send", "id": "mallory-01", "body": "hi", "conversation_id": cid})
+    await mallory.send(
+        {"type": "message.send", "id": "mallory-01", "body": "hi", "conversation_id": cid}
+    )
     assert (await mallory.recv_type("error"))["code"] == "not_found"
     await mallory.send({"type": "sync", "conversation_id": cid, "after_seq": 0})
     assert (await mallory.recv_type("error"))["code"] == "not_found"
@@ -191,7 +193,9 @@ async def test_closed_conversation_refuses_messages_and_a_new_one_can_start(
     )
     update = await sock.recv_type("conversation.updated")
     assert update["conversation"]["status"] == "closed"
-    await sock.send({"type": "message.send", "id": "closed-test-2", "body": "more", "conversation_id": cid})
+    await sock.send(
+        {"type": "message.send", "id": "closed-test-2", "body": "more", "conversation_id": cid}
+    )
     assert (await sock.recv_type("error"))["code"] == "conversation_closed"
     fresh = await _send(sock, "closed-test-3", "a new question")
     assert fresh["conversation"]["id"] != cid
@@ -240,7 +244,7 @@ async def test_origin_not_allowed_is_closed_4403(chat_site):
 
 
 async def test_unknown_site_is_forbidden(db):
-    sock, frame = await chat_hello("no-such-site")
+    _sock, frame = await chat_hello("no-such-site")
     assert frame["code"] == "forbidden"
 
 
@@ -264,7 +268,7 @@ async def test_identity_required_refuses_anonymous_and_forged_tokens(chat_site):
 
 
 async def test_bad_identity_token_is_refused_even_when_not_required(chat_site):
-    sock, frame = await chat_hello(chat_site.key, identity_token="a.b.c")
+    _sock, frame = await chat_hello(chat_site.key, identity_token="a.b.c")
     assert frame["code"] == "unauthorized"
 
 

@@ -23,7 +23,7 @@ from kefu.testing.live import ROOT, AsgiServerProcess
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 AGENT_EMAIL = "two.process.agent@kefu.test"
-AGENT_PASSWORD = "two-process-Pass-2026"  # noqa: S105 - test only
+AGENT_PASSWORD = "two-process-Pass-2026"
 
 SETUP = f"""
 from kefu.accounts.models import Role, Team, User, UserKind

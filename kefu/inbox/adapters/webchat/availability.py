@@ -62,7 +62,7 @@ def availability(site: ChatSite, language: str) -> dict[str, Any]:
         load = chat_load([a.pk for a in online])
         free = sum(max(0, a.chat_capacity - load[a.pk]) for a in online)
         waiting = Conversation.objects.filter(
-            channel=Channel.CHAT, status="new", assignee__isnull=True, team_id=site.team_id
+            channel=Channel.CHAT, status="new", assignee__isnull=True, team=site.team
         ).count()
         wait = _recent_first_response_seconds()
         if free <= waiting:

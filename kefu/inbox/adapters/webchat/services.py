@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -75,11 +75,13 @@ def visitor_from_token(token: str, *, site: ChatSite | None = None) -> ChatVisit
         data = signing.loads(token, salt=TOKEN_SALT, max_age=timedelta(days=ANONYMOUS_TOKEN_DAYS))
     except signing.BadSignature as exc:
         raise NotFound() from exc
-    if not isinstance(data, dict):
+    visitor_id = data.get("v") if isinstance(data, dict) else None
+    nonce = data.get("n") if isinstance(data, dict) else None
+    if not isinstance(visitor_id, int) or not isinstance(nonce, str):
         raise NotFound()
     visitor = (
         ChatVisitor.objects.select_related("site", "contact")
-        .filter(pk=data.get("v"), nonce=data.get("n"), site__is_active=True)
+        .filter(pk=visitor_id, nonce=nonce, site__is_active=True)
         .first()
     )
     if visitor is None or (site is not None and visitor.site_id != site.pk):
@@ -106,10 +108,10 @@ def visitor_start(
     now = clock.now()
     language = _language(language)
     with transaction.atomic():
+        visitor: ChatVisitor | None = None
         if identity is not None:
             visitor = _identified_visitor(site, identity, language, now)
         else:
-            visitor = None
             if token:
                 try:
                     candidate = visitor_from_token(token, site=site)
@@ -129,13 +131,14 @@ def visitor_start(
                     object_id=visitor.pk,
                     data={"site": site.pk, "identified": False},
                 )
+        assert visitor is not None
         ChatVisitor.objects.filter(pk=visitor.pk).update(last_seen_at=now, language=language)
         visitor.last_seen_at, visitor.language = now, language
     return visitor
 
 
 def _identified_visitor(
-    site: ChatSite, identity: Identity, language: str, now: object
+    site: ChatSite, identity: Identity, language: str, now: datetime
 ) -> ChatVisitor:
     visitor = (
         ChatVisitor.objects.select_related("contact")

@@ -27,6 +27,7 @@ from kefu.inbox.adapters.webchat.identity import IdentityError, verify_identity_
 from kefu.inbox.models import ChatSite, ChatVisitor
 from kefu.realtime import payloads
 from kefu.realtime.events import Event, Typing
+from kefu.realtime.protocol import Frame
 
 HISTORY = 50
 
@@ -181,7 +182,7 @@ class ChatSession:
 
     # -- frames ----------------------------------------------------------------------------
 
-    def handle(self, frame: protocol.Frame) -> Result:
+    def handle(self, frame: Frame) -> Result:
         """Handle one client frame (not hello). Service errors become error frames."""
         with translation.override(self.language):
             try:
@@ -207,7 +208,7 @@ class ChatSession:
             code = "error"
         return protocol.ProtocolError(code, exc.message, ref=ref).frame()
 
-    def _dispatch(self, frame: protocol.Frame) -> Result:
+    def _dispatch(self, frame: Frame) -> Result:
         if isinstance(frame, protocol.MessageSend):
             return self._send(frame)
         if isinstance(frame, protocol.VisitorUpdate):

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 from kefu.conversations.attachments import UploadedFile
 from kefu.conversations.models import Attachment, Channel
 from kefu.core import ratelimit
-from kefu.core.errors import KefuError
+from kefu.core.errors import KefuError, RateLimited
 from kefu.inbox.adapters.webchat import protocol, services
 from kefu.inbox.adapters.webchat.identity import sign_identity_token
 from kefu.inbox.adapters.webchat.session import (
@@ -94,15 +94,18 @@ def _authenticated(request: HttpRequest) -> ChatSession:
         raise protocol.ProtocolError(
             "forbidden", "origin not allowed", close=protocol.CLOSE_FORBIDDEN
         )
-    bucket = f"chat-http:{session.visitor.pk}"
-    if not ratelimit.hit(bucket, HTTP_FRAMES_PER_MINUTE, 60):
-        raise protocol.ProtocolError("rate_limited", "Too many requests.")
+    try:
+        ratelimit.hit(
+            f"chat-http:{session.visitor.pk}", limit=HTTP_FRAMES_PER_MINUTE, window_seconds=60
+        )
+    except RateLimited as exc:
+        raise protocol.ProtocolError("rate_limited", exc.message) from None
     return session
 
 
 def _endpoint(
-    handler: Callable[[HttpRequest], HttpResponseBase],
-) -> Callable[[HttpRequest], HttpResponseBase]:
+    handler: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """CSRF-exempt (no cookies: the visitor token travels in a header), CORS and error frames."""
 
     @csrf_exempt
@@ -169,7 +172,8 @@ def _poll_once(
 ) -> dict[str, Any] | None:
     conversation = services.visitor_conversation(session.visitor, conversation_id)
     shaped = payloads.conversation_for_customer(conversation)
-    fingerprint = f"{shaped['status']}:{shaped['agent'] and shaped['agent']['name']}:{shaped['agent_read_seq']}"
+    agent = shaped["agent"]["name"] if shaped["agent"] else ""
+    fingerprint = f"{shaped['status']}:{agent}:{shaped['agent_read_seq']}"
     messages = payloads.customer_messages_after(conversation_id, after_seq)
     if not messages and fingerprint == state:
         return None
