@@ -380,9 +380,15 @@ def message_reply(
         if new_status and new_status != conversation.status:
             _change_status(conversation, new_status, actor)
         if author_kind != AuthorKind.CUSTOMER:
-            from kefu.conversations.tasks import notify_customer_of_reply
+            if conversation.channel == Channel.CHAT:
+                # Live chat answers in the chat; email only if the visitor left (see the task).
+                from kefu.inbox.adapters.webchat.tasks import continue_chat_by_email
 
-            enqueue_on_commit(notify_customer_of_reply, message_id=message.pk, attempt=1)
+                enqueue_on_commit(continue_chat_by_email, message_id=message.pk, attempt=1)
+            else:
+                from kefu.conversations.tasks import notify_customer_of_reply
+
+                enqueue_on_commit(notify_customer_of_reply, message_id=message.pk, attempt=1)
     return message
 
 

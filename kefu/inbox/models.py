@@ -53,11 +53,14 @@ class ChatSite(models.Model):
         return self.name
 
     def allows_origin(self, origin: str | None) -> bool:
-        """An empty list allows every origin; otherwise the exact scheme://host[:port]."""
-        if not self.allowed_origins:
+        """An empty list allows every origin; otherwise the exact scheme://host[:port].
+
+        Browsers always send Origin on the widget's cross-site requests and sockets, so this
+        stops other websites embedding the chat. Requests without one come from apps, not
+        pages; they are allowed here and authenticated by their tokens like everyone else.
+        """
+        if not self.allowed_origins or not origin:
             return True
-        if not origin:
-            return False
         return origin.rstrip("/").lower() in {o.rstrip("/").lower() for o in self.allowed_origins}
 
 

@@ -85,6 +85,7 @@ class Command(BaseCommand):
             "Kefu is running.",
             f"  Customer portal:  {base}/",
             f"  Agent workspace:  {base}/agent/",
+            f"  Live chat demo:   {base}/chat/demo/  (a pretend exchange page with the widget)",
             f"  REST API docs:    {base}/api/v1/docs",
             f"  Health:           {base}/healthz  {base}/readyz",
         ]
