@@ -14,3 +14,7 @@ MEDIA_ROOT = DATA_DIR / "media"
 AXES_ENABLED = True
 ALLOWED_HOSTS = ["*"]
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405 - close connections so test DBs can be dropped
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared-cache memory: the ASGI test server's threads then get SQLite's normal
+    # locking (busy timeout) instead of "database table is locked" errors.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
