@@ -14,7 +14,7 @@ from django.forms.widgets import ChoiceWidget
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts import permissions
-from kefu.accounts.models import Language, Team, User
+from kefu.accounts.models import Language, PresenceStatus, Team, User
 from kefu.conversations.attachments import UploadedFile
 from kefu.conversations.models import Channel, Priority, Status, Tag, Tier
 from kefu.conversations.selectors import SORTS
@@ -34,6 +34,13 @@ SORT_LABELS = {
     "age": _("Oldest first"),
 }
 assert set(SORT_LABELS) == set(SORTS)
+# Labelled here too so the workspace's catalogue carries them (the header shows them everywhere).
+PRESENCE_LABELS = {
+    PresenceStatus.ONLINE.value: _("Online"),
+    PresenceStatus.AWAY.value: _("Away"),
+    PresenceStatus.OFFLINE.value: _("Offline"),
+}
+assert set(PRESENCE_LABELS) == set(PresenceStatus.values)
 
 
 @cache
@@ -257,3 +264,9 @@ class PreferencesForm(forms.Form):
         choices=[("", _("Use the browser's language")), *Language.choices],
     )
     timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
+
+
+class PresenceForm(forms.Form):
+    """The header's status selector (without JavaScript; with it the socket sends the status)."""
+
+    status = forms.ChoiceField(label=_("My status"), choices=list(PRESENCE_LABELS.items()))

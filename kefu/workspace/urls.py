@@ -6,6 +6,9 @@ app_name = "workspace"
 urlpatterns = [
     path("", inbox.inbox, name="inbox"),
     path("c/<int:pk>/", conversation.conversation_detail, name="conversation"),
+    # The live page's regions, swapped in when the conversation changes.
+    path("c/<int:pk>/timeline", conversation.conversation_timeline, name="conversation_timeline"),
+    path("c/<int:pk>/state", conversation.conversation_state, name="conversation_state"),
     path(
         "c/<int:pk>/attachments/<int:attachment_pk>",
         conversation.attachment_download,
@@ -20,4 +23,5 @@ urlpatterns = [
     path("c/<int:pk>/escalate", actions.escalate, name="escalate"),
     path("c/<int:pk>/tags", actions.set_tags, name="tags"),
     path("account/", account.preferences, name="preferences"),
+    path("account/presence", account.presence, name="presence"),
 ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import template
 
-from kefu.accounts.models import Language
+from kefu.accounts.models import AgentPresence, Language, PresenceStatus
+from kefu.workspace.forms import PRESENCE_LABELS
 
 register = template.Library()
 
@@ -14,3 +15,18 @@ def language_label(code: str) -> str:
     """``zh-hans`` -> "Simplified Chinese" (translated); unknown codes are shown as they are."""
     labels = dict(Language.choices)
     return str(labels[code]) if code in labels else code
+
+
+@register.simple_tag(takes_context=True)
+def presence_options(context: template.Context) -> list[dict[str, object]]:
+    """The header's status choices, the signed-in agent's current one selected (no presence
+    row yet means offline)."""
+    user = context["request"].user
+    try:
+        current = user.presence.status
+    except AgentPresence.DoesNotExist:
+        current = PresenceStatus.OFFLINE
+    return [
+        {"value": value, "label": label, "selected": value == current}
+        for value, label in PRESENCE_LABELS.items()
+    ]

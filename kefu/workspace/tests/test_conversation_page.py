@@ -91,7 +91,7 @@ def test_timeline_shows_messages_notes_and_every_change(
     assert "<p>Looks like a chain delay.</p>" in html
     events = [
         htmllib.unescape(" ".join(e.split()))
-        for e in re.findall(r'<li class="event ws-event[^"]*">(.*?)<time', html, re.S)
+        for e in re.findall(r'<li class="event ws-event[^"]*"[^>]*>(.*?)<time', html, re.S)
     ]
     assert events == [
         f"<strong>{who_a}</strong>: Changed the status from New to Open.",

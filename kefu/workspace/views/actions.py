@@ -3,6 +3,11 @@
 The selector runs first, so an agent who cannot see the conversation gets a 404 and nothing
 changes. Service errors come back as an error flash, or, for the forms with text worth keeping
 (reply, note, escalation reason), as the page re-rendered with the errors next to the fields.
+
+The live page (``live.js``) posts the reply and note forms with ``fetch`` and asks for JSON
+(``Accept: application/json`` or ``X-Requested-With: XMLHttpRequest``); it then gets
+``{"ok": true, "message": ..., "redirect": null | url}`` or, with status 400,
+``{"ok": false, "errors": {field or "__all__": [messages]}}`` instead of a page.
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -52,17 +58,42 @@ def _load(request: HttpRequest, pk: int) -> Conversation:
     return conversation_get_for_agent(user=current_agent(request), pk=pk)
 
 
-def _back(request: HttpRequest, conversation: Conversation) -> HttpResponse:
-    """Back to the conversation, or to the inbox when the change took it out of the agent's view
-    (escalated above their tier, routed to another team)."""
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest" or (
+        "application/json" in request.headers.get("Accept", "")
+    )
+
+
+def _left_view(request: HttpRequest, conversation: Conversation) -> bool:
+    """True (and an info flash for the next page) when the change took the conversation out of
+    the agent's view: escalated above their tier, routed to another team."""
     visible = conversations_visible_to_agent(current_agent(request)).filter(pk=conversation.pk)
     if visible.exists():
-        return redirect("workspace:conversation", pk=conversation.pk)
+        return False
     messages.info(
         request,
         _("%(reference)s is no longer in your view.") % {"reference": conversation.reference},
     )
-    return redirect("workspace:inbox")
+    return True
+
+
+def _back(request: HttpRequest, conversation: Conversation) -> HttpResponse:
+    """Back to the conversation, or to the inbox when it left the agent's view."""
+    if _left_view(request, conversation):
+        return redirect("workspace:inbox")
+    return redirect("workspace:conversation", pk=conversation.pk)
+
+
+def _json_done(request: HttpRequest, conversation: Conversation, message: str) -> JsonResponse:
+    gone = _left_view(request, conversation)
+    return JsonResponse(
+        {"ok": True, "message": message, "redirect": reverse("workspace:inbox") if gone else None}
+    )
+
+
+def _json_failed(form: forms.Form) -> JsonResponse:
+    errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
+    return JsonResponse({"ok": False, "errors": errors}, status=400)
 
 
 def _form_failed(
@@ -98,9 +129,11 @@ def _run_action(
 
     Without ``bound_as`` any failure is an error flash on the conversation page. With it, an
     invalid form, or a service error of type ``inline``, re-renders the page with the form bound
-    under that name; other service errors are still flashed.
+    under that name; other service errors are still flashed. A request that wants JSON gets
+    JSON either way (see the module docstring).
     """
     conversation = _load(request, pk)
+    as_json = _wants_json(request)
     form = form_class(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -108,12 +141,16 @@ def _run_action(
         except NotFound:
             raise
         except KefuError as exc:
-            if bound_as is None or not isinstance(exc, inline):
+            if not as_json and (bound_as is None or not isinstance(exc, inline)):
                 return _service_failed(request, conversation, exc)
             add_service_error(form, exc)
         else:
+            if as_json:
+                return _json_done(request, conversation, message)
             messages.success(request, message)
             return _back(request, conversation)
+    if as_json:
+        return _json_failed(form)
     if bound_as is None:
         return _form_failed(request, conversation, form)
     return render_conversation(request, conversation, status=400, bound={bound_as: form})

@@ -8,12 +8,13 @@ from django import forms
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kefu.accounts import permissions
 from kefu.accounts.models import User, UserKind
 from kefu.conversations.macros import macro_render
-from kefu.conversations.models import Attachment, Conversation, Macro, Status
+from kefu.conversations.models import Attachment, AuthorKind, Conversation, Macro, Status
 from kefu.conversations.selectors import (
     conversation_get_for_agent,
     other_conversations_of_contact,
@@ -61,6 +62,54 @@ def _status_choices(conversation: Conversation) -> list[tuple[str, str]]:
     ]
 
 
+def timeline_context(conversation: Conversation) -> dict[str, Any]:
+    """What the timeline region needs: the items and where the customer's read mark goes."""
+    items = present_timeline(conversation, timeline_for_agent(conversation))
+    # "Seen by customer" goes under the last public reply the customer did not write, once the
+    # customer's read mark (a public sequence number) has reached it.
+    seen_entry_id = None
+    for item in reversed(items):
+        message = item.message
+        if (
+            message is not None
+            and message.public_seq is not None
+            and message.author_kind != AuthorKind.CUSTOMER
+        ):
+            if conversation.customer_read_seq >= message.public_seq:
+                seen_entry_id = item.entry.pk
+            break
+    return {"conversation": conversation, "items": items, "seen_entry_id": seen_entry_id}
+
+
+def state_context(
+    request: HttpRequest, conversation: Conversation, bound: dict[str, forms.Form] | None = None
+) -> dict[str, Any]:
+    """What the header facts and the side panel need (the region refetched on live updates)."""
+    agent = current_agent(request)
+    current_tags = sorted(t.name for t in conversation.tags.all())
+    forms_: dict[str, forms.Form] = {
+        "assign_form": AssignForm(),
+        "team_form": TeamForm(initial={"team": conversation.team_id}),
+        "status_form": StatusForm(initial={"status": conversation.status}),
+        "priority_form": PriorityForm(initial={"priority": conversation.priority}),
+        "escalate_form": EscalateForm(),
+        "tags_form": TagsForm(initial={"tags": current_tags}),
+    }
+    forms_.update({k: v for k, v in (bound or {}).items() if k in forms_})
+    status_field = forms_["status_form"].fields["status"]
+    assert isinstance(status_field, forms.ChoiceField)
+    status_field.choices = _status_choices(conversation)
+    return {
+        "conversation": conversation,
+        "contact": conversation.contact,
+        "others": other_conversations_of_contact(user=agent, conversation=conversation),
+        "agents": [a for a in eligible_agents(conversation) if a.pk != conversation.assignee_id],
+        "current_tags": current_tags,
+        "can_escalate": conversation.tier < 3,
+        **forms_,
+    }
+
+
 def render_conversation(
     request: HttpRequest,
     conversation: Conversation,
@@ -72,34 +121,20 @@ def render_conversation(
     """Render the page; ``bound`` replaces the empty forms with ones that carry errors."""
     agent = current_agent(request)
     conversation_record_view(conversation=conversation, actor=current_actor(request))
-    macros = _macros(conversation, agent)
-    current_tags = sorted(t.name for t in conversation.tags.all())
-    forms_: dict[str, forms.Form] = {
-        "reply_form": ReplyForm(initial={"body": prefill}),
-        "note_form": NoteForm(),
-        "assign_form": AssignForm(),
-        "team_form": TeamForm(initial={"team": conversation.team_id}),
-        "status_form": StatusForm(initial={"status": conversation.status}),
-        "priority_form": PriorityForm(initial={"priority": conversation.priority}),
-        "escalate_form": EscalateForm(),
-        "tags_form": TagsForm(initial={"tags": current_tags}),
-    }
-    forms_.update(bound or {})
-    status_field = forms_["status_form"].fields["status"]
-    assert isinstance(status_field, forms.ChoiceField)
-    status_field.choices = _status_choices(conversation)
-    contact = conversation.contact
+    bound = bound or {}
     context = {
         **page_context(request, "inbox"),
-        "conversation": conversation,
-        "contact": contact,
-        "items": present_timeline(conversation, timeline_for_agent(conversation)),
-        "others": other_conversations_of_contact(user=agent, conversation=conversation),
-        "agents": [a for a in eligible_agents(conversation) if a.pk != conversation.assignee_id],
-        "macros": macros,
-        "current_tags": current_tags,
-        "can_escalate": conversation.tier < 3,
-        **forms_,
+        **timeline_context(conversation),
+        **state_context(request, conversation, bound),
+        "macros": _macros(conversation, agent),
+        "reply_form": bound.get("reply_form") or ReplyForm(initial={"body": prefill}),
+        "note_form": bound.get("note_form") or NoteForm(),
+        # For live.js, which puts the other agent's name in place of %(name)s.
+        "live_texts": {
+            "viewing": _("%(name)s is viewing"),
+            "replying": _("%(name)s is replying"),
+            "noting": _("%(name)s is writing a note"),
+        },
     }
     return TemplateResponse(request, "workspace/conversation.html", context, status=status)
 
@@ -118,6 +153,25 @@ def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 macro=macro, conversation=conversation, agent=current_agent(request)
             )
     return render_conversation(request, conversation, prefill=prefill)
+
+
+@require_GET
+@agent_required
+def conversation_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """Only the timeline region, for the live page to swap in (no audit row: the page that
+    asks for it recorded the read when it opened)."""
+    conversation = conversation_get_for_agent(user=current_agent(request), pk=pk)
+    return TemplateResponse(request, "workspace/_timeline.html", timeline_context(conversation))
+
+
+@require_GET
+@agent_required
+def conversation_state(request: HttpRequest, pk: int) -> HttpResponse:
+    """Only the header facts and the side panel, for the live page to swap in."""
+    conversation = conversation_get_for_agent(user=current_agent(request), pk=pk)
+    return TemplateResponse(
+        request, "workspace/conversation_state.html", state_context(request, conversation)
+    )
 
 
 @require_GET

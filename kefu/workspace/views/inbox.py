@@ -126,7 +126,10 @@ def _jump_to_reference(request: HttpRequest, q: str) -> HttpResponse | None:
 @require_GET
 @agent_required
 def inbox(request: HttpRequest) -> HttpResponse:
+    """The inbox page, or with ``?partial=1`` only its list region (what the live page swaps in
+    on ``inbox.changed``), from the same permission-scoped selector and the same filters."""
     user = current_agent(request)
+    partial = request.GET.get("partial") == "1"
     form = InboxFilterForm(request.GET, user=user)
     rows: list[Conversation] = []
     next_cursor: str | None = None
@@ -141,7 +144,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         view = data["view"]
-        jump = _jump_to_reference(request, data["q"])
+        jump = None if partial else _jump_to_reference(request, data["q"])
         if jump is not None:
             return jump
         filters = InboxFilters(
@@ -173,17 +176,23 @@ def inbox(request: HttpRequest) -> HttpResponse:
         error = _("This page link is no longer valid. Start again from the first page.")
     else:
         error = _("Some filters are not valid. Check them and try again.")
-    context = {
-        **page_context(request, "inbox"),
+    context: dict[str, object] = {
         "form": form,
-        "checkbox_groups": [form.choice_group(name) for name in CHECKBOX_FIELDS],
-        "tag_select": form.choice_group("tag"),
-        "team_select": form.choice_group("team"),
-        "sort_select": form.choice_group("sort"),
         "rows": rows,
         "table": inbox_rows(rows),
         "next_cursor": next_cursor,
         "error": error,
+    }
+    if partial:
+        return TemplateResponse(
+            request, "workspace/_inbox_list.html", context, status=400 if error else 200
+        )
+    context |= {
+        **page_context(request, "inbox"),
+        "checkbox_groups": [form.choice_group(name) for name in CHECKBOX_FIELDS],
+        "tag_select": form.choice_group("tag"),
+        "team_select": form.choice_group("team"),
+        "sort_select": form.choice_group("sort"),
         "view": view,
         "view_label": VIEW_LABELS.get(view, ""),
         "views": views,
