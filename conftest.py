@@ -19,6 +19,16 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _english_by_default():
+    """A request by a Chinese-speaking user activates Chinese; never let it leak into the next
+    test on the same worker."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the process-wide cache: every test starts from zero."""
     from django.core.cache import cache

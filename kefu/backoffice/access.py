@@ -31,6 +31,12 @@ def api_key_manager_or_404(request: HttpRequest) -> User:
     return user
 
 
+def chat_site_manager_or_404(request: HttpRequest) -> User:
+    """The signed-in admin: chat sites hold a signing secret, so they get the API-key
+    capability (admins only); anyone else gets a 404."""
+    return api_key_manager_or_404(request)
+
+
 def actor_for(request: HttpRequest, user: User) -> Actor:
     """The Actor for a manager's write, carrying the client's IP for the audit log."""
     return actor_for_user(user, ip=request.META.get("REMOTE_ADDR"))

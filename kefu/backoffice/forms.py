@@ -3,6 +3,9 @@ and offer the choices the manager is allowed to make."""
 
 from __future__ import annotations
 
+import re
+import zoneinfo
+from functools import cache
 from typing import Any
 
 from django import forms
@@ -14,6 +17,9 @@ from django.utils.translation import pgettext_lazy
 
 from kefu.accounts import permissions
 from kefu.accounts.models import Language, Role, Team, User
+from kefu.helpcenter.models import ContactKind
+from kefu.sla.hours import DAYS
+from kefu.sla.models import BusinessCalendar
 
 # What each API scope allows, shown next to its checkbox.
 SCOPE_HELP = {
@@ -178,3 +184,189 @@ class AuditFilterForm(_Form):
         widget=forms.TextInput(attrs={"placeholder": "user"}),
     )
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
+
+
+# --- service hours, contact options, chat sites -------------------------------------------
+
+DAY_LABELS = {
+    "mon": _("Monday"),
+    "tue": _("Tuesday"),
+    "wed": _("Wednesday"),
+    "thu": _("Thursday"),
+    "fri": _("Friday"),
+    "sat": _("Saturday"),
+    "sun": _("Sunday"),
+}
+assert tuple(DAY_LABELS) == DAYS
+
+# "09:00-12:00": the dash may be a hyphen, an en or em dash or a tilde; hours may have one digit.
+_RANGE = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–—~]\s*(\d{1,2}):(\d{2})$")
+_RANGE_SEPARATORS = re.compile(r"[,，、;；]")
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    names = sorted(zoneinfo.available_timezones() | {"UTC"})
+    return [(name, name.replace("_", " ")) for name in names]
+
+
+def parse_day_hours(text: str) -> list[list[str]]:
+    """``"9:00-12:00, 13:00-21:00"`` -> ``[["09:00", "12:00"], ["13:00", "21:00"]]``; the
+    service checks that the times and their order make sense."""
+    ranges: list[list[str]] = []
+    for part in _RANGE_SEPARATORS.split(text or ""):
+        part = part.strip()
+        if not part:
+            continue
+        match = _RANGE.match(part)
+        if match is None:
+            raise forms.ValidationError(
+                _("Write ranges like 09:00-12:00, 13:00-21:00, or leave empty when closed."),
+                code="hours_format",
+            )
+        start_h, start_m, end_h, end_m = match.groups()
+        ranges.append([f"{int(start_h):02d}:{start_m}", f"{int(end_h):02d}:{end_m}"])
+    return ranges
+
+
+def format_day_hours(ranges: list[list[str]]) -> str:
+    """The text field's value for one day's stored ranges (malformed pairs are skipped)."""
+    return ", ".join(
+        f"{pair[0]}-{pair[1]}"
+        for pair in ranges
+        if isinstance(pair, list | tuple) and len(pair) == 2
+    )
+
+
+class BusinessCalendarForm(_Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    timezone = forms.ChoiceField(label=_("Timezone"), choices=timezone_choices)
+    is_default = forms.BooleanField(
+        label=_("Default calendar"),
+        required=False,
+        help_text=_("The chat widget and the portal show the default calendar's hours."),
+    )
+    always_open = forms.BooleanField(
+        label=_("Open 24/7"),
+        required=False,
+        help_text=_("When set, the hours below are kept but not used."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for day in DAYS:
+            self.fields[day] = forms.CharField(
+                label=DAY_LABELS[day],
+                required=False,
+                max_length=300,
+                widget=forms.TextInput(
+                    attrs={"placeholder": pgettext_lazy("service hours", "Closed")}
+                ),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for day in DAYS:
+            if day in cleaned:
+                try:
+                    cleaned[day] = parse_day_hours(cleaned[day])
+                except forms.ValidationError as exc:
+                    self.add_error(day, exc)
+        return cleaned
+
+    def weekly_hours(self) -> dict[str, list[list[str]]]:
+        return {day: self.cleaned_data.get(day) or [] for day in DAYS}
+
+    @staticmethod
+    def initial_for(calendar: BusinessCalendar) -> dict[str, Any]:
+        hours = calendar.weekly_hours or {}
+        return {
+            "name": calendar.name,
+            "timezone": calendar.timezone,
+            "always_open": calendar.always_open,
+            "is_default": calendar.is_default,
+            **{day: format_day_hours(hours.get(day) or []) for day in DAYS},
+        }
+
+
+class ContactOptionForm(_Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices)
+    label_en = forms.CharField(label=_("Label in English"), max_length=80)
+    label_zh = forms.CharField(label=_("Label in Chinese"), max_length=80)
+    value = forms.CharField(
+        label=_("Shown as"),
+        max_length=200,
+        required=False,
+        help_text=_("The address, number or handle customers read, e.g. @DemoExchangeSupport."),
+    )
+    url = forms.CharField(
+        label=_("Link"),
+        max_length=500,
+        required=False,
+        help_text=_("https://…, mailto:…, tel:… or a path on this site such as /help/. Optional."),
+    )
+    hours_note_en = forms.CharField(
+        label=_("Hours note in English"), max_length=200, required=False
+    )
+    hours_note_zh = forms.CharField(
+        label=_("Hours note in Chinese"), max_length=200, required=False
+    )
+    order = forms.IntegerField(
+        label=_("Order"),
+        min_value=0,
+        max_value=32767,
+        initial=0,
+        help_text=_("Lower numbers are listed first."),
+    )
+    is_active = forms.BooleanField(
+        label=_("Active"),
+        required=False,
+        initial=True,
+        help_text=_("Inactive options are not shown to customers."),
+    )
+
+
+class ChatSiteForm(_Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    allowed_origins = forms.CharField(
+        label=_("Allowed origins"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text=_(
+            "One per line, scheme and host only, e.g. https://www.example.com. "
+            "Leave empty to let any website embed the widget."
+        ),
+    )
+    team = forms.ModelChoiceField(
+        label=_("Route chats to team"),
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        empty_label=_("No team (every agent)"),
+    )
+    greeting_en = forms.CharField(
+        label=_("Greeting in English"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    greeting_zh = forms.CharField(
+        label=_("Greeting in Chinese"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    identity_required = forms.BooleanField(
+        label=_("Require verified identity"),
+        required=False,
+        help_text=_("Only visitors with an identity token signed by your back end may chat."),
+    )
+    is_active = forms.BooleanField(
+        label=_("Active"),
+        required=False,
+        initial=True,
+        help_text=_("An inactive site's widget does not connect."),
+    )
+
+    def clean_allowed_origins(self) -> list[str]:
+        raw: str = self.cleaned_data.get("allowed_origins") or ""
+        return [line.strip() for line in raw.splitlines() if line.strip()]

@@ -15,6 +15,9 @@ from kefu.conversations.models import Macro, Tag
 from kefu.core.actor import ActorKind
 from kefu.core.errors import NotFound
 from kefu.core.pagination import Page, paginate
+from kefu.helpcenter.models import ContactOption
+from kefu.inbox.models import ChatSite
+from kefu.sla.models import BusinessCalendar
 
 AUDIT_PAGE_SIZE = 50
 
@@ -91,6 +94,42 @@ def apikey_list(*, viewer: User) -> QuerySet[ApiKey]:
 def apikey_get(*, viewer: User, pk: int) -> ApiKey:
     _require_api_key_manager(viewer)
     return _get(ApiKey, pk)
+
+
+def calendar_list(*, viewer: User) -> QuerySet[BusinessCalendar]:
+    """Business calendars, the default first."""
+    _require_manager(viewer)
+    return BusinessCalendar.objects.order_by("-is_default", "name")
+
+
+def calendar_get(*, viewer: User, pk: int) -> BusinessCalendar:
+    _require_manager(viewer)
+    return _get(BusinessCalendar, pk)
+
+
+def contact_option_list(*, viewer: User) -> QuerySet[ContactOption]:
+    """Every official contact option (inactive ones too) in display order."""
+    _require_manager(viewer)
+    return ContactOption.objects.order_by("order", "id")
+
+
+def contact_option_get(*, viewer: User, pk: int) -> ContactOption:
+    _require_manager(viewer)
+    return _get(ContactOption, pk)
+
+
+def chat_site_list(*, viewer: User) -> QuerySet[ChatSite]:
+    """Chat sites with their team (admins only)."""
+    _require_api_key_manager(viewer)
+    return ChatSite.objects.select_related("team").order_by("name", "id")
+
+
+def chat_site_get(*, viewer: User, pk: int) -> ChatSite:
+    _require_api_key_manager(viewer)
+    found = ChatSite.objects.select_related("team").filter(pk=pk).first()
+    if found is None:
+        raise NotFound
+    return found
 
 
 def audit_page(

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from kefu.backoffice.views import apikeys, audit, home, macros, staff, tags, teams
+from kefu.backoffice.views import (
+    apikeys,
+    audit,
+    calendars,
+    chatsites,
+    contacts,
+    home,
+    macros,
+    staff,
+    tags,
+    teams,
+)
 
 app_name = "backoffice"
 urlpatterns = [
@@ -22,5 +33,21 @@ urlpatterns = [
     path("api-keys/", apikeys.apikey_list, name="apikey_list"),
     path("api-keys/new/", apikeys.apikey_create, name="apikey_create"),
     path("api-keys/<int:pk>/revoke/", apikeys.apikey_revoke, name="apikey_revoke"),
+    path("calendars/", calendars.calendar_list, name="calendar_list"),
+    path("calendars/new/", calendars.calendar_create, name="calendar_create"),
+    path("calendars/<int:pk>/edit/", calendars.calendar_edit, name="calendar_edit"),
+    path("contacts/", contacts.contact_option_list, name="contact_option_list"),
+    path("contacts/new/", contacts.contact_option_create, name="contact_option_create"),
+    path("contacts/<int:pk>/edit/", contacts.contact_option_edit, name="contact_option_edit"),
+    path("contacts/<int:pk>/delete/", contacts.contact_option_delete, name="contact_option_delete"),
+    path("chat-sites/", chatsites.chat_site_list, name="chat_site_list"),
+    path("chat-sites/new/", chatsites.chat_site_create, name="chat_site_create"),
+    path("chat-sites/<int:pk>/edit/", chatsites.chat_site_edit, name="chat_site_edit"),
+    path("chat-sites/<int:pk>/secret/", chatsites.chat_site_secret, name="chat_site_secret"),
+    path(
+        "chat-sites/<int:pk>/secret/rotate/",
+        chatsites.chat_site_rotate,
+        name="chat_site_rotate",
+    ),
     path("audit/", audit.audit_list, name="audit_list"),
 ]

@@ -1,7 +1,8 @@
-"""Load the demo data set: staff, teams, customers, tags, macros and ~320 conversations.
+"""Load the demo data set: staff, teams, customers, tags, macros, service hours, official
+contact options, the demo chat site and ~320 conversations.
 
 Every row is written by the service that owns it, so the demo has the same timeline and audit
-rows real use would leave. Two things are special:
+rows real use would leave. Three things are special:
 
 * History is replayed on a simulated clock: while a conversation's turns are written,
   ``kefu.core.clock.now`` returns the moment the turn "happened", so created / activity / closed
@@ -11,6 +12,8 @@ rows real use would leave. Two things are special:
 * Agent replies enqueue a "you have a reply" email job. Seeded replies are marked
   ``customer_notified_at`` before the transaction commits, so those jobs find nothing to do and
   loading the demo never mails hundreds of (reserved, example.*) addresses.
+* Chat sites get a random key; the demo site is given the fixed key ``demo-site`` (the demo
+  host page embeds it) with a queryset update, recorded in its own audit row.
 
 Idempotent: everything runs in one transaction that ends by writing a ``demo.loaded`` audit row;
 if that row exists, loading again does nothing. Deterministic: one seeded ``random.Random``.
@@ -53,6 +56,12 @@ from kefu.core.actor import Actor, ActorKind
 from kefu.demo import content, scenarios
 from kefu.demo.content import CustomerSeed, StaffSeed
 from kefu.demo.scenarios import Scenario
+from kefu.helpcenter.models import ContactOption
+from kefu.helpcenter.services import contact_option_save
+from kefu.inbox.models import ChatSite
+from kefu.inbox.sites import chat_site_save
+from kefu.sla.models import BusinessCalendar
+from kefu.sla.services import calendar_save
 
 DEMO_PASSWORD = "kefu-demo-2026"  # noqa: S105 - published on purpose; demo installs only
 DEMO_LOGINS: tuple[tuple[str, str], ...] = (
@@ -80,6 +89,55 @@ CHANNEL_WEIGHTS: tuple[tuple[str, int], ...] = (
     (Channel.TELEGRAM, 12), (Channel.SOCIAL, 10),
 )  # fmt: skip
 SYSTEM = Actor.system("demo")
+
+# Service hours: live chat runs around the clock (as at most exchanges); the phone hotline keeps
+# office hours, kept as a second calendar so the backoffice shows a weekly schedule too.
+_OFFICE_DAYS = ("mon", "tue", "wed", "thu", "fri")
+CALENDARS: tuple[tuple[str, str, bool, dict[str, list[list[str]]], bool], ...] = (
+    ("Customer service", "Asia/Shanghai", True, {}, True),
+    (
+        "Phone hotline",
+        "Asia/Shanghai",
+        False,
+        {day: [["09:00", "18:00"]] for day in _OFFICE_DAYS},
+        False,
+    ),
+)
+# (kind, label en, label zh, value, url, hours note en, hours note zh)
+CONTACT_OPTIONS: tuple[tuple[str, str, str, str, str, str, str], ...] = (
+    ("chat", "Live chat", "在线客服", "", "", "Every day, 24 hours", "全天 24 小时"),
+    (
+        "email",
+        "Email",
+        "电子邮件",
+        "support@demo-exchange.com",
+        "mailto:support@demo-exchange.com",
+        "Replies within 24 hours",
+        "24 小时内回复",
+    ),
+    (
+        "phone",
+        "Phone hotline",
+        "客服热线",
+        "+86 400 000 0000",
+        "tel:+864000000000",
+        "Mon–Fri 09:00–18:00 (UTC+8)",
+        "周一至周五 09:00–18:00（北京时间）",
+    ),
+    (
+        "telegram",
+        "Telegram",
+        "Telegram",
+        "@DemoExchangeSupport",
+        "https://t.me/DemoExchangeSupport",
+        "",
+        "",
+    ),
+    ("help_center", "Help center", "帮助中心", "", "/help/", "", ""),
+)
+# The demo host page embeds the widget with this fixed key.
+DEMO_SITE_KEY = "demo-site"
+DEMO_SITE_ORIGINS = ["http://127.0.0.1:8000", "http://localhost:8000"]
 
 
 @dataclass
@@ -188,6 +246,7 @@ class _World:
         for name, body_en, body_zh in content.MACROS:
             if name.lower() not in existing_macros:
                 conv.macro_save(name=name, body_en=body_en, body_zh=body_zh, actor=supervisor_actor)
+        self._service_policy(admin_actor, supervisor_actor)
         for i, seed in enumerate(content.customers()):
             self.customers.append(self._customer(i, seed))
         log(f"Customers: {len(self.customers)}")
@@ -198,6 +257,53 @@ class _World:
         Contact.objects.filter(pk__in=[c.contact.pk for c in self.customers]).update(
             created_at=year_ago
         )
+
+    def _service_policy(self, admin_actor: Actor, supervisor_actor: Actor) -> None:
+        """Service hours, official contact options and the demo chat site."""
+        for name, tz, always_open, weekly_hours, is_default in CALENDARS:
+            if not BusinessCalendar.objects.filter(name__iexact=name).exists():
+                calendar_save(
+                    name=name,
+                    timezone=tz,
+                    always_open=always_open,
+                    weekly_hours=weekly_hours,
+                    is_default=is_default,
+                    actor=supervisor_actor,
+                )
+        if not ContactOption.objects.exists():
+            for order, option in enumerate(CONTACT_OPTIONS):
+                kind, label_en, label_zh, value, url, hours_en, hours_zh = option
+                contact_option_save(
+                    kind=kind,
+                    label_en=label_en,
+                    label_zh=label_zh,
+                    value=value,
+                    url=url,
+                    hours_note_en=hours_en,
+                    hours_note_zh=hours_zh,
+                    order=(order + 1) * 10,
+                    actor=supervisor_actor,
+                )
+        if not ChatSite.objects.filter(key=DEMO_SITE_KEY).exists():
+            site = chat_site_save(
+                name="Demo Exchange website",
+                allowed_origins=DEMO_SITE_ORIGINS,
+                identity_required=False,
+                team=self.teams[content.TEAMS[0][0]],
+                greeting_en="Hi! How can we help you today?",
+                greeting_zh="您好！请问有什么可以帮您？",
+                is_active=True,
+                actor=admin_actor,
+            )
+            # Sites get a random key; the demo host page needs a known one.
+            ChatSite.objects.filter(pk=site.pk).update(key=DEMO_SITE_KEY)
+            audit_record(
+                actor=SYSTEM,
+                action="chat_site.updated",
+                object_type="chat_site",
+                object_id=site.pk,
+                data={"site_key": DEMO_SITE_KEY},
+            )
 
     def _admin(self) -> User:
         """The demo admin. Nobody can act before the first admin exists, so it is created like

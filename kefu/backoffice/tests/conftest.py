@@ -8,8 +8,17 @@ import pytest
 from django.conf import settings
 from django.shortcuts import resolve_url
 from django.test import Client
+from django.utils import translation
 
 from kefu.audit.models import AuditEntry
+
+
+@pytest.fixture(autouse=True)
+def _reset_language():
+    """A request by a Chinese-speaking user leaves Chinese active in this thread; put it back
+    so later tests (in any app) see the default language."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -21,15 +21,19 @@ def test_supervisor_sees_sections_without_api_keys(client_for, supervisor):
         "/agent/manage/teams/",
         "/agent/manage/tags/",
         "/agent/manage/macros/",
+        "/agent/manage/calendars/",
+        "/agent/manage/contacts/",
         "/agent/manage/audit/",
     ):
         assert f'href="{url}"' in html
     assert "/agent/manage/api-keys/" not in html
+    assert "/agent/manage/chat-sites/" not in html
 
 
-def test_admin_sees_api_keys_section(client_for, admin_user):
+def test_admin_sees_api_keys_and_chat_sites_sections(client_for, admin_user):
     html = client_for(admin_user).get(INDEX).content.decode()
     assert 'href="/agent/manage/api-keys/"' in html
+    assert 'href="/agent/manage/chat-sites/"' in html
 
 
 def test_nav_links_to_inbox_and_manage(client_for, supervisor):
@@ -59,6 +63,12 @@ def test_anonymous_is_sent_to_sign_in(db):
         "/agent/manage/macros/new/",
         "/agent/manage/api-keys/",
         "/agent/manage/api-keys/new/",
+        "/agent/manage/calendars/",
+        "/agent/manage/calendars/new/",
+        "/agent/manage/contacts/",
+        "/agent/manage/contacts/new/",
+        "/agent/manage/chat-sites/",
+        "/agent/manage/chat-sites/new/",
         "/agent/manage/audit/",
     ],
 )

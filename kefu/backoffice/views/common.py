@@ -20,7 +20,8 @@ F = TypeVar("F", bound=forms.Form)
 
 def page_context(me: User, section: str, **extra: Any) -> dict[str, Any]:
     """Template context every backoffice page needs (the section nav) plus ``extra``."""
-    return {"section": section, "show_api_keys": permissions.can_manage_api_keys(me), **extra}
+    admin = permissions.can_manage_api_keys(me)
+    return {"section": section, "show_api_keys": admin, "show_chat_sites": admin, **extra}
 
 
 def bind_form(

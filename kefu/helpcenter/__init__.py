@@ -1,0 +1,1 @@
+"""Official contact options shown to customers; the help center's articles will join them."""

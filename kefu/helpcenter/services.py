@@ -1,0 +1,150 @@
+"""Writes for the official contact options. Supervisors and admins manage them."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kefu.accounts import permissions
+from kefu.accounts.models import User
+from kefu.audit.services import audit_record
+from kefu.core.actor import Actor, ActorKind
+from kefu.core.errors import PermissionDenied, ValidationFailed
+from kefu.helpcenter.models import ContactKind, ContactOption
+
+MAX_ORDER = 32767
+_PHONE = re.compile(r"^\+?[0-9][0-9\-.()]{0,39}$")
+_HOST = re.compile(r"^[a-z0-9]([a-z0-9\-.]*[a-z0-9])?$")
+
+
+def _require_manager(actor: Actor) -> None:
+    user = User.objects.filter(pk=actor.user_id).first() if actor.user_id else None
+    if actor.kind != ActorKind.AGENT or user is None or not permissions.can_manage_workspace(user):
+        raise PermissionDenied(_("You do not have permission to do that."))
+
+
+def _field_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, fields={field: [message]})
+
+
+def clean_contact_url(url: str) -> str:
+    """``url`` stripped, if customers may be sent there: ``https://host/...``, ``mailto:``,
+    ``tel:`` or a path on this site (``/help/``). Anything else (``javascript:``, ``http:``,
+    ``//host``, ``data:`` ...) raises ValidationFailed, because the link is shown as official."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    bad = _field_error(
+        "url",
+        _(
+            "Use a link that starts with https://, mailto: or tel:, "
+            "or a path on this site such as /help/."
+        ),
+    )
+    if len(url) > 500 or "\\" in url or any(ord(ch) <= 32 or ord(ch) == 127 for ch in url):
+        raise bad
+    lowered = url.lower()
+    if url.startswith("/"):
+        if url.startswith("//"):
+            raise bad  # scheme-relative: another site
+        return url
+    if lowered.startswith("https://"):
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".")
+        if "@" in parts.netloc or not _HOST.match(host) or "." not in host:
+            raise bad
+        try:
+            parts.port  # noqa: B018 - raises ValueError for a malformed port
+        except ValueError as exc:
+            raise bad from exc
+        return url
+    if lowered.startswith("mailto:"):
+        address = url[len("mailto:") :].split("?", 1)[0]
+        if "@" not in address or address.startswith("@") or address.endswith("@"):
+            raise bad
+        return url
+    if lowered.startswith("tel:"):
+        if not _PHONE.match(url[len("tel:") :]):
+            raise bad
+        return url
+    raise bad
+
+
+def _text(field: str, value: str, *, limit: int, required: bool) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise _field_error(field, _("Fill in this field."))
+    if len(value) > limit:
+        raise _field_error(field, _("Use at most %(limit)d characters.") % {"limit": limit})
+    return value
+
+
+def contact_option_save(
+    *,
+    option: ContactOption | None = None,
+    kind: str,
+    label_en: str,
+    label_zh: str,
+    value: str = "",
+    url: str = "",
+    hours_note_en: str = "",
+    hours_note_zh: str = "",
+    order: int = 0,
+    is_active: bool = True,
+    actor: Actor,
+) -> ContactOption:
+    """Create an official contact option (option=None) or update one. Both labels are
+    required; the link must pass clean_contact_url."""
+    _require_manager(actor)
+    if kind not in ContactKind.values:
+        raise _field_error("kind", _("Choose a kind from the list."))
+    label_en = _text("label_en", label_en, limit=80, required=True)
+    label_zh = _text("label_zh", label_zh, limit=80, required=True)
+    value = _text("value", value, limit=200, required=False)
+    url = clean_contact_url(url)
+    hours_note_en = _text("hours_note_en", hours_note_en, limit=200, required=False)
+    hours_note_zh = _text("hours_note_zh", hours_note_zh, limit=200, required=False)
+    if not 0 <= order <= MAX_ORDER:
+        raise _field_error("order", _("Use a number from 0 to %(max)d.") % {"max": MAX_ORDER})
+    with transaction.atomic():
+        created = option is None
+        option = option or ContactOption()
+        option.kind = kind
+        option.label_en, option.label_zh = label_en, label_zh
+        option.value, option.url = value, url
+        option.hours_note_en, option.hours_note_zh = hours_note_en, hours_note_zh
+        option.order, option.is_active = order, bool(is_active)
+        option.save()
+        audit_record(
+            actor=actor,
+            action="contact_option.created" if created else "contact_option.updated",
+            object_type="contact_option",
+            object_id=option.pk,
+            data={
+                "kind": kind,
+                "label_en": label_en,
+                "label_zh": label_zh,
+                "value": value,
+                "url": url,
+                "order": order,
+                "is_active": option.is_active,
+            },
+        )
+    return option
+
+
+def contact_option_delete(*, option: ContactOption, actor: Actor) -> None:
+    """Delete an official contact option."""
+    _require_manager(actor)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="contact_option.deleted",
+            object_type="contact_option",
+            object_id=option.pk,
+            data={"kind": option.kind, "label_en": option.label_en, "value": option.value},
+        )
+        option.delete()

@@ -1,0 +1,1 @@
+"""Business calendars (service hours); SLA policies and timers will join them here."""
