@@ -30,6 +30,10 @@ from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 
+PRESENCE_FRESH_SECONDS = 90  # a heartbeat older than this means the agent's socket is gone
+MAX_CHAT_CAPACITY = 20
+
+
 def actor_for_user(user: User, *, ip: str | None = None) -> Actor:
     """The Actor for a signed-in user (agent or customer)."""
     if user.is_customer:
@@ -119,15 +123,21 @@ def staff_update(
     role: str | None = None,
     team_ids: Iterable[int] | None = None,
     is_active: bool | None = None,
+    chat_capacity: int | None = None,
     actor: Actor,
 ) -> User:
-    """Change a staff user's role, teams, name or active flag."""
+    """Change a staff user's role, teams, name, live-chat capacity or active flag."""
     manager = _acting_user(actor)
     _require(permissions.can_grant_role(manager, user.role))
     if role is not None:
         if role not in Role.values:
             raise ValidationFailed(_("Unknown role."), fields={"role": [_("Unknown role.")]})
         _require(permissions.can_grant_role(manager, role))
+    if chat_capacity is not None and not 0 <= chat_capacity <= MAX_CHAT_CAPACITY:
+        message = _("Live chat capacity must be between 0 and %(max)d.") % {
+            "max": MAX_CHAT_CAPACITY
+        }
+        raise ValidationFailed(message, fields={"chat_capacity": [message]})
     if is_active is False and user.pk == manager.pk:
         raise ValidationFailed(_("You cannot deactivate yourself."))
     changes: dict[str, object] = {}
@@ -143,6 +153,10 @@ def staff_update(
             user.role = role
             user.is_staff = role == Role.ADMIN
             fields += ["role", "is_staff"]
+        if chat_capacity is not None and chat_capacity != user.chat_capacity:
+            changes["chat_capacity"] = [user.chat_capacity, chat_capacity]
+            user.chat_capacity = chat_capacity
+            fields.append("chat_capacity")
         if is_active is not None and is_active != user.is_active:
             changes["is_active"] = [user.is_active, is_active]
             user.is_active = is_active
@@ -310,8 +324,6 @@ def apikey_authenticate(raw: str) -> ApiKey:
 
 
 # --- presence --------------------------------------------------------------------------------
-
-PRESENCE_FRESH_SECONDS = 90  # a heartbeat older than this means the agent's socket is gone
 
 
 def presence_set(*, user: User, status: str, actor: Actor) -> AgentPresence:

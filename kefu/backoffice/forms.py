@@ -100,6 +100,13 @@ class StaffEditForm(_Form):
     display_name = forms.CharField(label=_("Display name"), max_length=120)
     role = forms.ChoiceField(label=_("Role"))
     teams = _teams_field()
+    chat_capacity = forms.IntegerField(
+        label=_("Live chat capacity"),
+        min_value=0,
+        max_value=20,
+        required=False,
+        help_text=_("How many live chats this agent is offered at once (0: none)."),
+    )
     is_active = forms.BooleanField(
         label=_("Active"),
         required=False,

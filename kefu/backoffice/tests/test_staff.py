@@ -302,3 +302,27 @@ def test_anonymous_cannot_edit_staff(agent_a):
     assert_login_redirect("post", edit_url(agent_a), {"display_name": "X", "role": Role.ADMIN})
     agent_a.refresh_from_db()
     assert agent_a.role == Role.AGENT_L1
+
+
+def test_supervisor_sets_an_agents_live_chat_capacity(client, supervisor, agent_a):
+    from kefu.audit.models import AuditEntry
+
+    client.force_login(supervisor)
+    url = f"/agent/manage/staff/{agent_a.pk}/edit/"
+    page = client.get(url)
+    assert 'name="chat_capacity"' in page.content.decode()
+    data = {
+        "display_name": agent_a.display_name or "Agent A",
+        "role": agent_a.role,
+        "teams": [t.pk for t in agent_a.teams.all()],
+        "is_active": "on",
+        "chat_capacity": "6",
+    }
+    assert client.post(url, data).status_code == 302
+    agent_a.refresh_from_db()
+    assert agent_a.chat_capacity == 6
+    assert AuditEntry.objects.filter(action="staff.updated", object_id=str(agent_a.pk)).exists()
+    data["chat_capacity"] = "50"
+    assert client.post(url, data).status_code == 200  # refused with the form's error
+    agent_a.refresh_from_db()
+    assert agent_a.chat_capacity == 6

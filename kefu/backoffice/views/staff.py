@@ -85,6 +85,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "role": target.role,
                 "teams": list(target.teams.all()),
                 "is_active": target.is_active,
+                "chat_capacity": target.chat_capacity,
             },
         )
 
@@ -95,6 +96,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
             role=data["role"],
             team_ids=[team.pk for team in data["teams"]],
             is_active=data["is_active"],
+            chat_capacity=data["chat_capacity"],
             actor=actor_for(request, me),
         )
         return _("Staff user %(email)s saved.") % {"email": target.email}
