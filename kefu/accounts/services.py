@@ -29,7 +29,6 @@ from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
-
 PRESENCE_FRESH_SECONDS = 90  # a heartbeat older than this means the agent's socket is gone
 MAX_CHAT_CAPACITY = 20
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
 from django.core import mail
 
 from kefu.conversations import services as conv
