@@ -7,6 +7,7 @@ the test needs nothing from the test runner's database.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import re
 import secrets
@@ -149,7 +150,9 @@ def test_visitor_and_agent_on_different_processes_talk_both_ways(env):
                     assert frame["message"]["body"] == "Yes, checking now"
                     assert frame["message"]["name"] == "Lin"
 
-        asyncio.run(scenario())
+        # A thread of its own: Playwright's sync API may have left a running loop in this one.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, scenario()).result(timeout=120)
     finally:
         one.stop()
         two.stop()
