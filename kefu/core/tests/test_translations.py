@@ -22,7 +22,17 @@ from kefu.core.errors import ValidationFailed
 KEFU_DIR = Path(kefu.__file__).resolve().parent
 CATALOGS = sorted(KEFU_DIR.glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))
 # The apps whose catalogs this suite owns: every string in them must reach the user as written.
-CORE_APPS = ("core", "audit", "accounts", "contacts", "conversations", "realtime", "inbox")
+CORE_APPS = (
+    "core",
+    "audit",
+    "accounts",
+    "contacts",
+    "conversations",
+    "realtime",
+    "inbox",
+    "sla",
+    "helpcenter",
+)
 CORE_CATALOGS = [p for p in CATALOGS if p.relative_to(KEFU_DIR).parts[0] in CORE_APPS]
 _PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")
 
