@@ -295,3 +295,16 @@ async def test_anonymous_token_resumes_and_email_is_recorded(chat_site):
     again, welcome2 = await chat_hello(chat_site.key, visitor_token=welcome["visitor"]["token"])
     assert welcome2["visitor"]["email"] == "visitor@example.com"
     await again.close()
+
+
+async def test_kefus_own_pages_are_always_allowed(chat_site):
+    from kefu.testing.realtime import Socket
+
+    sock = Socket(
+        "/ws/chat/v1",
+        headers=[(b"origin", b"http://kefu.local:9000"), (b"host", b"kefu.local:9000")],
+    )
+    await sock.connect()
+    await sock.send({"type": "hello", "v": 1, "site": chat_site.key})
+    assert (await sock.recv())["type"] == "welcome"
+    await sock.close()

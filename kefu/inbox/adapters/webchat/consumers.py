@@ -10,7 +10,13 @@ from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
 from kefu.inbox.adapters.webchat import protocol
-from kefu.inbox.adapters.webchat.session import ChatSession, Result, language_of, open_session
+from kefu.inbox.adapters.webchat.session import (
+    ChatSession,
+    Result,
+    cross_site_origin,
+    language_of,
+    open_session,
+)
 from kefu.realtime import audiences, payloads
 from kefu.realtime.consumers import SequencedConsumer
 from kefu.realtime.publish import publish_ephemeral
@@ -20,10 +26,10 @@ SEEN_EVERY_SECONDS = 30.0
 
 
 def _origin(scope: dict[str, Any]) -> str | None:
-    for name, value in scope.get("headers", []):
-        if name == b"origin":
-            return str(value.decode("latin-1"))
-    return None
+    """The socket's Origin when it is another site's (Kefu's own pages are always allowed)."""
+    headers = dict(scope.get("headers", []))
+    origin = headers.get(b"origin", b"").decode("latin-1")
+    return cross_site_origin(origin, headers.get(b"host", b"").decode("latin-1"))
 
 
 class ChatConsumer(SequencedConsumer):

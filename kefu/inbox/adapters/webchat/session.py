@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -50,6 +51,13 @@ def _forbidden() -> protocol.ProtocolError:
 
 def language_of(value: str | None) -> str:
     return "zh-hans" if (value or "").lower().startswith("zh") else "en"
+
+
+def cross_site_origin(origin: str | None, host: str) -> str | None:
+    """``origin`` unless it is Kefu's own (same host as the request): those need no allow-list."""
+    if not origin:
+        return None
+    return None if urlsplit(origin).netloc.lower() == host.lower() else origin
 
 
 def site_for_key(key: str) -> ChatSite | None:

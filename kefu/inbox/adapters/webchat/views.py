@@ -31,6 +31,7 @@ from kefu.inbox.adapters.webchat import protocol, services
 from kefu.inbox.adapters.webchat.identity import sign_identity_token
 from kefu.inbox.adapters.webchat.session import (
     ChatSession,
+    cross_site_origin,
     language_of,
     open_session,
     public_site_config,
@@ -48,15 +49,16 @@ HTTP_FRAMES_PER_MINUTE = 300
 
 
 def _origin(request: HttpRequest) -> str | None:
-    return request.headers.get("Origin")
+    """The caller's Origin when it is another site's; Kefu's own pages need no allow-list."""
+    return cross_site_origin(request.headers.get("Origin"), request.get_host())
 
 
 def _cors(
     response: HttpResponseBase, request: HttpRequest, site: ChatSite | None
 ) -> HttpResponseBase:
     """Let the host page's scripts read the answer when the site allows that origin."""
-    origin = _origin(request)
-    if origin and (site is None or site.allows_origin(origin)):
+    origin = request.headers.get("Origin")
+    if origin and (site is None or site.allows_origin(_origin(request))):
         response["Access-Control-Allow-Origin"] = origin
         response["Vary"] = "Origin"
         response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
