@@ -253,7 +253,7 @@ async def test_identity_required_refuses_anonymous_and_forged_tokens(chat_site):
     sock, frame = await chat_hello(chat_site.key)
     assert frame["code"] == "unauthorized"
     assert (await sock.recv())["code"] == 4401
-    other = ChatSite(identity_secret="not-the-site-secret")
+    other = ChatSite(identity_secret="not-the-site-secret-but-long-enough-for-hs256")
     forged = sign_identity_token(other, external_id="uid-1")
     sock, frame = await chat_hello(chat_site.key, identity_token=forged)
     assert frame["code"] == "unauthorized"
