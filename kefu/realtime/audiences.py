@@ -167,7 +167,7 @@ def _route_update(event: ConversationUpdated) -> list[Delivery]:
 
 
 def _route_typing(event: Typing) -> list[Delivery]:
-    staff_payload = {
+    staff_payload: dict[str, Any] = {
         "type": "typing",
         "conversation_id": event.conversation_id,
         "who": event.who,
@@ -176,6 +176,8 @@ def _route_typing(event: Typing) -> list[Delivery]:
         "mode": event.mode,
         "sender": event.sender,
     }
+    if event.agent_id is not None:
+        staff_payload["agent"] = {"id": event.agent_id, "name": event.name_shown}
     out: list[Delivery] = [(staff_group(event.conversation_id), staff_payload)]
     if event.who == "agent" and event.mode == "reply":
         out.append(

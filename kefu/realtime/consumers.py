@@ -374,6 +374,7 @@ class AgentConsumer(SequencedConsumer):
                     name_shown=payloads.agent_public_name(self.user)[:120],
                     state=frame.state,
                     mode=frame.mode,
+                    agent_id=self.user.pk,
                     sender=self.channel_name,
                 )
             )

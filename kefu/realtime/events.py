@@ -68,6 +68,7 @@ class Typing(Event):
     name_shown: str = Field(default="", max_length=120)
     state: bool
     mode: Literal["reply", "note"] = "reply"
+    agent_id: int | None = None  # who, when an agent types (staff only: lets tabs skip their own)
     sender: str = Field(default="", max_length=200)  # channel name, so the sender hears no echo
 
 

@@ -91,7 +91,9 @@ async def test_typing_and_viewing_reach_the_right_people(agent_a, senior, team_a
         assert (typing["who"], typing["state"]) == ("customer", True)
     # An agent typing a note: the other agent sees it, the customer does not.
     await a.send({"type": "typing", "conversation_id": cid, "state": True, "mode": "note"})
-    assert (await s.recv_type("typing"))["mode"] == "note"
+    note_typing = await s.recv_type("typing")
+    assert note_typing["mode"] == "note"
+    assert note_typing["agent"] == {"id": agent_a.pk, "name": note_typing["name"]}
     assert await visitor.nothing(0.3)
     # An agent typing a reply: the customer sees "typing" without internal details.
     await a.send({"type": "typing", "conversation_id": cid, "state": True, "mode": "reply"})

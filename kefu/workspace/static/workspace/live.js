@@ -497,7 +497,8 @@
             if (frame.who === "customer") {
               customerUntil = frame.state ? now + TYPING_SHOWN_MS : 0;
             } else {
-              const key = `${frame.name} ${frame.mode}`;
+              if (frame.agent && frame.agent.id === selfId()) break; // our own other tab
+              const key = `${frame.agent ? frame.agent.id : frame.name} ${frame.mode}`;
               if (frame.state) {
                 typers.set(key, { name: frame.name, mode: frame.mode, until: now + TYPING_SHOWN_MS });
               } else {
