@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import time
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
@@ -83,6 +84,16 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def opened(self) -> None:
         """Subclass hook, after accept."""
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections (in the shared database thread) before
+        # every handler. Pushes rarely touch the database, and when they do it is through
+        # database_sync_to_async, which does that itself; skipping the hop keeps deliveries
+        # from queueing behind other sockets' database work.
+        if message.get("type") == "rt.push":
+            await self.rt_push(message)
+            return
+        await super().dispatch(message)
 
     async def disconnect(self, code: int) -> None:
         self.closed = True
@@ -164,24 +175,37 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             await self.deliver_messages(conversation_id, missing)
 
     async def resync_forever(self) -> None:
-        """Catch up from the database now and then: covers events lost between processes."""
+        """Catch up from the database now and then: covers events lost between processes.
+
+        Each socket waits a random part of the interval, so thousands of sockets opened together
+        do not all query at the same moment.
+        """
         interval = settings.KEFU_REALTIME_RESYNC_SECONDS
+        await asyncio.sleep(random.uniform(0, interval))  # noqa: S311 - jitter, not security
         while not self.closed:
-            await asyncio.sleep(interval)
             await self.resync()
+            await asyncio.sleep(interval * random.uniform(0.8, 1.2))  # noqa: S311
+
+    def latest_seqs(self, conversation_ids: list[int]) -> dict[int, int]:
+        """The newest sequence number of each conversation (this audience's numbering)."""
+        raise NotImplementedError
 
     async def resync(self) -> None:
-        for conversation_id in list(self.last_sent):
-            async with self.lock:
-                last = self.last_sent.get(conversation_id)
-                if last is None:
-                    continue
-                try:
+        tracked = list(self.last_sent)
+        if not tracked:
+            return
+        try:
+            # One cheap query for every tracked conversation; messages only where behind.
+            latest = await database_sync_to_async(self.latest_seqs)(tracked)
+            for conversation_id, newest in latest.items():
+                async with self.lock:
+                    last = self.last_sent.get(conversation_id)
+                    if last is None or newest <= last:
+                        continue
                     missing = await database_sync_to_async(self.fetch_after)(conversation_id, last)
-                except Exception:
-                    log.warning("resync of conversation %s failed", conversation_id, exc_info=True)
-                    continue
-                await self.deliver_messages(conversation_id, missing)
+                    await self.deliver_messages(conversation_id, missing)
+        except Exception:
+            log.warning("real-time resync failed", exc_info=True)
 
     def start_background(self) -> None:
         if settings.KEFU_REALTIME_RESYNC_SECONDS > 0:
@@ -327,6 +351,9 @@ class AgentConsumer(SequencedConsumer):
 
     def fetch_after(self, conversation_id: int, after_seq: int) -> list[dict[str, Any]]:
         return payloads.staff_messages_after(conversation_id, after_seq)
+
+    def latest_seqs(self, conversation_ids: list[int]) -> dict[int, int]:
+        return payloads.latest_seqs(conversation_ids, public=False)
 
     def _conversation(self, conversation_id: int) -> Any:
         from kefu.conversations.selectors import conversation_get_for_agent

@@ -192,6 +192,13 @@ def customer_messages_latest(conversation_id: int, *, limit: int = 50) -> list[d
     return [message_for_customer(m) for m in reversed(rows)]
 
 
+def latest_seqs(conversation_ids: Iterable[int], *, public: bool) -> dict[int, int]:
+    """Each conversation's newest message number: public replies only, or every message."""
+    field = "last_public_seq" if public else "last_seq"
+    rows = Conversation.objects.filter(pk__in=list(conversation_ids)).values_list("pk", field)
+    return dict(rows)
+
+
 def staff_messages_after(
     conversation_id: int, after_seq: int, *, limit: int = 200
 ) -> list[dict[str, Any]]:

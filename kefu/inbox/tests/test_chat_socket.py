@@ -308,3 +308,28 @@ async def test_kefus_own_pages_are_always_allowed(chat_site):
     await sock.send({"type": "hello", "v": 1, "site": chat_site.key})
     assert (await sock.recv())["type"] == "welcome"
     await sock.close()
+
+
+async def test_a_lost_event_is_caught_up_from_the_database(chat_site, agent_a, actor_of, settings):
+    settings.KEFU_REALTIME_RESYNC_SECONDS = 0.2
+    sock, _ = await chat_hello(chat_site.key)
+    ack = await _send(sock, "lost-event-1", "hello")
+    await sock.recv_type("message.created")
+    conversation = await sync_to_async(Conversation.objects.get)(pk=ack["conversation"]["id"])
+    layer = get_channel_layer()
+    real_send = layer.group_send
+
+    async def drop(group, message):
+        return None  # the event never arrives, as if lost between processes
+
+    layer.group_send = drop
+    try:
+        await sync_to_async(conv.message_reply)(
+            conversation=conversation, body="you missed this", actor=actor_of(agent_a)
+        )
+    finally:
+        layer.group_send = real_send
+    frame = await sock.recv_type("message.created", timeout=3)
+    assert (frame["message"]["seq"], frame["message"]["body"]) == (2, "you missed this")
+    assert await sock.nothing(0.5)  # and only once
+    await sock.close()

@@ -53,6 +53,9 @@ class ChatConsumer(SequencedConsumer):
     def fetch_after(self, conversation_id: int, after_seq: int) -> list[dict[str, Any]]:
         return payloads.customer_messages_after(conversation_id, after_seq)
 
+    def latest_seqs(self, conversation_ids: list[int]) -> dict[int, int]:
+        return payloads.latest_seqs(conversation_ids, public=True)
+
     async def on_frame(self, data: str | bytes) -> None:
         frame = protocol.parse(data)
         if self.session is None:
