@@ -169,7 +169,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # No read timeout: the layer blocks on BZPOPMIN for 5 s at a time, and redis-py 8's
+                # default socket timeout (5 s) would otherwise kill idle consumers (redis-py#4091).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
                 "capacity": 1500,
                 "expiry": 30,
                 "group_expiry": 86400,
@@ -181,7 +183,9 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels.layers.InMemoryChannelLayer",
-            "CONFIG": {"capacity": 1500, "expiry": 30},
+            # A message unread for `expiry` seconds drops its consumer from every group; the
+            # periodic database resync covers that, but keep it rare.
+            "CONFIG": {"capacity": 1500, "expiry": 60},
         }
     }
 KEFU_REALTIME_RESYNC_SECONDS = float(os.environ.get("KEFU_REALTIME_RESYNC_SECONDS", "20"))

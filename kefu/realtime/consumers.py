@@ -184,6 +184,8 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         await asyncio.sleep(random.uniform(0, interval))  # noqa: S311 - jitter, not security
         while not self.closed:
             await self.resync()
+            if self.closed:
+                break
             await asyncio.sleep(interval * random.uniform(0.8, 1.2))  # noqa: S311
 
     def latest_seqs(self, conversation_ids: list[int]) -> dict[int, int]:
@@ -205,7 +207,8 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                     missing = await database_sync_to_async(self.fetch_after)(conversation_id, last)
                     await self.deliver_messages(conversation_id, missing)
         except Exception:
-            log.warning("real-time resync failed", exc_info=True)
+            if not self.closed:  # a socket that closed meanwhile is not worth a warning
+                log.warning("real-time resync failed", exc_info=True)
 
     def start_background(self) -> None:
         if settings.KEFU_REALTIME_RESYNC_SECONDS > 0:

@@ -128,6 +128,9 @@ def test_visitor_and_agent_on_different_processes_talk_both_ways(env):
                     await _recv(agent, "hello")
                     await agent.send(json.dumps({"type": "subscribe", "conversation_id": cid}))
                     await _recv(agent, "subscribed")
+                    # Stay quiet longer than Redis clients' default read timeout (5 s): an idle
+                    # process must still hear the next message.
+                    await asyncio.sleep(7)
                     # visitor (process one) -> agent (process two)
                     await visitor.send(
                         json.dumps(
