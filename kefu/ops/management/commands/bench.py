@@ -1,13 +1,17 @@
-"""``kefu bench seed --conversations N`` and ``kefu bench run``: see docs/benchmarks.md.
+"""``kefu bench seed --conversations N``, ``kefu bench run`` and ``kefu bench chat``: see
+docs/benchmarks.md.
 
 ``seed`` writes synthetic data in bulk, bypassing the services on purpose (kefu/bench/seed.py
 says why and what that means). ``run`` measures over HTTP on 127.0.0.1 against a server it
 starts itself, and prints a Markdown table (optionally appended to docs/benchmarks.md).
+``chat`` measures live chat over WebSockets against servers it starts (kefu/bench/chat.py).
 """
 
 from __future__ import annotations
 
+import json
 import shlex
+import signal
 import sys
 from argparse import ArgumentParser
 from pathlib import Path
@@ -15,7 +19,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kefu.bench import report
+from kefu.bench import chat, report
 from kefu.bench.run import Options, run
 from kefu.bench.seed import DEFAULT_BATCH, MAX_CONVERSATIONS, seed_conversations
 
@@ -76,9 +80,107 @@ class Command(BaseCommand):
         )
         bench.add_argument("--title", default="", help="Heading of the appended section.")
 
+        live = sub.add_parser(
+            "chat", help="Live chat over WebSockets on 127.0.0.1 (servers started here)."
+        )
+        defaults = chat.ChatOptions()
+        live.add_argument(
+            "--modes",
+            default=",".join(defaults.modes),
+            help=f"Comma-separated, in order: {', '.join(chat.MODES)}.",
+        )
+        live.add_argument(
+            "--customers",
+            type=int,
+            default=defaults.customers,
+            help="Active customer sockets, one conversation each.",
+        )
+        live.add_argument(
+            "--agents",
+            type=int,
+            default=defaults.agents,
+            help="Agent sockets; the conversations are spread over them.",
+        )
+        live.add_argument(
+            "--idle",
+            type=int,
+            default=defaults.idle,
+            help="Idle chat sockets held open (hello only).",
+        )
+        live.add_argument(
+            "--rate",
+            type=float,
+            default=defaults.rate,
+            help="Customer messages offered per second (open loop).",
+        )
+        live.add_argument(
+            "--reply-rate",
+            type=float,
+            default=defaults.reply_rate,
+            help="Agent replies per second, over HTTP (0: none).",
+        )
+        live.add_argument(
+            "--duration",
+            type=float,
+            default=defaults.duration,
+            help=f"Seconds of measured load (at most {chat.MAX_DURATION:.0f}).",
+        )
+        live.add_argument("--warmup", type=float, default=defaults.warmup)
+        live.add_argument(
+            "--hold",
+            type=float,
+            default=defaults.hold,
+            help="Seconds the idle sockets are held before they are pinged.",
+        )
+        live.add_argument(
+            "--drain",
+            type=float,
+            default=defaults.drain,
+            help="At most this long to wait for late deliveries.",
+        )
+        live.add_argument(
+            "--redis-url",
+            default=defaults.redis_url,
+            help="Redis for the one-redis and two modes (127.0.0.1 only).",
+        )
+        live.add_argument(
+            "--redis-prefix",
+            default="",
+            help="Channel-layer key prefix (default: a fresh one per run).",
+        )
+        live.add_argument(
+            "--no-deflate",
+            action="store_true",
+            help="Do not negotiate permessage-deflate (browsers do).",
+        )
+        live.add_argument(
+            "--max-load",
+            type=float,
+            default=0.0,
+            help="Before each mode, wait (at most 15 min) for the 1-min load average to drop "
+            "below this (the machine is shared); 0: do not wait.",
+        )
+        live.add_argument(
+            "--json",
+            metavar="PATH",
+            nargs="?",
+            const="-",
+            help="Also write the results as JSON (to stdout without PATH).",
+        )
+        live.add_argument(
+            "--write-docs",
+            metavar="PATH",
+            nargs="?",
+            const="docs/benchmarks.md",
+            help="Replace the live chat results in this Markdown file (default "
+            "docs/benchmarks.md).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "seed":
             self._seed(options)
+        elif options["action"] == "chat":
+            self._chat(options)
         else:
             self._run(options)
 
@@ -147,3 +249,50 @@ class Command(BaseCommand):
             path = Path(options["write_docs"])
             report.append_to(path, section)
             self.stdout.write(f"Appended to {path}")
+
+    def _chat(self, options: dict[str, Any]) -> None:
+        opts = chat.ChatOptions(
+            modes=tuple(m.strip() for m in str(options["modes"]).split(",") if m.strip()),
+            customers=int(options["customers"]),
+            agents=int(options["agents"]),
+            idle=int(options["idle"]),
+            rate=float(options["rate"]),
+            reply_rate=float(options["reply_rate"]),
+            duration=float(options["duration"]),
+            warmup=float(options["warmup"]),
+            hold=float(options["hold"]),
+            drain=float(options["drain"]),
+            redis_url=str(options["redis_url"]),
+            redis_prefix=str(options["redis_prefix"]),
+            deflate=not options["no_deflate"],
+            max_load=float(options["max_load"]),
+        )
+        command = "kefu bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+
+        def stop(signum: int, frame: object) -> None:  # SIGTERM ends the run like Ctrl-C
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, stop)
+        try:
+            outcome = chat.run(opts, log=self.stdout.write, command=command)
+        except (RuntimeError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        except KeyboardInterrupt:
+            self.stderr.write("Interrupted: the servers were stopped.")
+            raise SystemExit(130) from None
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        section = chat.markdown(outcome)
+        self.stdout.write("")
+        self.stdout.write(section)
+        if options["json"]:
+            text = json.dumps(chat.to_json(outcome), indent=2, ensure_ascii=False)
+            if options["json"] == "-":
+                self.stdout.write(text)
+            else:
+                Path(options["json"]).write_text(text + "\n", encoding="utf-8")
+                self.stdout.write(f"JSON written to {options['json']}")
+        if options["write_docs"]:
+            path = Path(options["write_docs"])
+            chat.replace_docs_block(path, section)
+            self.stdout.write(f"Results written to {path}")
