@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+
 from kefu.bench import chat
 
 
@@ -20,7 +22,9 @@ def test_echo_baseline_delivers_every_frame_and_stops_its_server(tmp_path, monke
     )  # fmt: skip
     options.check()
 
-    result = chat.run_echo(options, tmp_path)
+    # A thread of its own: a browser test on this worker may have left a running event loop.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        result = pool.submit(chat.run_echo, options, tmp_path).result(timeout=120)
 
     assert result.error == ""
     flow = result.to_agent
