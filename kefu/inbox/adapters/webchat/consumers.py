@@ -72,7 +72,7 @@ class ChatConsumer(SequencedConsumer):
         for out in result.frames:  # the ack first, then the broadcast (protocol order)
             await self.send_json(out)
         for conversation_id in result.join:
-            await self._follow(conversation_id, None)
+            await self._follow(conversation_id)
         if result.signal is not None:
             await publish_ephemeral(result.signal)
         if time.monotonic() - self.last_seen > SEEN_EVERY_SECONDS:
@@ -107,18 +107,16 @@ class ChatConsumer(SequencedConsumer):
         await self.send_json(welcome)
         self.start_background()
 
-    async def _follow(self, conversation_id: int, last_seq: int | None) -> None:
-        """Receive a conversation's messages from now on (e.g. one this socket just started)."""
+    async def _follow(self, conversation_id: int) -> None:
+        """Receive a conversation that is new to this socket (e.g. one it just started): join,
+        then deliver everything in it so far; later messages arrive as events."""
         group = audiences.customer_group(conversation_id)
         if group in self.joined:
             return
         await self.join(group)
-        if last_seq is None:
-            # New to this socket: everything in it so far is delivered through events or sync.
-            last_seq = 0
-        await self.track(conversation_id, last_seq)
+        await self.track(conversation_id, 0)
         async with self.lock:
-            missing = await database_sync_to_async(self.fetch_after)(conversation_id, last_seq)
+            missing = await database_sync_to_async(self.fetch_after)(conversation_id, 0)
             await self.deliver_messages(conversation_id, missing)
 
     async def _handle_sync(self, frame: protocol.SyncFrame) -> None:

@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kefu.conversations.models import Conversation
 from kefu.conversations.services import conversation_mark_read
 from kefu.core.errors import (
     InvalidTransition,
@@ -266,14 +265,14 @@ class ChatSession:
         )
 
     def ack(self, key: str, conversation_id: int, message_id: int) -> dict[str, Any]:
-        message = payloads.load_message(message_id)
-        conversation = Conversation.objects.select_related("assignee").get(pk=conversation_id)
+        message = payloads.load_message(message_id)  # with its conversation and assignee
         assert message is not None
+        assert message.conversation_id == conversation_id
         return {
             "type": "message.ack",
             "id": key,
             "message": payloads.message_for_customer(message),
-            "conversation": payloads.conversation_for_customer(conversation),
+            "conversation": payloads.conversation_for_customer(message.conversation),
         }
 
     def sync(self, conversation_id: int, after_seq: int) -> Result:

@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from kefu.conversations.attachments import UploadedFile
-from kefu.conversations.models import Attachment, Channel
+from kefu.conversations.models import Attachment
 from kefu.core import ratelimit
 from kefu.core.errors import KefuError, RateLimited
 from kefu.inbox.adapters.webchat import protocol, services
@@ -261,11 +261,8 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     """A chat attachment by its signed link (the link is the permission)."""
     if not payloads.verify_attachment_signature(pk, request.GET.get("sig", "")):
         raise Http404
-    item = Attachment.objects.filter(
-        pk=pk, message__kind="reply", message__channel=Channel.CHAT
-    ).first()
-    if item is None:
-        item = Attachment.objects.filter(pk=pk, message__kind="reply").first()
+    # Public replies only: a signed link never reaches a note's attachment.
+    item = Attachment.objects.filter(pk=pk, message__kind="reply").first()
     if item is None:
         raise Http404
     inline = item.content_type.startswith("image/")
