@@ -29,6 +29,17 @@ def _english_by_default():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_search_index():
+    """The knowledge-base search index is per process: each test builds it from its own
+    database, never from rows an earlier test rolled back."""
+    from kefu.helpcenter import searching
+
+    searching.reset()
+    yield
+    searching.reset()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the process-wide cache: every test starts from zero."""
     from django.core.cache import cache

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "kefu.inbox",
     "kefu.sla",
     "kefu.helpcenter",
+    "kefu.status",
     "kefu.portal",
     "kefu.workspace",
     "kefu.backoffice",

@@ -5,6 +5,7 @@ from django.views.i18n import JavaScriptCatalog
 from config.api import api
 from kefu.accounts import views as accounts_views
 from kefu.core import views as core_views
+from kefu.helpcenter.views import pages as helpcenter_pages
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -13,6 +14,9 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),
     path("chat/", include("kefu.inbox.adapters.webchat.urls")),
+    path("help/", include("kefu.status.urls")),
+    path("help/", include("kefu.helpcenter.urls")),
+    path("sitemap.xml", helpcenter_pages.sitemap, name="sitemap"),
     path("django-admin/", admin.site.urls),
     path("agent/manage/", include("kefu.backoffice.urls")),
     path("agent/", include("kefu.workspace.urls")),

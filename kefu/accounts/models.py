@@ -15,6 +15,15 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
+class KbRole(models.TextChoices):
+    """What a staff member may do in the knowledge base, besides their support role.
+    Supervisors and admins are editors whatever this says."""
+
+    NONE = "", _("None")
+    AUTHOR = "author", _("Author (writes drafts, asks for review)")
+    EDITOR = "editor", _("Editor (reviews and publishes)")
+
+
 class UserKind(models.TextChoices):
     STAFF = "staff", _("Staff")
     CUSTOMER = "customer", _("Customer")
@@ -65,6 +74,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, blank=True)
     timezone = models.CharField(_("timezone"), max_length=64, default="UTC")
     chat_capacity = models.PositiveSmallIntegerField(_("live chat capacity"), default=3)
+    kb_role = models.CharField(
+        _("knowledge base role"), max_length=16, choices=KbRole.choices, blank=True, default=""
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)  # may use Django's admin site
     date_joined = models.DateTimeField(auto_now_add=True)

@@ -3,7 +3,7 @@ are the fixed capabilities of the roles themselves."""
 
 from __future__ import annotations
 
-from kefu.accounts.models import Role, User
+from kefu.accounts.models import KbRole, Role, User
 
 # The highest escalation tier each role works on (1 = L1 front line, 2 = L2 senior, 3 = management).
 MAX_TIER = {Role.AGENT_L1: 1, Role.AGENT_L2: 2, Role.SUPERVISOR: 3, Role.ADMIN: 3}
@@ -32,6 +32,20 @@ def can_manage_staff(user: User) -> bool:
 def can_manage_workspace(user: User) -> bool:
     """Tags, macros and teams."""
     return can_manage_staff(user)
+
+
+def can_write_kb(user: User) -> bool:
+    """Write and edit help-center drafts and submit them for review."""
+    return user.is_agent and (
+        user.kb_role in (KbRole.AUTHOR, KbRole.EDITOR) or user.role in (Role.SUPERVISOR, Role.ADMIN)
+    )
+
+
+def can_publish_kb(user: User) -> bool:
+    """Publish, unpublish and restore help-center articles; edit categories and sections."""
+    return user.is_agent and (
+        user.kb_role == KbRole.EDITOR or user.role in (Role.SUPERVISOR, Role.ADMIN)
+    )
 
 
 def can_manage_api_keys(user: User) -> bool:

@@ -17,6 +17,7 @@ from kefu.accounts import permissions
 from kefu.accounts.models import (
     AgentPresence,
     ApiKey,
+    KbRole,
     Language,
     PresenceStatus,
     Role,
@@ -123,9 +124,11 @@ def staff_update(
     team_ids: Iterable[int] | None = None,
     is_active: bool | None = None,
     chat_capacity: int | None = None,
+    kb_role: str | None = None,
     actor: Actor,
 ) -> User:
-    """Change a staff user's role, teams, name, live-chat capacity or active flag."""
+    """Change a staff user's role, teams, name, live-chat capacity, knowledge-base role or
+    active flag."""
     manager = _acting_user(actor)
     _require(permissions.can_grant_role(manager, user.role))
     if role is not None:
@@ -137,6 +140,9 @@ def staff_update(
             "max": MAX_CHAT_CAPACITY
         }
         raise ValidationFailed(message, fields={"chat_capacity": [message]})
+    if kb_role is not None and kb_role not in KbRole.values:
+        message = _("Choose a knowledge base role from the list.")
+        raise ValidationFailed(message, fields={"kb_role": [message]})
     if is_active is False and user.pk == manager.pk:
         raise ValidationFailed(_("You cannot deactivate yourself."))
     changes: dict[str, object] = {}
@@ -156,6 +162,10 @@ def staff_update(
             changes["chat_capacity"] = [user.chat_capacity, chat_capacity]
             user.chat_capacity = chat_capacity
             fields.append("chat_capacity")
+        if kb_role is not None and kb_role != user.kb_role:
+            changes["kb_role"] = [user.kb_role, kb_role]
+            user.kb_role = kb_role
+            fields.append("kb_role")
         if is_active is not None and is_active != user.is_active:
             changes["is_active"] = [user.is_active, is_active]
             user.is_active = is_active

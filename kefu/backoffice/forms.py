@@ -12,11 +12,12 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
+from django.utils.translation import get_language_info, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from kefu.accounts import permissions
-from kefu.accounts.models import Language, Role, Team, User
+from kefu.accounts.models import KbRole, Language, Role, Team, User
+from kefu.helpcenter.languages import help_languages
 from kefu.helpcenter.models import ContactKind
 from kefu.sla.hours import DAYS
 from kefu.sla.models import BusinessCalendar
@@ -106,6 +107,12 @@ class StaffEditForm(_Form):
         max_value=20,
         required=False,
         help_text=_("How many live chats this agent is offered at once (0: none)."),
+    )
+    kb_role = forms.ChoiceField(
+        label=_("Knowledge base role"),
+        required=False,
+        choices=KbRole.choices,
+        help_text=_("Supervisors and administrators can always edit and publish articles."),
     )
     is_active = forms.BooleanField(
         label=_("Active"),
@@ -318,6 +325,51 @@ class ContactOptionForm(_Form):
     hours_note_zh = forms.CharField(
         label=_("Hours note in Chinese"), max_length=200, required=False
     )
+    calendar_id = forms.TypedChoiceField(
+        label=_("Service hours calendar"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_(
+            "The contact page shows this calendar's hours in the customer's timezone and "
+            "whether the channel is open now. Without one, the hours notes are shown."
+        ),
+    )
+    language = forms.ChoiceField(
+        label=_("Language served"),
+        required=False,
+        help_text=_("For lines that serve one language, e.g. a Chinese phone hotline."),
+    )
+    expected_response_minutes = forms.IntegerField(
+        label=_("Expected response time (minutes)"),
+        min_value=1,
+        max_value=7 * 24 * 60,
+        required=False,
+        help_text=_(
+            "How long customers usually wait for a first answer on this channel, shown on "
+            "the contact page. Optional."
+        ),
+    )
+    notice_en = forms.CharField(
+        label=_("Notice in English"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("E.g. changed hours over a public holiday. Optional."),
+    )
+    notice_zh = forms.CharField(
+        label=_("Notice in Chinese"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    notice_until = forms.DateField(
+        label=_("Show the notice until"),
+        required=False,
+        # ISO whatever the language: a date input's value is always YYYY-MM-DD.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The last day the notice is shown. Leave empty to show it until removed."),
+    )
     order = forms.IntegerField(
         label=_("Order"),
         min_value=0,
@@ -331,6 +383,31 @@ class ContactOptionForm(_Form):
         initial=True,
         help_text=_("Inactive options are not shown to customers."),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        calendars = BusinessCalendar.objects.order_by("name").values_list("pk", "name")
+        _set_choices(
+            self,
+            "calendar_id",
+            [("", str(_("No calendar (use the hours notes)"))), *calendars],
+        )
+        _set_choices(
+            self,
+            "language",
+            [
+                ("", str(_("All languages"))),
+                *((c, self.language_name(c)) for c in help_languages()),
+            ],
+        )
+
+    @staticmethod
+    def language_name(code: str) -> str:
+        """``code``'s name in the active language (the code itself if Django doesn't know it)."""
+        try:
+            return str(get_language_info(code)["name_translated"])
+        except KeyError:
+            return code
 
 
 class ChatSiteForm(_Form):

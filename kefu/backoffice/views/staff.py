@@ -86,6 +86,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "teams": list(target.teams.all()),
                 "is_active": target.is_active,
                 "chat_capacity": target.chat_capacity,
+                "kb_role": target.kb_role,
             },
         )
 
@@ -97,6 +98,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
             team_ids=[team.pk for team in data["teams"]],
             is_active=data["is_active"],
             chat_capacity=data["chat_capacity"],
+            kb_role=data["kb_role"],
             actor=actor_for(request, me),
         )
         return _("Staff user %(email)s saved.") % {"email": target.email}

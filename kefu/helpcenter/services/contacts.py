@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -13,9 +14,12 @@ from kefu.accounts.models import User
 from kefu.audit.services import audit_record
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import PermissionDenied, ValidationFailed
+from kefu.helpcenter.languages import help_languages
 from kefu.helpcenter.models import ContactKind, ContactOption
+from kefu.sla.models import BusinessCalendar
 
 MAX_ORDER = 32767
+MAX_RESPONSE_MINUTES = 7 * 24 * 60
 _PHONE = re.compile(r"^\+?[0-9][0-9\-.()]{0,39}$")
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9\-.]*[a-z0-9])?$")
 
@@ -92,12 +96,21 @@ def contact_option_save(
     url: str = "",
     hours_note_en: str = "",
     hours_note_zh: str = "",
+    calendar_id: int | None = None,
+    language: str = "",
+    expected_response_minutes: int | None = None,
+    notice_en: str = "",
+    notice_zh: str = "",
+    notice_until: date | None = None,
     order: int = 0,
     is_active: bool = True,
     actor: Actor,
 ) -> ContactOption:
     """Create an official contact option (option=None) or update one. Both labels are
-    required; the link must pass clean_contact_url."""
+    required; the link must pass clean_contact_url. ``calendar_id`` (service hours) must name
+    an existing business calendar, ``language`` (the one this line serves; blank: all) a
+    help-center language; the expected response is 1 minute to 7 days; the notice is shown
+    until the end of ``notice_until`` (None: until removed)."""
     _require_manager(actor)
     if kind not in ContactKind.values:
         raise _field_error("kind", _("Choose a kind from the list."))
@@ -107,6 +120,28 @@ def contact_option_save(
     url = clean_contact_url(url)
     hours_note_en = _text("hours_note_en", hours_note_en, limit=200, required=False)
     hours_note_zh = _text("hours_note_zh", hours_note_zh, limit=200, required=False)
+    if calendar_id is not None and (
+        isinstance(calendar_id, bool)
+        or not isinstance(calendar_id, int)
+        or not BusinessCalendar.objects.filter(pk=calendar_id).exists()
+    ):
+        raise _field_error("calendar_id", _("Choose a calendar from the list."))
+    language = (language or "").strip().lower()
+    if language and language not in help_languages():
+        raise _field_error("language", _("Choose a language from the list."))
+    if expected_response_minutes is not None and (
+        isinstance(expected_response_minutes, bool)
+        or not isinstance(expected_response_minutes, int)
+        or not 1 <= expected_response_minutes <= MAX_RESPONSE_MINUTES
+    ):
+        raise _field_error(
+            "expected_response_minutes",
+            _("Use a number of minutes from 1 to %(max)d.") % {"max": MAX_RESPONSE_MINUTES},
+        )
+    notice_en = _text("notice_en", notice_en, limit=300, required=False)
+    notice_zh = _text("notice_zh", notice_zh, limit=300, required=False)
+    if notice_until is not None and not isinstance(notice_until, date):
+        raise _field_error("notice_until", _("Enter a valid date."))
     if not 0 <= order <= MAX_ORDER:
         raise _field_error("order", _("Use a number from 0 to %(max)d.") % {"max": MAX_ORDER})
     with transaction.atomic():
@@ -116,6 +151,11 @@ def contact_option_save(
         option.label_en, option.label_zh = label_en, label_zh
         option.value, option.url = value, url
         option.hours_note_en, option.hours_note_zh = hours_note_en, hours_note_zh
+        option.calendar_id = calendar_id
+        option.language = language
+        option.expected_response_minutes = expected_response_minutes
+        option.notice_en, option.notice_zh = notice_en, notice_zh
+        option.notice_until = notice_until
         option.order, option.is_active = order, bool(is_active)
         option.save()
         audit_record(
@@ -129,6 +169,12 @@ def contact_option_save(
                 "label_zh": label_zh,
                 "value": value,
                 "url": url,
+                "calendar_id": calendar_id,
+                "language": language,
+                "expected_response_minutes": expected_response_minutes,
+                "notice_en": notice_en,
+                "notice_zh": notice_zh,
+                "notice_until": notice_until.isoformat() if notice_until else None,
                 "order": order,
                 "is_active": option.is_active,
             },

@@ -1,0 +1,173 @@
+"""The one knowledge-base search service: the help center, the chat widget's suggestions, the
+request form's deflection and the assistant all call ``kb_search``.
+
+The index lives in memory in each process (``kefu.helpcenter.search``). The database is the
+source of truth: the index is built from live translations on first use, then kept current by
+replaying ``SearchIndexChange`` rows past the last one applied — at most every
+``KEFU_HELP_SEARCH_SYNC_SECONDS`` on a search, and at once after a publish in this process.
+So a publish on any node reaches every node's search without a rebuild. ADR 0009.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Max
+
+from kefu.helpcenter.languages import help_languages, pick
+from kefu.helpcenter.models import ArticleTranslation, SearchIndexChange
+from kefu.helpcenter.search.engine import IndexDoc, SearchIndex
+
+MAX_LIMIT = 50
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    article_id: int
+    slug: str
+    language: str
+    title: str
+    summary: str
+    score: float
+    url: str
+
+
+class _State:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.index: SearchIndex | None = None
+        self.applied = 0  # the last SearchIndexChange id reflected in the index
+        self.checked = 0.0  # monotonic time of the last sync
+
+
+_state = _State()
+
+
+def _doc(translation: ArticleTranslation) -> IndexDoc:
+    section = translation.article.section
+    extra = " ".join(
+        filter(
+            None,
+            (
+                pick(section.names, translation.language),
+                pick(section.category.names, translation.language),
+            ),
+        )
+    )
+    return IndexDoc(
+        doc_id=translation.pk,
+        article_id=translation.article_id,
+        language=translation.language,
+        title=translation.title,
+        tags=tuple(translation.tags or ()),
+        body=translation.search_text,
+        extra=extra,
+    )
+
+
+def _build() -> SearchIndex:
+    # Read the log position first: a change committed while we load is replayed next sync
+    # (replaying is idempotent), never missed.
+    _state.applied = SearchIndexChange.objects.aggregate(m=Max("id"))["m"] or 0
+    index = SearchIndex()
+    for translation in (
+        ArticleTranslation.objects.filter(published_revision__isnull=False)
+        .select_related("article__section__category")
+        .iterator(chunk_size=500)
+    ):
+        index.upsert(_doc(translation))
+    return index
+
+
+def _apply_changes(index: SearchIndex) -> None:
+    changes = list(
+        SearchIndexChange.objects.filter(id__gt=_state.applied)
+        .order_by("id")
+        .values_list("id", "translation_id")[:10_000]
+    )
+    if not changes:
+        return
+    ids = {translation_id for _id, translation_id in changes}
+    live = {
+        tr.pk: tr
+        for tr in ArticleTranslation.objects.filter(
+            pk__in=ids, published_revision__isnull=False
+        ).select_related("article__section__category")
+    }
+    for translation_id in ids:
+        if translation_id in live:
+            index.upsert(_doc(live[translation_id]))
+        else:
+            index.remove(translation_id)
+    _state.applied = changes[-1][0]
+
+
+def get_index(*, force_sync: bool = False) -> SearchIndex:
+    """This process's index, built on first use and synced with the change log."""
+    with _state.lock:
+        if _state.index is None:
+            _state.index = _build()
+            _state.checked = time.monotonic()
+            return _state.index
+        interval = float(getattr(settings, "KEFU_HELP_SEARCH_SYNC_SECONDS", 2.0))
+        if force_sync or time.monotonic() - _state.checked >= interval:
+            _state.checked = time.monotonic()
+            _apply_changes(_state.index)
+        return _state.index
+
+
+def sync_now() -> None:
+    """Apply pending index changes now (called on commit after a publish in this process)."""
+    with _state.lock:
+        if _state.index is not None:
+            _apply_changes(_state.index)
+            _state.checked = time.monotonic()
+
+
+def reset() -> None:
+    """Forget the index (tests; and a process whose database was replaced)."""
+    with _state.lock:
+        _state.index = None
+        _state.applied = 0
+        _state.checked = 0.0
+
+
+def kb_search(
+    query: str, *, language: str, limit: int = 10, prefix: bool = False
+) -> list[SearchResult]:
+    """Live articles matching ``query``: ``language`` first, then the others, best first.
+    Never raises on odd input (empty, huge, punctuation only, control characters)."""
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    if language not in help_languages():
+        language = help_languages()[0]
+    if not isinstance(query, str) or not query.strip():
+        return []
+    hits = get_index().search(query[:1000], language=language, limit=limit, prefix=prefix)
+    if not hits:
+        return []
+    rows = {
+        tr.pk: tr
+        for tr in ArticleTranslation.objects.filter(
+            pk__in=[hit.doc_id for hit in hits], published_revision__isnull=False
+        ).select_related("article")
+    }
+    results = []
+    for hit in hits:
+        tr = rows.get(hit.doc_id)
+        if tr is None:  # unpublished since the last sync
+            continue
+        results.append(
+            SearchResult(
+                article_id=tr.article_id,
+                slug=tr.article.slug,
+                language=tr.language,
+                title=tr.title,
+                summary=tr.summary,
+                score=float(hit.score),
+                url=f"/help/{tr.language}/articles/{tr.article.slug}/",
+            )
+        )
+    return results
