@@ -390,7 +390,10 @@ class ContactOptionForm(_Form):
         _set_choices(
             self,
             "calendar_id",
-            [("", str(_("No calendar (use the hours notes)"))), *calendars],
+            [
+                ("", str(_("No calendar (use the hours notes)"))),
+                *((str(pk), name) for pk, name in calendars),
+            ],
         )
         _set_choices(
             self,

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 from unittest import mock
 
 from django.db import transaction
@@ -33,8 +35,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kefu.accounts import permissions
-from kefu.accounts.models import Role, Team, User
-from kefu.accounts.services import actor_for_user, staff_create, team_save
+from kefu.accounts.models import KbRole, Role, Team, User
+from kefu.accounts.services import actor_for_user, staff_create, staff_update, team_save
 from kefu.audit.models import AuditEntry
 from kefu.audit.services import audit_record
 from kefu.contacts.models import Contact, VipTier
@@ -56,12 +58,14 @@ from kefu.core.actor import Actor, ActorKind
 from kefu.demo import content, scenarios
 from kefu.demo.content import CustomerSeed, StaffSeed
 from kefu.demo.scenarios import Scenario
-from kefu.helpcenter.models import ContactOption
+from kefu.helpcenter.models import Article, ContactOption
 from kefu.helpcenter.services import contact_option_save
+from kefu.helpcenter.transfer import kb_import
 from kefu.inbox.models import ChatSite
 from kefu.inbox.sites import chat_site_save
 from kefu.sla.models import BusinessCalendar
 from kefu.sla.services import calendar_save
+from kefu.status.demo import seed_status_demo
 
 DEMO_PASSWORD = "kefu-demo-2026"  # noqa: S105 - published on purpose; demo installs only
 DEMO_LOGINS: tuple[tuple[str, str], ...] = (
@@ -133,8 +137,56 @@ CONTACT_OPTIONS: tuple[tuple[str, str, str, str, str, str, str], ...] = (
         "",
         "",
     ),
+    (
+        "phone",
+        "English hotline",
+        "英文热线",
+        "+65 3000 0000",
+        "tel:+6530000000",
+        "",
+        "",
+    ),
     ("help_center", "Help center", "帮助中心", "", "/help/", "", ""),
+    (
+        "other",
+        "X (Twitter)",
+        "X（推特）",
+        "@DemoExchange",
+        "https://x.com/DemoExchange",
+        "",
+        "",
+    ),
 )
+# The contact page's extra facts per option (by English label); "calendar" is a calendar name.
+# Hours notes the calendar already says are cleared: the page shows the calendar's hours.
+CONTACT_SERVICE: dict[str, dict[str, Any]] = {
+    "Live chat": {
+        "calendar": "Customer service",
+        "expected_response_minutes": 3,
+        "hours_note_en": "",
+        "hours_note_zh": "",
+    },
+    "Email": {"expected_response_minutes": 24 * 60},
+    "Phone hotline": {
+        "calendar": "Phone hotline",
+        "language": "zh-hans",
+        "expected_response_minutes": 2,
+        "hours_note_en": "",
+        "hours_note_zh": "",
+        "notice_en": "The phone hotline is closed over the Spring Festival; "
+        "live chat and email stay open.",
+        "notice_zh": "春节期间客服热线暂停服务，在线客服和邮件照常。",
+    },
+    "English hotline": {
+        "calendar": "Phone hotline",
+        "language": "en",
+        "expected_response_minutes": 2,
+    },
+    "Telegram": {"expected_response_minutes": 60},
+}
+DEMO_KB = Path(__file__).resolve().parent.parent / "helpcenter" / "demo_kb"
+# Who writes the demo help center: an L1 agent drafts, a senior agent reviews and publishes.
+KB_ROLES = (("agent3@kefu.demo", KbRole.AUTHOR), ("senior2@kefu.demo", KbRole.EDITOR))
 # The demo host page embeds the widget with this fixed key.
 DEMO_SITE_KEY = "demo-site"
 DEMO_SITE_ORIGINS = ["http://127.0.0.1:8000", "http://localhost:8000"]
@@ -273,17 +325,23 @@ class _World:
         if not ContactOption.objects.exists():
             for order, option in enumerate(CONTACT_OPTIONS):
                 kind, label_en, label_zh, value, url, hours_en, hours_zh = option
+                extra = dict(CONTACT_SERVICE.get(label_en, {}))
+                calendar_name = extra.pop("calendar", None)
+                if calendar_name is not None:
+                    extra["calendar_id"] = BusinessCalendar.objects.get(name=calendar_name).pk
+                if "notice_en" in extra:  # always current in the demo
+                    extra["notice_until"] = (self.real_now + timedelta(days=14)).date()
                 contact_option_save(
                     kind=kind,
                     label_en=label_en,
                     label_zh=label_zh,
                     value=value,
                     url=url,
-                    hours_note_en=hours_en,
-                    hours_note_zh=hours_zh,
+                    **{"hours_note_en": hours_en, "hours_note_zh": hours_zh, **extra},
                     order=(order + 1) * 10,
                     actor=supervisor_actor,
                 )
+        self._knowledge_base(admin_actor, supervisor_actor)
         if not ChatSite.objects.filter(key=DEMO_SITE_KEY).exists():
             site = chat_site_save(
                 name="Demo Exchange website",
@@ -304,6 +362,17 @@ class _World:
                 object_id=site.pk,
                 data={"site_key": DEMO_SITE_KEY},
             )
+
+    def _knowledge_base(self, admin_actor: Actor, supervisor_actor: Actor) -> None:
+        """The demo help center (kefu/helpcenter/demo_kb, imported like any KB export), a
+        knowledge-base author and editor, and the status page's demo incidents."""
+        if not Article.objects.exists():
+            kb_import(root=DEMO_KB, actor=supervisor_actor)
+        for email, kb_role in KB_ROLES:
+            user = self.staff.get(email)
+            if user is not None and user.kb_role != kb_role:
+                staff_update(user=user, kb_role=kb_role, actor=admin_actor)
+        seed_status_demo(supervisor_actor)
 
     def _admin(self) -> User:
         """The demo admin. Nobody can act before the first admin exists, so it is created like

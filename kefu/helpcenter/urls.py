@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kefu.helpcenter.views import api, articles, pages
+from kefu.helpcenter.views import api, articles, contact, pages
 
 app_name = "helpcenter"
 urlpatterns = [
@@ -13,5 +13,5 @@ urlpatterns = [
     path("<str:lang>/categories/<slug:slug>/", articles.category, name="category"),
     path("<str:lang>/articles/<slug:slug>/", articles.article, name="article"),
     path("<str:lang>/articles/<slug:slug>/feedback", articles.article_feedback, name="feedback"),
-    path("<str:lang>/contact/", pages.contact, name="contact"),
+    path("<str:lang>/contact/", contact.contact, name="contact"),
 ]

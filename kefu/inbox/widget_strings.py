@@ -75,6 +75,15 @@ WIDGET_STRINGS: Final[dict[str, Promise]] = {
     "reconnecting": _("Connection lost. Reconnecting… Your messages will be sent automatically."),
     "unavailable": _("Chat is unavailable right now. Please reload the page or try again later."),
     "sign_in_required": _("Please sign in to your account to chat with us."),
+    # Help-center suggestions while the first message is typed
+    "suggestions_title": _("These articles may answer your question"),
+    "suggestions_count": _("Suggested articles: {count}"),
+    "opens_new_tab": _("(opens in a new tab)"),
+    # Open incidents and maintenance (the status page's banner, same wording)
+    "status_title": _("Service status"),
+    "status_incident": pgettext_lazy("status kind", "Incident"),
+    "status_maintenance": _("Maintenance in progress"),
+    "status_upcoming": _("Upcoming maintenance"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from functools import cache
 from typing import Any
@@ -21,6 +22,9 @@ from kefu.conversations.models import Category
 from kefu.conversations.services import MAX_BODY_CHARS
 
 ACCEPT = ",".join([*ALLOWED_TYPES, ".jpeg", *sorted(set(ALLOWED_TYPES.values()))])
+SUGGESTION_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+SUGGESTION_TOKENS_MAX = 20
+SUGGESTION_FIELD_MAX = 1000
 
 
 def current_language() -> str:
@@ -199,6 +203,16 @@ class RequestForm(PortalForm):
         widget=forms.TextInput(attrs={"placeholder": "TRC20"}),
     )
     attachments = AttachmentsField()
+    # Filled in by request_suggest.js with the tokens of the help-center suggestions shown
+    # while the request was typed (space-separated, newest last).
+    suggestion_token = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_suggestion_token(self) -> list[str]:
+        """The well-formed tokens, newest last. Lenient on purpose: a mangled value must never
+        stop a request (a hidden field's error would not even be shown)."""
+        raw = str(self.cleaned_data.get("suggestion_token") or "")[:SUGGESTION_FIELD_MAX]
+        tokens = [t for t in raw.split() if SUGGESTION_TOKEN.fullmatch(t)]
+        return list(dict.fromkeys(tokens))[-SUGGESTION_TOKENS_MAX:]
 
 
 class ReplyForm(PortalForm):

@@ -99,12 +99,19 @@ def test_admin_edits_an_option(client_for, admin_user, option):
         "url": "mailto:support@demo-exchange.com",
         "hours_note_en": "Replies within 24 hours",
         "hours_note_zh": "24 小时内回复",
+        "calendar_id": None,
+        "language": "",
+        "expected_response_minutes": None,
+        "notice_en": "",
+        "notice_zh": "",
+        "notice_until": None,
         "order": 20,
         "is_active": True,
     }
+    unset = {key: "" for key, value in initial.items() if value is None}
     response = client.post(
         edit_url(option),
-        {**initial, "order": "5", "is_active": "", "value": "help@demo-exchange.com"},
+        {**initial, **unset, "order": "5", "is_active": "", "value": "help@demo-exchange.com"},
     )
     assert response.status_code == 302
     option.refresh_from_db()

@@ -27,6 +27,12 @@ FIELDS = (
     "url",
     "hours_note_en",
     "hours_note_zh",
+    "calendar_id",
+    "language",
+    "expected_response_minutes",
+    "notice_en",
+    "notice_zh",
+    "notice_until",
     "order",
     "is_active",
 )

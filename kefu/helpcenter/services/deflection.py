@@ -14,13 +14,35 @@ TOKEN_LENGTH = 22
 
 
 def suggestions_shown(
-    *, source: str, language: str, query: str, article_ids: list[int]
+    *,
+    source: str,
+    language: str,
+    query: str,
+    article_ids: list[int],
+    previous_token: str | None = None,
 ) -> str | None:
     """Record that ``article_ids`` were suggested for ``query``; return the token the client
     sends back when it opens one or submits anyway. Nothing is recorded when nothing was shown.
-    Anonymous and unaudited: a count of what readers saw, not a change anyone decided."""
+
+    Suggestions refresh as the reader types: with the ``previous_token`` of the same typing
+    session (not yet submitted) the row is updated, not duplicated, so one attempt to contact
+    support counts once. Anonymous and unaudited: a count of what readers saw, not a change
+    anyone decided."""
     if not article_ids or source not in SearchSource.values:
         return None
+    if _valid(previous_token):
+        with transaction.atomic():
+            row = (
+                SuggestionShown.objects.select_for_update()
+                .filter(token=previous_token, source=source, submitted=False)
+                .first()
+            )
+            if row is not None:
+                row.query = query.strip()[:200]
+                merged = list(dict.fromkeys([*row.article_ids, *article_ids]))
+                row.article_ids = merged[:20]
+                row.save(update_fields=["query", "article_ids"])
+                return row.token
     token = secrets.token_urlsafe(16)[:TOKEN_LENGTH]
     SuggestionShown.objects.create(
         token=token,

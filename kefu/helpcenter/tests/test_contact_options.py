@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from django.test import Client
 from django.utils import translation
 
 from kefu.audit.models import AuditEntry
@@ -15,6 +18,8 @@ from kefu.helpcenter.services import (
     contact_option_delete,
     contact_option_save,
 )
+from kefu.sla.hours import DAYS
+from kefu.sla.services import calendar_save
 from kefu.testing import factories
 
 PHONE = {
@@ -57,6 +62,12 @@ def test_supervisor_creates_and_updates_an_option(supervisor, actor_of):
                 "label_zh": "客服热线",
                 "value": "+86 400 000 0000",
                 "url": "tel:+864000000000",
+                "calendar_id": None,
+                "language": "",
+                "expected_response_minutes": None,
+                "notice_en": "",
+                "notice_zh": "",
+                "notice_until": None,
                 "order": 30,
                 "is_active": True,
             },
@@ -71,6 +82,12 @@ def test_supervisor_creates_and_updates_an_option(supervisor, actor_of):
                 "label_zh": "客服热线",
                 "value": "+86 400 000 0000",
                 "url": "tel:+864000000000",
+                "calendar_id": None,
+                "language": "",
+                "expected_response_minutes": None,
+                "notice_en": "",
+                "notice_zh": "",
+                "notice_until": None,
                 "order": 5,
                 "is_active": False,
             },
@@ -164,6 +181,25 @@ def test_unsafe_or_malformed_links_are_refused(supervisor, actor_of, url):
         ({"hours_note_zh": "x" * 201}, {"hours_note_zh": ["Use at most 200 characters."]}),
         ({"order": -1}, {"order": ["Use a number from 0 to 32767."]}),
         ({"order": 40000}, {"order": ["Use a number from 0 to 32767."]}),
+        ({"calendar_id": 999999}, {"calendar_id": ["Choose a calendar from the list."]}),
+        ({"calendar_id": "1"}, {"calendar_id": ["Choose a calendar from the list."]}),
+        ({"language": "fr"}, {"language": ["Choose a language from the list."]}),
+        ({"language": "zh"}, {"language": ["Choose a language from the list."]}),
+        (
+            {"expected_response_minutes": 0},
+            {"expected_response_minutes": ["Use a number of minutes from 1 to 10080."]},
+        ),
+        (
+            {"expected_response_minutes": 10081},
+            {"expected_response_minutes": ["Use a number of minutes from 1 to 10080."]},
+        ),
+        (
+            {"expected_response_minutes": True},
+            {"expected_response_minutes": ["Use a number of minutes from 1 to 10080."]},
+        ),
+        ({"notice_en": "x" * 301}, {"notice_en": ["Use at most 300 characters."]}),
+        ({"notice_zh": "字" * 301}, {"notice_zh": ["Use at most 300 characters."]}),
+        ({"notice_until": "2025-01-01"}, {"notice_until": ["Enter a valid date."]}),
     ],
 )
 def test_invalid_options_are_refused(supervisor, actor_of, overrides, fields):
@@ -282,3 +318,216 @@ def test_public_options_in_chinese(options):
         ("phone", "客服热线", "周一至周五 09:00–18:00（北京时间）"),
     ]
     assert public_contact_options("zh-Hans") == listed
+
+
+# --- service fields: calendar, language, expected response, notice ---------------------------
+
+
+@pytest.fixture
+def calendar(supervisor, actor_of):
+    return calendar_save(
+        name="Shanghai office",
+        timezone="Asia/Shanghai",
+        always_open=False,
+        weekly_hours={day: [["09:00", "18:00"]] for day in DAYS[:5]},
+        is_default=True,
+        actor=actor_of(supervisor),
+    )
+
+
+SERVICE = {
+    "language": "zh-hans",
+    "expected_response_minutes": 15,
+    "notice_en": "  Closed 28 Jan – 4 Feb for the Spring Festival.  ",
+    "notice_zh": "1月28日至2月4日春节休息。",
+    "notice_until": date(2025, 2, 4),
+}
+
+
+def test_service_fields_are_saved_and_audited(supervisor, actor_of, calendar):
+    option = contact_option_save(
+        **PHONE, calendar_id=calendar.pk, **SERVICE, actor=actor_of(supervisor)
+    )
+    option.refresh_from_db()
+    assert (
+        option.calendar_id,
+        option.language,
+        option.expected_response_minutes,
+        option.notice_en,
+        option.notice_zh,
+        option.notice_until,
+    ) == (
+        calendar.pk,
+        "zh-hans",
+        15,
+        "Closed 28 Jan – 4 Feb for the Spring Festival.",
+        "1月28日至2月4日春节休息。",
+        date(2025, 2, 4),
+    )
+    entry = AuditEntry.objects.get(action="contact_option.created")
+    assert entry.data == {
+        "kind": "phone",
+        "label_en": "Phone hotline",
+        "label_zh": "客服热线",
+        "value": "+86 400 000 0000",
+        "url": "tel:+864000000000",
+        "calendar_id": calendar.pk,
+        "language": "zh-hans",
+        "expected_response_minutes": 15,
+        "notice_en": "Closed 28 Jan – 4 Feb for the Spring Festival.",
+        "notice_zh": "1月28日至2月4日春节休息。",
+        "notice_until": "2025-02-04",
+        "order": 30,
+        "is_active": True,
+    }
+
+
+def test_service_fields_can_be_cleared(supervisor, actor_of, calendar):
+    actor = actor_of(supervisor)
+    option = contact_option_save(**PHONE, calendar_id=calendar.pk, **SERVICE, actor=actor)
+    contact_option_save(option=option, **PHONE, actor=actor)
+    option.refresh_from_db()
+    assert (
+        option.calendar_id,
+        option.language,
+        option.expected_response_minutes,
+        option.notice_en,
+        option.notice_zh,
+        option.notice_until,
+    ) == (None, "", None, "", "", None)
+    assert (
+        AuditEntry.objects.filter(action="contact_option.updated").get().data["calendar_id"] is None
+    )
+
+
+def test_invalid_service_fields_change_nothing_on_update(supervisor, actor_of, calendar):
+    actor = actor_of(supervisor)
+    option = contact_option_save(**PHONE, calendar_id=calendar.pk, **SERVICE, actor=actor)
+    before = AuditEntry.objects.count()
+    for bad in (
+        {"calendar_id": calendar.pk + 1},
+        {"language": "de"},
+        {"expected_response_minutes": 20000},
+        {"notice_en": "x" * 301},
+    ):
+        with pytest.raises(ValidationFailed):
+            contact_option_save(
+                option=option,
+                **PHONE,
+                **{"calendar_id": calendar.pk, **SERVICE, **bad},
+                actor=actor,
+            )
+    option.refresh_from_db()
+    assert (option.calendar_id, option.language, option.expected_response_minutes) == (
+        calendar.pk,
+        "zh-hans",
+        15,
+    )
+    assert AuditEntry.objects.count() == before
+
+
+def test_public_options_are_unchanged_by_the_service_fields(supervisor, actor_of, calendar):
+    contact_option_save(**PHONE, calendar_id=calendar.pk, **SERVICE, actor=actor_of(supervisor))
+    assert public_contact_options("en") == [
+        {
+            "kind": "phone",
+            "label": "Phone hotline",
+            "value": "+86 400 000 0000",
+            "url": "tel:+864000000000",
+            "hours": "Mon–Fri 09:00–18:00 (UTC+8)",
+        }
+    ]
+
+
+# --- the backoffice form ---------------------------------------------------------------------
+
+FORM = {
+    "kind": "phone",
+    "label_en": "Chinese hotline",
+    "label_zh": "中文热线",
+    "value": "+86 400 000 0000",
+    "url": "tel:+864000000000",
+    "hours_note_en": "",
+    "hours_note_zh": "",
+    "language": "zh-hans",
+    "expected_response_minutes": "10",
+    "notice_en": "Closed for the Spring Festival.",
+    "notice_zh": "春节休息。",
+    "notice_until": "2025-02-04",
+    "order": "30",
+    "is_active": "on",
+}
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_supervisor_edits_the_service_fields_in_the_backoffice(supervisor, actor_of, calendar):
+    option = contact_option_save(**PHONE, actor=actor_of(supervisor))
+    url = f"/agent/manage/contacts/{option.pk}/edit/"
+    client = signed_in(supervisor)
+    html = client.get(url).content.decode()
+    assert '<option value="" selected>No calendar (use the hours notes)</option>' in html
+    assert f'<option value="{calendar.pk}">Shanghai office</option>' in html
+    assert '<option value="" selected>All languages</option>' in html
+    assert '<option value="zh-hans">Simplified Chinese</option>' in html
+    assert 'type="date" name="notice_until"' in html
+    response = client.post(url, {**FORM, "calendar_id": str(calendar.pk)})
+    assert response.status_code == 302
+    option.refresh_from_db()
+    assert (
+        option.calendar_id,
+        option.language,
+        option.expected_response_minutes,
+        option.notice_zh,
+        option.notice_until,
+    ) == (calendar.pk, "zh-hans", 10, "春节休息。", date(2025, 2, 4))
+    entry = AuditEntry.objects.get(action="contact_option.updated")
+    assert (entry.data["calendar_id"], entry.data["notice_until"]) == (calendar.pk, "2025-02-04")
+    html = client.get(url).content.decode()
+    assert f'<option value="{calendar.pk}" selected>Shanghai office</option>' in html
+    assert '<option value="zh-hans" selected>Simplified Chinese</option>' in html
+    assert 'value="2025-02-04"' in html
+
+
+def test_backoffice_form_refuses_bad_service_fields(supervisor, actor_of, calendar):
+    option = contact_option_save(**PHONE, actor=actor_of(supervisor))
+    url = f"/agent/manage/contacts/{option.pk}/edit/"
+    before = AuditEntry.objects.count()
+    for bad in (
+        {"calendar_id": str(calendar.pk + 100)},
+        {"language": "fr"},
+        {"expected_response_minutes": "0"},
+        {"notice_en": "x" * 301},
+        {"notice_until": "not a date"},
+    ):
+        response = signed_in(supervisor).post(url, {**FORM, **bad})
+        assert response.status_code == 200
+        assert 'class="errorlist' in response.content.decode()
+    option.refresh_from_db()
+    assert (option.language, option.notice_en) == ("", "")
+    assert AuditEntry.objects.count() == before
+
+
+def test_backoffice_form_in_chinese(calendar, db):
+    chinese = factories.StaffFactory(role="supervisor", language="zh-hans")
+    html = signed_in(chinese).get("/agent/manage/contacts/new/").content.decode()
+    assert '<label for="id_calendar_id">服务时间日历</label>' in html
+    assert '<option value="" selected>不使用日历（显示服务时间说明）</option>' in html
+    assert '<label for="id_notice_until">公告显示至</label>' in html
+    assert '<option value="zh-hans">简体中文</option>' in html
+
+
+def test_l1_agent_cannot_open_or_post_the_form(agent_a, supervisor, actor_of, calendar):
+    option = contact_option_save(**PHONE, actor=actor_of(supervisor))
+    url = f"/agent/manage/contacts/{option.pk}/edit/"
+    before = AuditEntry.objects.count()
+    client = signed_in(agent_a)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {**FORM, "calendar_id": str(calendar.pk)}).status_code == 404
+    option.refresh_from_db()
+    assert (option.calendar_id, option.notice_en) == (None, "")
+    assert AuditEntry.objects.count() == before

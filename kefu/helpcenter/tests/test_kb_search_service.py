@@ -201,3 +201,25 @@ def test_a_bad_file_aborts_the_whole_import(db, tmp_path, system_actor):
 def test_front_matter_errors_are_clear(text):
     with pytest.raises(ValidationFailed):
         split_front_matter(text)
+
+
+def test_one_typing_session_is_one_record(client, publish_article):
+    publish_article("one", "en", "Withdrawal pending", "Body")
+    publish_article("two", "en", "Withdrawal fees", "Body")
+    first = client.get(
+        "/help/api/search", {"q": "withdrawal", "source": "widget", "prefix": "1"}
+    ).json()["token"]
+    again = client.get(
+        "/help/api/search",
+        {"q": "withdrawal pending", "source": "widget", "prefix": "1", "token": first},
+    ).json()["token"]
+    assert again == first
+    row = SuggestionShown.objects.get()
+    assert row.query == "withdrawal pending"
+    # After submitting, the same token starts a new record.
+    client.post("/help/api/suggestions/submitted", json.dumps({"token": first}), "application/json")
+    later = client.get(
+        "/help/api/search", {"q": "withdrawal", "source": "widget", "token": first}
+    ).json()["token"]
+    assert later != first
+    assert SuggestionShown.objects.count() == 2

@@ -52,7 +52,7 @@ def _public(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpReques
 
 @_public
 def search(request: HttpRequest) -> HttpResponse:
-    """GET ?q=&lang=&limit=&source=&prefix=1 → {"results": [...], "token": str | null}.
+    """GET ?q=&lang=&limit=&source=&prefix=1[&token=] → {"results": [...], "token": ...}.
 
     ``source`` is ``widget`` or ``request_form`` when the results are shown to someone about to
     contact support; the answer then carries a token to report what happened next."""
@@ -75,6 +75,7 @@ def search(request: HttpRequest) -> HttpResponse:
             language=language,
             query=query,
             article_ids=[r.article_id for r in results],
+            previous_token=request.GET.get("token"),
         )
     return JsonResponse(
         {

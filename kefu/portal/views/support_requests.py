@@ -26,6 +26,7 @@ from kefu.core.errors import KefuError, RateLimited, ValidationFailed
 from kefu.core.forms import add_service_error
 from kefu.core.pagination import paginate
 from kefu.core.ratelimit import hit
+from kefu.helpcenter import services as helpcenter_services
 from kefu.portal.access import Customer, customer_required
 from kefu.portal.forms import ReplyForm, RequestForm, current_language, read_uploads
 from kefu.portal.selectors import attachment_get_for_customer
@@ -96,6 +97,9 @@ def request_new(request: HttpRequest, customer: Customer) -> HttpResponse:
             except KefuError as exc:
                 add_service_error(form, exc)
             else:
+                # Suggested articles were shown and the customer wrote in anyway: no deflection.
+                for token in data["suggestion_token"]:
+                    helpcenter_services.suggestion_submitted(token=token)
                 messages.success(
                     request,
                     _(

@@ -27,6 +27,7 @@ from kefu.conversations.attachments import UploadedFile
 from kefu.conversations.models import Attachment
 from kefu.core import ratelimit
 from kefu.core.errors import KefuError, RateLimited
+from kefu.helpcenter.languages import best_language
 from kefu.inbox.adapters.webchat import protocol, services
 from kefu.inbox.adapters.webchat.identity import sign_identity_token
 from kefu.inbox.adapters.webchat.session import (
@@ -41,6 +42,7 @@ from kefu.inbox.adapters.webchat.session import (
 from kefu.inbox.models import ChatSite
 from kefu.realtime import payloads
 from kefu.realtime.publish import publish_ephemeral
+from kefu.status.selectors import open_banner
 
 POLL_SECONDS = 25.0
 POLL_STEP_SECONDS = 1.0
@@ -127,11 +129,17 @@ def _endpoint(
 @require_http_methods(["GET", "OPTIONS"])
 @_endpoint
 def site_config(request: HttpRequest, key: str) -> HttpResponseBase:
-    """The widget's first screen: strings, service hours, expected wait, official contacts."""
+    """The widget's first screen: strings, service hours, expected wait, official contacts,
+    open incidents."""
     site = site_for_key(key)
     if site is None:
         raise Http404
-    config = public_site_config(site, request.GET.get("lang", "en"))
+    language = request.GET.get("lang", "en")
+    config = public_site_config(site, language)
+    # Open incidents and maintenance, linked absolutely: the widget runs on the exchange's site.
+    config["incidents"] = open_banner(
+        best_language(language_of(language)), base_url=request.build_absolute_uri("/")
+    )
     return _cors(JsonResponse(config), request, site)
 
 

@@ -56,6 +56,7 @@
   const AGENT_TYPING_TTL_MS = 8000;
   const POLL_TIMEOUT_MS = 40000; // the server holds a poll for up to 25 s
   const MAX_BODY = 5000;
+  const CONFIG_MAX_AGE_MS = 5 * 60 * 1000; // reloaded on open after this: open incidents change
 
   // ---------------------------------------------------------------------------------------
   // Strings. The real ones (English and Chinese) come from the site configuration endpoint;
@@ -112,6 +113,13 @@
     reconnecting: "Connection lost. Reconnecting… Your messages will be sent automatically.",
     unavailable: "Chat is unavailable right now. Please reload the page or try again later.",
     sign_in_required: "Please sign in to your account to chat with us.",
+    suggestions_title: "These articles may answer your question",
+    suggestions_count: "Suggested articles: {count}",
+    opens_new_tab: "(opens in a new tab)",
+    status_title: "Service status",
+    status_incident: "Incident",
+    status_maintenance: "Maintenance in progress",
+    status_upcoming: "Upcoming maintenance",
   };
   let strings = FALLBACK;
   let languages = [
@@ -447,6 +455,27 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
 .attach { background: transparent; color: #5b6475; }
 .attach:hover { background: #eef1f7; }
 
+/* Before the first message: suggested articles above the composer; open incidents on top. */
+.suggest { padding: 8px 12px 6px; border-top: 1px solid #e2e5ee; background: #fff;
+  max-height: 40%; overflow-y: auto; }
+.suggest h3 { margin: 0 0 4px; font-size: 12px; font-weight: 600; color: #5b6475; }
+.suggest ul, .incidents ul { list-style: none; margin: 0; padding: 0; }
+.suggest li + li { border-top: 1px solid #eef1f7; }
+.suggest a { display: block; padding: 5px 4px; border-radius: 6px; color: #1f6feb;
+  text-decoration: none; }
+.suggest a:hover { background: #f6f7fb; }
+.suggest a:hover .s-title { text-decoration: underline; }
+.s-title { display: block; font-weight: 600; overflow-wrap: anywhere; }
+.s-summary { display: block; font-size: 12px; color: #5b6475; overflow: hidden;
+  text-overflow: ellipsis; white-space: nowrap; }
+.incidents { padding: 6px 14px; font-size: 12.5px; background: #fdecea; color: #7f1d1d;
+  border-bottom: 1px solid #f5c6c3; }
+.incidents.impact-none, .incidents.impact-minor { background: #fff8e1; color: #6d4300;
+  border-bottom-color: #f1e0b0; }
+.incidents li { display: flex; gap: 6px; align-items: baseline; min-width: 0; }
+.incidents .kind { flex: none; font-weight: 700; }
+.incidents a { color: inherit; text-decoration: underline; overflow-wrap: anywhere; min-width: 0; }
+
 @media (max-width: 480px) {
   .panel { inset: 0; width: 100%; max-width: none; height: 100%; max-height: none; border-radius: 0; }
   .kc.open .launcher { display: none; }
@@ -484,6 +513,7 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
   const state = {
     lang: "en",
     config: null, // the last site configuration received
+    configAt: 0, // when it was received (the incidents in it go stale)
     service: null, // service hours / wait, from the config or a fresher welcome
     contacts: [],
     identityToken: (script.dataset.identityToken || "").trim() || null,
@@ -556,6 +586,7 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
       }
       const data = await response.json();
       state.config = data;
+      state.configAt = Date.now();
       strings = Object.assign({}, FALLBACK, data.strings || {});
       if (Array.isArray(data.languages) && data.languages.length) {
         languages = data.languages.filter((pair) => Array.isArray(pair) && pair.length === 2);
@@ -1233,6 +1264,7 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
       body: body.slice(0, MAX_BODY),
       conversation_id: currentConversationId(),
     };
+    kb.sent();
     state.outbox.push(item);
     saveOutbox();
     ui.list.append(renderPending(item.id, item.body, t("sending")));
@@ -1246,8 +1278,9 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
 
   // Typing and read state ---------------------------------------------------------------------
 
-  function onComposerInput() {
+  function onComposerInput(event) {
     autosize();
+    kb.input(event);
     const conversation = currentConversationId();
     if (!conversation || !conn.ready) return;
     if (!ui.input.value.trim()) {
@@ -1327,6 +1360,7 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
       showNotice(t("attach_invalid"));
       return;
     }
+    kb.sent();
     const id = newId();
     const bubble = renderPending(id, t("uploading", { filename: file.name }), t("sending"));
     state.uploads.set(id, bubble);
@@ -1361,6 +1395,214 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
       showNotice(t("upload_failed"));
     }
   }
+
+  // ---------------------------------------------------------------------------------------
+  // Before the first message: help-center articles that may answer the question being typed
+  // (the public search API of the same Kefu), and open incidents from the status page (in the
+  // site configuration). Self-contained: the rest of the widget only calls kb.input(),
+  // kb.sent(), kb.render(), kb.refresh() and incidents.render(). Server text is only ever
+  // set as textContent; links are http(s) only.
+
+  const SUGGEST_DEBOUNCE_MS = 250;
+  const SUGGEST_MIN_CHARS = 2;
+  const SUGGEST_LIMIT = 3;
+  const SUGGEST_TIMEOUT_MS = 8000;
+  const SUGGEST_MAX_TOKENS = 20;
+
+  function webLink(url) {
+    const href = absoluteUrl(url);
+    return href && /^https?:/.test(href) ? href : null;
+  }
+
+  const kb = {
+    timer: null,
+    seq: 0, // bumped per search: an older answer arriving late is not shown
+    sentSeq: 0, // the last search started before the visitor sent their first message
+    shownKey: "", // language + query of the results on screen
+    results: [],
+    announced: "",
+    // Every token the server issued while this first message was being typed. Each search
+    // records one "shown" row; all of them were followed by a contact if the visitor sends,
+    // so all are reported, not only the last, or deflection would be overcounted.
+    tokens: [],
+
+    /** Suggestions belong to the first message of a conversation only. */
+    active() {
+      return !currentConversationId() && !state.outbox.length && !isClosed() && !needsSignIn();
+    },
+
+    input(event) {
+      if (event && event.isComposing) return; // an IME candidate: wait for compositionend
+      clearTimeout(this.timer);
+      const query = ui.input.value.trim();
+      if (!this.active() || Array.from(query).length < SUGGEST_MIN_CHARS) {
+        this.seq += 1;
+        this.show([], "");
+        return;
+      }
+      const key = `${state.lang}\n${query}`;
+      if (key === this.shownKey) {
+        this.seq += 1; // back to what is on screen: a search still in flight is stale
+        return;
+      }
+      this.timer = setTimeout(() => this.search(query, key), SUGGEST_DEBOUNCE_MS);
+    },
+
+    /** The language changed: search again in the new one. */
+    refresh() {
+      this.shownKey = "";
+      if (ui.input) this.input();
+    },
+
+    async search(query, key) {
+      const seq = ++this.seq;
+      const params = new URLSearchParams({
+        q: query,
+        lang: state.lang,
+        limit: String(SUGGEST_LIMIT),
+        prefix: "1",
+        source: "widget",
+      });
+      // One typing session is one record: the server updates the row of the last token.
+      if (this.tokens.length) params.set("token", this.tokens[this.tokens.length - 1]);
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), SUGGEST_TIMEOUT_MS);
+      try {
+        const response = await fetch(`${BASE}/help/api/search?${params}`, {
+          credentials: "omit",
+          signal: controller.signal,
+        });
+        const data = response.ok ? await readJson(response) : null;
+        if (!data) return;
+        if (typeof data.token === "string" && data.token) {
+          // An answer to a search made before the send still counts as seen before it.
+          if (seq <= this.sentSeq) this.report([data.token]);
+          else if (this.active()) {
+            this.tokens = this.tokens.filter((tok) => tok !== data.token);
+            this.tokens.push(data.token);
+            this.tokens = this.tokens.slice(-SUGGEST_MAX_TOKENS);
+          }
+        }
+        if (seq !== this.seq || !this.active()) return;
+        const results = Array.isArray(data.results) ? data.results : [];
+        this.show(results.slice(0, SUGGEST_LIMIT), key);
+      } catch {
+        /* suggestions are a nicety: a failed search shows nothing and changes nothing */
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+
+    show(results, key) {
+      this.results = results.filter(
+        (r) => r && typeof r.title === "string" && r.title && webLink(r.url),
+      );
+      this.shownKey = this.results.length ? key : "";
+      this.render();
+      const ids = this.results.map((r) => String(r.article_id)).join(",");
+      if (ids && ids !== this.announced) {
+        announce(t("suggestions_count", { count: this.results.length }));
+      }
+      this.announced = ids;
+    },
+
+    render() {
+      if (!ui.suggest) return;
+      const visible = this.results.length > 0 && this.active();
+      ui.suggest.hidden = !visible;
+      if (!visible) {
+        ui.suggestList.replaceChildren();
+        return;
+      }
+      ui.suggestList.replaceChildren(
+        ...this.results.map((r) =>
+          h(
+            "li",
+            {},
+            h(
+              "a",
+              {
+                href: webLink(r.url),
+                target: "_blank",
+                rel: "noopener noreferrer",
+                "data-testid": "kefu-suggestion",
+                "data-article": r.article_id == null ? null : String(r.article_id),
+                lang: r.language === "zh-hans" ? "zh-Hans" : r.language || null,
+              },
+              h("span", { class: "s-title", text: r.title }),
+              r.summary ? h("span", { class: "s-summary", text: String(r.summary) }) : null,
+              h("span", { class: "sr-only", i18n: "opens_new_tab" }),
+            ),
+          ),
+        ),
+      );
+    },
+
+    /**
+     * The visitor is contacting support (first message or attachment) after seeing
+     * suggestions: report it, fire and forget. text/plain keeps it a "simple" cross-origin
+     * request (no preflight) and keepalive lets it finish if the page goes away; the body is
+     * still JSON. Nothing here may delay or break the send.
+     */
+    sent() {
+      clearTimeout(this.timer);
+      this.sentSeq = this.seq;
+      this.seq += 1;
+      const tokens = this.tokens;
+      this.tokens = [];
+      this.show([], "");
+      this.report(tokens);
+    },
+
+    report(tokens) {
+      for (const token of tokens) {
+        try {
+          fetch(`${BASE}/help/api/suggestions/submitted`, {
+            method: "POST",
+            credentials: "omit",
+            keepalive: true,
+            headers: { "Content-Type": "text/plain;charset=UTF-8" },
+            body: JSON.stringify({ token }),
+          }).catch(() => {});
+        } catch {
+          /* ignored: see above */
+        }
+      }
+    },
+  };
+
+  const incidents = {
+    render() {
+      if (!ui.incidents) return;
+      const items = (state.config && Array.isArray(state.config.incidents)
+        ? state.config.incidents
+        : []
+      ).filter((i) => i && typeof i.title === "string" && webLink(i.url));
+      ui.incidents.hidden = !items.length;
+      // The banner takes the colour of the worst entry (the server sends the worst first).
+      const impact = items.length && /^[a-z]+$/.test(items[0].impact) ? items[0].impact : "none";
+      ui.incidents.className = `incidents impact-${impact}`;
+      ui.incidentList.replaceChildren(
+        ...items.map((i) => {
+          let kind = "status_incident";
+          if (i.kind === "maintenance") {
+            kind = i.state === "in_progress" ? "status_maintenance" : "status_upcoming";
+          }
+          return h(
+            "li",
+            { "data-testid": "kefu-incident" },
+            h("span", { class: "kind", text: t(kind) }),
+            h(
+              "a",
+              { href: webLink(i.url), target: "_blank", rel: "noopener noreferrer" },
+              i.title,
+              h("span", { class: "sr-only", text: ` ${t("opens_new_tab")}` }),
+            ),
+          );
+        }),
+      );
+    },
+  };
 
   // ---------------------------------------------------------------------------------------
   // View
@@ -1526,6 +1768,7 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
       "data-testid": "kefu-input",
       i18nAttrs: { placeholder: "input_placeholder" },
       oninput: onComposerInput,
+      oncompositionend: () => kb.input(),
       onkeydown: (event) => {
         // Enter sends, Shift+Enter is a newline; Enter that confirms an IME candidate
         // (Chinese input) must do neither.
@@ -1573,6 +1816,31 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
       ),
     );
 
+    ui.suggestList = h("ul", { "aria-labelledby": "kc-suggest-title" });
+    ui.suggest = h(
+      "section",
+      {
+        class: "suggest",
+        "data-testid": "kefu-suggestions",
+        "aria-labelledby": "kc-suggest-title",
+        hidden: true,
+      },
+      h("h3", { id: "kc-suggest-title", i18n: "suggestions_title" }),
+      ui.suggestList,
+    );
+    ui.incidentList = h("ul");
+    ui.incidents = h(
+      "aside",
+      {
+        class: "incidents",
+        "data-testid": "kefu-incidents",
+        "aria-labelledby": "kc-incidents-title",
+        hidden: true,
+      },
+      h("h3", { id: "kc-incidents-title", class: "sr-only", i18n: "status_title" }),
+      ui.incidentList,
+    );
+
     ui.live = h("div", { class: "sr-only", "aria-live": "polite", "data-testid": "kefu-live" });
 
     ui.panel = h(
@@ -1592,9 +1860,11 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
         },
       },
       head,
+      ui.incidents,
       ui.status,
       ui.notice,
       ui.body,
+      ui.suggest,
       ui.composer,
       ui.live,
     );
@@ -1631,6 +1901,8 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
     renderTyping();
     renderReceipt();
     renderStatus();
+    kb.render();
+    incidents.render();
   }
 
   function renderLauncher() {
@@ -2014,7 +2286,9 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
     ui.panel.hidden = false;
     ui.root.classList.add("open");
     renderLauncher();
-    if (!state.config) loadConfig().then(renderAll);
+    if (!state.config || Date.now() - state.configAt > CONFIG_MAX_AGE_MS) {
+      loadConfig().then(renderAll);
+    }
     start();
     scrollToBottom();
     scheduleRead();
@@ -2073,6 +2347,7 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
     store.set("localStorage", "lang", lang);
     await loadConfig();
     renderAll();
+    kb.refresh();
     // The server speaks the language given in hello (errors, the email that continues the
     // conversation): reconnect so it hears the change. Resume makes this seamless.
     if (state.started && !state.fatal) {

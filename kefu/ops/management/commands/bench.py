@@ -5,6 +5,7 @@ docs/benchmarks.md.
 says why and what that means). ``run`` measures over HTTP on 127.0.0.1 against a server it
 starts itself, and prints a Markdown table (optionally appended to docs/benchmarks.md).
 ``chat`` measures live chat over WebSockets against servers it starts (kefu/bench/chat.py).
+``helpcenter`` measures knowledge-base search and article pages (kefu/bench/helpcenter.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kefu.bench import chat, report
+from kefu.bench import chat, helpcenter, report
 from kefu.bench.run import Options, run
 from kefu.bench.seed import DEFAULT_BATCH, MAX_CONVERSATIONS, seed_conversations
 
@@ -176,13 +177,40 @@ class Command(BaseCommand):
             "docs/benchmarks.md).",
         )
 
+        kb = sub.add_parser(
+            "helpcenter", help="Help-center search (in-process) and article pages (HTTP)."
+        )
+        kb.add_argument("--articles", type=int, default=10_000, help="Articles per language.")
+        kb.add_argument(
+            "--no-seed", action="store_true", help="Reuse the articles of an earlier run."
+        )
+        kb.add_argument("--repeats", type=int, default=30, help="Rounds of the query set.")
+        kb.add_argument(
+            "--requests", type=int, default=1_000, help="Article pages per concurrency (0: none)."
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "seed":
             self._seed(options)
         elif options["action"] == "chat":
             self._chat(options)
+        elif options["action"] == "helpcenter":
+            self._helpcenter(options)
         else:
             self._run(options)
+
+    def _helpcenter(self, options: dict[str, Any]) -> None:
+        articles = int(options["articles"])
+        if not 1 <= articles <= 100_000:
+            raise CommandError("--articles must be between 1 and 100,000")
+        result = helpcenter.run_helpcenter_bench(
+            articles=articles,
+            seed=not options["no_seed"],
+            repeats=max(1, int(options["repeats"])),
+            requests=max(0, int(options["requests"])),
+            log=self.stdout.write,
+        )
+        self.stdout.write(helpcenter.markdown(result))
 
     def _seed(self, options: dict[str, Any]) -> None:
         n = int(options["conversations"])
