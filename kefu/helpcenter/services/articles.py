@@ -167,7 +167,9 @@ def category_save(
     clean_descriptions = _names("descriptions", descriptions or {}, required=False)
     position = _position(position)
     with transaction.atomic():
-        clash = Category.objects.filter(slug=slug).exclude(pk=category.pk if category else None)
+        clash = Category.objects.filter(slug=slug)
+        if category is not None:
+            clash = clash.exclude(pk=category.pk)
         if clash.exists():
             raise _error("slug", _("Another category already uses this slug."))
         created = category is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -24,18 +24,17 @@ def help_page(
 ) -> Callable[Concatenate[HttpRequest, str, P], HttpResponse]:
     """Validate the ``lang`` URL segment (404 if not published) and render the page in it."""
 
-    @functools.wraps(view)
     def wrapper(request: HttpRequest, lang: str, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         lang = require_language(lang)
         with translation.override(lang):
             request.LANGUAGE_CODE = lang
             response = view(request, lang, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response.render()
         response.headers.setdefault("Content-Language", lang)
         return response
 
-    return wrapper
+    functools.update_wrapper(wrapper, view)
+    # Django passes URL captures as keywords (lang=...), so the parameters keep their names.
+    return cast(Callable[Concatenate[HttpRequest, str, P], HttpResponse], wrapper)
 
 
 def alternates(request: HttpRequest, path_for: Callable[[str], str | None]) -> list[dict[str, str]]:
