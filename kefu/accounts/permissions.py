@@ -42,7 +42,8 @@ def can_write_kb(user: User) -> bool:
 
 
 def can_publish_kb(user: User) -> bool:
-    """Publish, unpublish and restore help-center articles; edit categories and sections."""
+    """Publish and unpublish help-center articles, set related articles, and edit categories
+    and sections. (Restoring an old revision only makes a draft, so authors may do it.)"""
     return user.is_agent and (
         user.kb_role == KbRole.EDITOR or user.role in (Role.SUPERVISOR, Role.ADMIN)
     )

@@ -27,7 +27,8 @@ _SPACE = re.compile(r"\s+")
 
 def _filter_attribute(element: str, attribute: str, value: str) -> str | None:
     if element == "img" and attribute == "src":
-        return value if value.startswith(IMAGE_PREFIX) and ".." not in value else None
+        segments = value.split("?", 1)[0].split("/")
+        return value if value.startswith(IMAGE_PREFIX) and ".." not in segments else None
     return value
 
 

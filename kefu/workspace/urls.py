@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kefu.workspace.views import account, actions, conversation, inbox
+from kefu.workspace.views import account, actions, conversation, inbox, kb, kb_actions
 
 app_name = "workspace"
 urlpatterns = [
@@ -24,4 +24,20 @@ urlpatterns = [
     path("c/<int:pk>/tags", actions.set_tags, name="tags"),
     path("account/", account.preferences, name="preferences"),
     path("account/presence", account.presence, name="presence"),
+    # Knowledge-base authoring (staff with a KB role).
+    path("kb/", kb.kb_list, name="kb_list"),
+    path("kb/review", kb.kb_review, name="kb_review"),
+    path("kb/new", kb_actions.kb_new, name="kb_new"),
+    path("kb/preview", kb_actions.kb_preview_view, name="kb_preview"),
+    path("kb/a/<slug:slug>/", kb.kb_article, name="kb_article"),
+    path("kb/a/<slug:slug>/related", kb_actions.kb_related, name="kb_related"),
+    path("kb/a/<slug:slug>/images", kb_actions.kb_image, name="kb_image"),
+    path("kb/a/<slug:slug>/feedback", kb.kb_feedback, name="kb_feedback"),
+    path("kb/a/<slug:slug>/<str:lang>/edit", kb_actions.kb_edit, name="kb_edit"),
+    path("kb/a/<slug:slug>/<str:lang>/submit", kb_actions.kb_submit, name="kb_submit"),
+    path("kb/a/<slug:slug>/<str:lang>/publish", kb_actions.kb_publish, name="kb_publish"),
+    path("kb/a/<slug:slug>/<str:lang>/unpublish", kb_actions.kb_unpublish, name="kb_unpublish"),
+    path("kb/a/<slug:slug>/<str:lang>/history", kb.kb_history, name="kb_history"),
+    path("kb/a/<slug:slug>/<str:lang>/history/<int:number>", kb.kb_revision, name="kb_revision"),
+    path("kb/a/<slug:slug>/<str:lang>/restore", kb_actions.kb_restore, name="kb_restore"),
 ]

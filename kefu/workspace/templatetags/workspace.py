@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import template
 
-from kefu.accounts.models import AgentPresence, Language, PresenceStatus
+from kefu.accounts import permissions
+from kefu.accounts.models import AgentPresence, Language, PresenceStatus, User
 from kefu.workspace.forms import PRESENCE_LABELS
 
 register = template.Library()
@@ -15,6 +16,12 @@ def language_label(code: str) -> str:
     """``zh-hans`` -> "Simplified Chinese" (translated); unknown codes are shown as they are."""
     labels = dict(Language.choices)
     return str(labels[code]) if code in labels else code
+
+
+@register.filter
+def can_write_kb(user: object) -> bool:
+    """Whether the navigation shows the knowledge base (staff with a KB role)."""
+    return isinstance(user, User) and permissions.can_write_kb(user)
 
 
 @register.simple_tag(takes_context=True)
