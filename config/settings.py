@@ -189,6 +189,10 @@ else:
             "CONFIG": {"capacity": 1500, "expiry": 60},
         }
     }
+# Help-center search: how often each process replays the index change log, and whether the
+# server builds the index at start-up (ADR 0009).
+KEFU_HELP_SEARCH_SYNC_SECONDS = float(os.environ.get("KEFU_HELP_SEARCH_SYNC_SECONDS", "2"))
+KEFU_HELP_SEARCH_WARM = os.environ.get("KEFU_HELP_SEARCH_WARM", "1") != "0"
 KEFU_REALTIME_RESYNC_SECONDS = float(os.environ.get("KEFU_REALTIME_RESYNC_SECONDS", "20"))
 
 TASKS = {

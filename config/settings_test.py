@@ -18,3 +18,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: the ASGI test server's threads then get SQLite's normal
     # locking (busy timeout) instead of "database table is locked" errors.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+KEFU_HELP_SEARCH_WARM = False  # tests build the index from their own database

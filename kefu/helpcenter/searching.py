@@ -10,11 +10,13 @@ So a publish on any node reaches every node's search without a rebuild. ADR 0009
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Max
 
 from kefu.helpcenter.languages import help_languages, pick
@@ -22,6 +24,7 @@ from kefu.helpcenter.models import ArticleTranslation, SearchIndexChange
 from kefu.helpcenter.search.engine import IndexDoc, SearchIndex
 
 MAX_LIMIT = 50
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,25 @@ def sync_now() -> None:
         if _state.index is not None:
             _apply_changes(_state.index)
             _state.checked = time.monotonic()
+
+
+def warm_in_background() -> threading.Thread | None:
+    """Build the index in a daemon thread (server start-up), unless
+    ``KEFU_HELP_SEARCH_WARM`` is off. A failure is logged; the first search retries."""
+    if not getattr(settings, "KEFU_HELP_SEARCH_WARM", True):
+        return None
+
+    def build() -> None:
+        try:
+            get_index()
+        except Exception:  # the database may not be migrated yet; searching will retry
+            logger.warning("help-center search index: warm-up failed", exc_info=True)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=build, name="kb-search-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def reset() -> None:

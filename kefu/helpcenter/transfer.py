@@ -40,7 +40,7 @@ from kefu.helpcenter.services import articles as kb
 FRONT = "---"
 
 
-class ImportError_(ValidationFailed):
+class KbImportError(ValidationFailed):
     """A file that cannot be imported, named with its path."""
 
 
@@ -198,7 +198,7 @@ def kb_import(*, root: Path, actor: Actor, publish: bool = True) -> ImportReport
                     )
                 except (KefuError, ValueError, UnicodeDecodeError) as exc:
                     message = exc.message if isinstance(exc, KefuError) else str(exc)
-                    raise ImportError_(f"{path.relative_to(root)}: {message}") from exc
+                    raise KbImportError(f"{path.relative_to(root)}: {message}") from exc
                 related.setdefault(folder.name, [])
                 related[folder.name] += [r for r in links if r not in related[folder.name]]
         for slug, links in related.items():
@@ -206,7 +206,7 @@ def kb_import(*, root: Path, actor: Actor, publish: bool = True) -> ImportReport
             try:
                 kb.article_update(article=article, related_slugs=links, actor=actor)
             except KefuError as exc:
-                raise ImportError_(f"articles/{slug}: {exc.message}") from exc
+                raise KbImportError(f"articles/{slug}: {exc.message}") from exc
     return report
 
 

@@ -56,7 +56,8 @@ def test_pages_have_no_serious_accessibility_violations(browser, asgi_server, de
     for template in PAGES:
         path = template.format(lang=lang)
         response = page.goto(asgi_server.url + path)
-        assert response is not None and response.status == 200, path
+        assert response is not None, path
+        assert response.status == 200, path
         assert page.locator("html").get_attribute("lang") == lang, path
         results = axe.run(page)
         serious = [

@@ -8,10 +8,9 @@ from xml.etree import ElementTree
 
 import pytest
 
+from kefu.conversations.attachments import UploadedFile
 from kefu.helpcenter.models import ArticleFeedback, ArticleTranslation
 from kefu.helpcenter.services import article_create, article_image_add
-from kefu.conversations.attachments import UploadedFile
-
 from kefu.helpcenter.tests.test_kb_services import PNG
 
 
@@ -43,7 +42,11 @@ def test_unknown_language_is_404(client, db):
 
 def test_home_lists_categories_with_live_articles_only(client, pair, kb_section, system_actor):
     article_create(
-        section=kb_section, slug="secret-draft", language="en", title="Secret draft", body="B",
+        section=kb_section,
+        slug="secret-draft",
+        language="en",
+        title="Secret draft",
+        body="B",
         actor=system_actor,
     )
     html = client.get("/help/en/").content.decode()
@@ -60,8 +63,14 @@ def test_article_page_has_seo_tags_and_counts_a_view(client, pair):
     response = client.get("/help/en/articles/withdrawal-pending/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<link rel="canonical" href="http://testserver/help/en/articles/withdrawal-pending/">' in html
-    assert 'hreflang="zh-hans" href="http://testserver/help/zh-hans/articles/withdrawal-pending/"' in html
+    assert (
+        '<link rel="canonical" href="http://testserver/help/en/articles/withdrawal-pending/">'
+        in html
+    )
+    assert (
+        'hreflang="zh-hans" href="http://testserver/help/zh-hans/articles/withdrawal-pending/"'
+        in html
+    )
     assert 'hreflang="x-default"' in html
     assert '<meta property="og:title" content="Withdrawal pending">' in html
     assert '<meta property="og:type" content="article">' in html
@@ -81,7 +90,11 @@ def test_article_only_in_one_language_has_no_alternate(client, publish_article):
 
 def test_draft_and_unpublished_articles_are_404(client, kb_section, system_actor):
     article_create(
-        section=kb_section, slug="draft", language="en", title="Draft", body="B",
+        section=kb_section,
+        slug="draft",
+        language="en",
+        title="Draft",
+        body="B",
         actor=system_actor,
     )
     assert client.get("/help/en/articles/draft/").status_code == 404
@@ -92,7 +105,7 @@ def test_article_body_is_sanitised(client, publish_article):
         "xss",
         "en",
         "XSS",
-        '<script>alert(1)</script>\n\n[link](javascript:alert(1))\n\n![x](https://evil.example/p.png)',
+        "<script>alert(1)</script>\n\n[link](javascript:alert(1))\n\n![x](https://evil.example/p.png)",
     )
     html = client.get("/help/en/articles/xss/").content.decode()
     body = html.split('class="hc-body">', 1)[1].split("</div>", 1)[0]
@@ -147,7 +160,7 @@ def test_sitemap_lists_live_articles_with_alternates(client, pair, publish_artic
     publish_article("only-en", "en", "Only English", "Body")
     response = client.get("/sitemap.xml")
     assert response.status_code == 200
-    root = ElementTree.fromstring(response.content)
+    root = ElementTree.fromstring(response.content)  # noqa: S314 - our own sitemap
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
     locs = [u.findtext("s:loc", namespaces=ns) for u in root.findall("s:url", ns)]
     assert "http://testserver/help/en/articles/withdrawal-pending/" in locs
@@ -155,7 +168,8 @@ def test_sitemap_lists_live_articles_with_alternates(client, pair, publish_artic
     assert "http://testserver/help/en/articles/only-en/" in locs
     assert "http://testserver/help/zh-hans/articles/only-en/" not in locs
     entry = next(
-        u for u in root.findall("s:url", ns)
+        u
+        for u in root.findall("s:url", ns)
         if u.findtext("s:loc", namespaces=ns).endswith("/en/articles/withdrawal-pending/")
     )
     assert {link.get("hreflang") for link in entry.findall("x:link", ns)} == {"en", "zh-hans"}
@@ -168,7 +182,9 @@ def test_category_page(client, pair):
     assert client.get("/help/en/categories/nope/").status_code == 404
 
 
-def test_images_public_once_live_and_private_before(client, kb_section, system_actor, publish_article):
+def test_images_public_once_live_and_private_before(
+    client, kb_section, system_actor, publish_article
+):
     draft = article_create(
         section=kb_section, slug="img", language="en", title="Img", body="B", actor=system_actor
     )

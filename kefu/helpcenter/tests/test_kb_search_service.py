@@ -26,7 +26,9 @@ def slugs(results):
     return [r.slug for r in results]
 
 
-def test_publish_in_this_process_is_searchable_at_once(publish_article, django_capture_on_commit_callbacks):
+def test_publish_in_this_process_is_searchable_at_once(
+    publish_article, django_capture_on_commit_callbacks
+):
     searching.get_index()  # built before the publish
     with django_capture_on_commit_callbacks(execute=True):
         publish_article("memo", "en", "Deposit without a memo", "Forgot the memo tag.")
@@ -136,7 +138,10 @@ def test_api_bad_input_never_errors(client, publish_article):
     publish_article("one", "en", "Withdrawal pending", "Body")
     for params in ({"q": "x" * 10_000}, {"limit": "abc", "q": "withdrawal"}, {"limit": "-5"}):
         assert client.get("/help/api/search", params).status_code == 200
-    assert client.post("/help/api/suggestions/submitted", "{not json", "application/json").status_code == 204
+    assert (
+        client.post("/help/api/suggestions/submitted", "{not json", "application/json").status_code
+        == 204
+    )
     assert client.post("/help/api/search").status_code == 405
     assert client.options("/help/api/search").status_code == 204
 
@@ -165,7 +170,9 @@ def test_demo_kb_imports_with_enough_articles_in_each_language(db, system_actor)
     assert slugs(searching.kb_search("谷歌验证器丢了", language="zh-hans", limit=1)) == ["lost-2fa"]
 
 
-def test_export_then_import_round_trips_without_new_revisions(tmp_path, publish_article, system_actor):
+def test_export_then_import_round_trips_without_new_revisions(
+    tmp_path, publish_article, system_actor
+):
     publish_article("one", "en", "Withdrawal: pending", "## Steps\n1. Wait\n", tags=["a", "b"])
     publish_article("one", "zh-hans", "提现处理中", "等待。")
     assert kb_export(root=tmp_path) == 2
@@ -184,7 +191,8 @@ def test_a_bad_file_aborts_the_whole_import(db, tmp_path, system_actor):
     (tmp_path / "articles/good").mkdir(parents=True)
     (tmp_path / "articles/zbad").mkdir(parents=True)
     (tmp_path / "categories.yaml").write_text(
-        "categories:\n  - slug: c\n    names: {en: C}\n    sections:\n      - slug: s\n        names: {en: S}\n"
+        "categories:\n  - slug: c\n    names: {en: C}\n"
+        "    sections:\n      - slug: s\n        names: {en: S}\n"
     )
     (tmp_path / "articles/good/en.md").write_text("---\ntitle: Good\nsection: c/s\n---\nBody\n")
     (tmp_path / "articles/zbad/en.md").write_text("---\ntitle: Bad\nsection: c/nope\n---\nBody\n")
@@ -196,7 +204,12 @@ def test_a_bad_file_aborts_the_whole_import(db, tmp_path, system_actor):
 
 @pytest.mark.parametrize(
     "text",
-    ["no front matter", "---\ntitle: [unclosed\n---\nx", "---\n- a list\n---\nx", "---\ntitle: x\n"],
+    [
+        "no front matter",
+        "---\ntitle: [unclosed\n---\nx",
+        "---\n- a list\n---\nx",
+        "---\ntitle: x\n",
+    ],
 )
 def test_front_matter_errors_are_clear(text):
     with pytest.raises(ValidationFailed):
@@ -223,3 +236,27 @@ def test_one_typing_session_is_one_record(client, publish_article):
     ).json()["token"]
     assert later != first
     assert SuggestionShown.objects.count() == 2
+
+
+def test_warm_up_is_off_in_tests_and_builds_the_index_when_on(transactional_db, settings):
+    from kefu.core.actor import Actor
+    from kefu.helpcenter.services import (
+        article_create,
+        article_publish,
+        category_save,
+        section_save,
+    )
+
+    actor = Actor.system("test")
+    category = category_save(slug="c", names={"en": "C"}, actor=actor)
+    section = section_save(category=category, slug="s", names={"en": "S"}, actor=actor)
+    translation = article_create(
+        section=section, slug="a", language="en", title="Warm", body="Body", actor=actor
+    )
+    article_publish(translation=translation, actor=actor)
+    assert searching.warm_in_background() is None
+    settings.KEFU_HELP_SEARCH_WARM = True
+    thread = searching.warm_in_background()
+    assert thread is not None
+    thread.join(timeout=30)
+    assert len(searching.get_index()) == 1

@@ -237,7 +237,9 @@ def test_feedback_one_answer_per_reader_and_counts(publish_article, customer_1, 
     assert (live.helpful_yes, live.helpful_no) == (1, 1)
     assert ArticleFeedback.objects.filter(translation=live).count() == 2
     with pytest.raises(ValidationFailed):
-        article_feedback(translation=live, helpful=True, comment="x" * 1001, voter="v3", actor=actor)
+        article_feedback(
+            translation=live, helpful=True, comment="x" * 1001, voter="v3", actor=actor
+        )
 
 
 def test_feedback_on_an_unpublished_article_is_refused(draft, system_actor):
