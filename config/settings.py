@@ -191,6 +191,13 @@ else:
     }
 # Help-center search: how often each process replays the index change log, and whether the
 # server builds the index at start-up (ADR 0009).
+# Content languages of the help center (empty: the codes of LANGUAGES). Adding one is
+# configuration: list it here and add its translation catalogue.
+KEFU_HELP_LANGUAGES = [
+    code.strip().lower()
+    for code in os.environ.get("KEFU_HELP_LANGUAGES", "").split(",")
+    if code.strip()
+]
 KEFU_HELP_SEARCH_SYNC_SECONDS = float(os.environ.get("KEFU_HELP_SEARCH_SYNC_SECONDS", "2"))
 KEFU_HELP_SEARCH_WARM = os.environ.get("KEFU_HELP_SEARCH_WARM", "1") != "0"
 KEFU_REALTIME_RESYNC_SECONDS = float(os.environ.get("KEFU_REALTIME_RESYNC_SECONDS", "20"))

@@ -20,7 +20,15 @@ def test_demo_creates_hours_contacts_and_the_demo_site(db):
     assert describe(hotline, "zh-hans") == "周一至周五 09:00–18:00（Asia/Shanghai）"
 
     english = public_contact_options("en")
-    assert [o["kind"] for o in english] == ["chat", "email", "phone", "telegram", "help_center"]
+    assert [o["kind"] for o in english] == [
+        "chat",
+        "email",
+        "phone",
+        "telegram",
+        "phone",
+        "help_center",
+        "other",
+    ]
     assert {o["value"] for o in english} >= {
         "support@demo-exchange.com",
         "+86 400 000 0000",

@@ -213,3 +213,13 @@ def test_every_page_escapes_the_query(client, pair):
 
 def test_published_rows_exist(pair):
     assert ArticleTranslation.objects.filter(published_revision__isnull=False).count() == 2
+
+
+def test_adding_a_language_is_configuration(client, settings, publish_article):
+    settings.KEFU_HELP_LANGUAGES = ["en", "zh-hans", "ja"]
+    publish_article("hello", "ja", "こんにちは", "本文")
+    response = client.get("/help/ja/articles/hello/")
+    assert response.status_code == 200
+    assert response["Content-Language"] == "ja"
+    settings.KEFU_HELP_LANGUAGES = ["en", "zh-hans"]
+    assert client.get("/help/ja/articles/hello/").status_code == 404
