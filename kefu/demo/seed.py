@@ -158,21 +158,17 @@ CONTACT_OPTIONS: tuple[tuple[str, str, str, str, str, str, str], ...] = (
     ),
 )
 # The contact page's extra facts per option (by English label); "calendar" is a calendar name.
-# Hours notes the calendar already says are cleared: the page shows the calendar's hours.
+# The hours notes stay: the chat widget shows them; the contact page adds the calendar's hours.
 CONTACT_SERVICE: dict[str, dict[str, Any]] = {
     "Live chat": {
         "calendar": "Customer service",
         "expected_response_minutes": 3,
-        "hours_note_en": "",
-        "hours_note_zh": "",
     },
     "Email": {"expected_response_minutes": 24 * 60},
     "Phone hotline": {
         "calendar": "Phone hotline",
         "language": "zh-hans",
         "expected_response_minutes": 2,
-        "hours_note_en": "",
-        "hours_note_zh": "",
         "notice_en": "The phone hotline is closed over the Spring Festival; "
         "live chat and email stay open.",
         "notice_zh": "春节期间客服热线暂停服务，在线客服和邮件照常。",

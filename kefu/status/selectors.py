@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypedDict
 
+from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -210,6 +211,32 @@ def incident_get_public(*, pk: int, language: str) -> PublicIncident:
     if incident is None:
         raise NotFound(_("No such incident."))
     return _public_incident(incident, language)
+
+
+BANNER_CACHE_SECONDS = 30
+_BANNER_VERSION = "status:banner:version"
+
+
+def banner_changed() -> None:
+    """Forget every cached banner (called on commit by the services that change incidents).
+    The cache is shared by all nodes when Redis is configured; otherwise each process's copy
+    expires within BANNER_CACHE_SECONDS."""
+    try:
+        cache.incr(_BANNER_VERSION)
+    except ValueError:
+        cache.set(_BANNER_VERSION, 1, timeout=None)
+
+
+def open_banner_cached(language: str, *, base_url: str = "") -> list[BannerItem]:
+    """open_banner, cached for a few seconds: it is on every help-center page and every chat
+    widget load. Time-based entries (maintenance starting soon) are at most this late."""
+    version = cache.get_or_set(_BANNER_VERSION, 1, timeout=None)
+    key = f"status:banner:{version}:{language}:{base_url}"
+    cached: list[BannerItem] | None = cache.get(key)
+    if cached is None:
+        cached = open_banner(language, base_url=base_url)
+        cache.set(key, cached, timeout=BANNER_CACHE_SECONDS)
+    return cached
 
 
 def open_banner(language: str, *, base_url: str = "") -> list[BannerItem]:

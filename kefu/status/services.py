@@ -22,7 +22,7 @@ from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.core.jobs import enqueue_on_commit
 from kefu.helpcenter.languages import help_languages
-from kefu.status import tasks, tokens
+from kefu.status import selectors, tasks, tokens
 from kefu.status.models import (
     FINAL_STATES,
     STATES_BY_KIND,
@@ -223,6 +223,7 @@ def incident_create(
             author=user,
             created_at=now,
         )
+        transaction.on_commit(selectors.banner_changed)
         audit_record(
             actor=actor,
             action="incident.created",
@@ -268,6 +269,7 @@ def incident_update(
             author=user,
             created_at=now,
         )
+        transaction.on_commit(selectors.banner_changed)
         audit_record(
             actor=actor,
             action="incident.resolved"
@@ -323,6 +325,7 @@ def incident_edit(
                 "updated_at",
             ]
         )
+        transaction.on_commit(selectors.banner_changed)
         audit_record(
             actor=actor,
             action="incident.edited",
@@ -345,6 +348,7 @@ def incident_set_public(*, incident: Incident, is_public: bool, actor: Actor) ->
             return locked
         locked.is_public = bool(is_public)
         locked.save(update_fields=["is_public", "updated_at"])
+        transaction.on_commit(selectors.banner_changed)
         audit_record(
             actor=actor,
             action="incident.published" if locked.is_public else "incident.unpublished",
@@ -362,6 +366,7 @@ def incident_delete(*, incident: Incident, actor: Actor) -> None:
     """Delete an entry and its timeline (for mistakes; unpublish to keep the history)."""
     _require_manager(actor)
     with transaction.atomic():
+        transaction.on_commit(selectors.banner_changed)
         audit_record(
             actor=actor,
             action="incident.deleted",

@@ -34,7 +34,7 @@ def test_demo_creates_hours_contacts_and_the_demo_site(db):
         "+86 400 000 0000",
         "@DemoExchangeSupport",
     }
-    assert english[4]["url"] == "/help/"
+    assert english[5]["url"] == "/help/"
     phone = public_contact_options("zh-hans")[2]
     assert (phone["label"], phone["url"], phone["hours"]) == (
         "客服热线",
@@ -60,7 +60,7 @@ def test_demo_creates_hours_contacts_and_the_demo_site(db):
         action="chat_site.updated", object_id=str(site.pk), data={"site_key": "demo-site"}
     ).exists()
     assert AuditEntry.objects.filter(action="calendar.created").count() == 2
-    assert AuditEntry.objects.filter(action="contact_option.created").count() == 5
+    assert AuditEntry.objects.filter(action="contact_option.created").count() == 7
 
     # Loading again changes nothing.
     before = (ChatSite.objects.count(), BusinessCalendar.objects.count(), len(english))

@@ -15,7 +15,7 @@ register = template.Library()
 
 @register.inclusion_tag("status/_banner.html")
 def status_banner(language: str | None = None) -> dict[str, Any]:
-    """Open incidents and current or imminent maintenance, linked to their pages (one query;
-    nothing is rendered when there are none)."""
+    """Open incidents and current or imminent maintenance, linked to their pages (cached a few
+    seconds; nothing is rendered when there are none)."""
     lang = best_language(language or get_language())
-    return {"items": selectors.open_banner(lang), "lang": lang}
+    return {"items": selectors.open_banner_cached(lang), "lang": lang}

@@ -42,7 +42,7 @@ from kefu.inbox.adapters.webchat.session import (
 from kefu.inbox.models import ChatSite
 from kefu.realtime import payloads
 from kefu.realtime.publish import publish_ephemeral
-from kefu.status.selectors import open_banner
+from kefu.status.selectors import open_banner_cached
 
 POLL_SECONDS = 25.0
 POLL_STEP_SECONDS = 1.0
@@ -137,7 +137,7 @@ def site_config(request: HttpRequest, key: str) -> HttpResponseBase:
     language = request.GET.get("lang", "en")
     config = public_site_config(site, language)
     # Open incidents and maintenance, linked absolutely: the widget runs on the exchange's site.
-    config["incidents"] = open_banner(
+    config["incidents"] = open_banner_cached(
         best_language(language_of(language)), base_url=request.build_absolute_uri("/")
     )
     return _cors(JsonResponse(config), request, site)
