@@ -198,6 +198,8 @@ KEFU_HELP_LANGUAGES = [
     for code in os.environ.get("KEFU_HELP_LANGUAGES", "").split(",")
     if code.strip()
 ]
+# Article page views are counted in memory and written at most this often (0: every view).
+KEFU_HELP_VIEW_FLUSH_SECONDS = float(os.environ.get("KEFU_HELP_VIEW_FLUSH_SECONDS", "10"))
 KEFU_HELP_SEARCH_SYNC_SECONDS = float(os.environ.get("KEFU_HELP_SEARCH_SYNC_SECONDS", "2"))
 KEFU_HELP_SEARCH_WARM = os.environ.get("KEFU_HELP_SEARCH_WARM", "1") != "0"
 KEFU_REALTIME_RESYNC_SECONDS = float(os.environ.get("KEFU_REALTIME_RESYNC_SECONDS", "20"))

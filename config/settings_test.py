@@ -19,3 +19,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # locking (busy timeout) instead of "database table is locked" errors.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
 KEFU_HELP_SEARCH_WARM = False  # tests build the index from their own database
+KEFU_HELP_VIEW_FLUSH_SECONDS = 0.0  # tests read view counts right after the request

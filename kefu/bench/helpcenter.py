@@ -13,6 +13,7 @@ against a uvicorn process on 127.0.0.1 (DEBUG off), one request at a time and at
 
 from __future__ import annotations
 
+import logging
 import random
 import statistics
 import time
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 from django.conf import settings
 from django.db import transaction
 
@@ -217,9 +219,14 @@ def measure_pages(
     n_per_language: int, *, requests: int, log: Callable[[str], None]
 ) -> dict[str, dict[str, float]]:
     rng = random.Random(7)  # noqa: S311 - which pages to ask for
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
     server = http.start_server(log_dir=Path(settings.DATA_DIR) / "bench")
     results: dict[str, dict[str, float]] = {}
     try:
+        # The server builds its search index in the background at start-up: wait for it, so
+        # the measurement is of serving pages, not of the build competing for the CPU.
+        log("  waiting for the server's search index...")
+        httpx.get(f"{server.url}/help/en/search/", params={"q": "warm"}, timeout=600)
         paths = [
             f"/help/{lang}/articles/{PREFIX}{rng.randrange(n_per_language)}/"
             for lang in (rng.choice(["en", "zh-hans"]) for _ in range(requests + 20))

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypedDict
 
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import NotFound
 from kefu.helpcenter.languages import pick
-from kefu.helpcenter.models import ArticleTranslation, Category, ContactOption, Section
+from kefu.helpcenter.models import Article, ArticleTranslation, Category, ContactOption, Section
 
 
 class PublicContactOption(TypedDict):
@@ -26,6 +28,7 @@ class PublicSection(TypedDict):
     name: str
     description: str
     articles: list[ArticleTranslation]
+    article_count: int
 
 
 class PublicCategory(TypedDict):
@@ -34,6 +37,7 @@ class PublicCategory(TypedDict):
     description: str
     sections: list[PublicSection]
     article_count: int
+    top: list[ArticleTranslation]  # the first few articles, across sections
 
 
 def public_contact_options(language: str) -> list[PublicContactOption]:
@@ -57,31 +61,81 @@ def public_contact_options(language: str) -> list[PublicContactOption]:
 # --- Knowledge base: public reads (only live translations) -----------------------------------
 
 
+# Lists show titles and summaries: never load the bodies.
+LIST_DEFERRED = ("html", "search_text")
+
+
 def live_translations(language: str) -> QuerySet[ArticleTranslation]:
-    """Published translations in ``language``, with their article and section loaded."""
-    return ArticleTranslation.objects.filter(
-        language=language, published_revision__isnull=False
-    ).select_related("article__section__category")
+    """Published translations in ``language``, with their article and section loaded (the
+    search text, only the index needs, is left out)."""
+    return (
+        ArticleTranslation.objects.filter(language=language, published_revision__isnull=False)
+        .select_related("article__section__category")
+        .defer("search_text")
+    )
 
 
-def public_categories(language: str) -> list[PublicCategory]:
-    """Categories with their sections and live articles in ``language`` (three queries).
-    Categories and sections with no live article in the language are left out."""
-    by_section: dict[int, list[ArticleTranslation]] = {}
-    for tr in live_translations(language).order_by("article__position", "article_id"):
-        by_section.setdefault(tr.article.section_id, []).append(tr)
-    result: list[PublicCategory] = []
+def public_categories(
+    language: str, *, category_slug: str | None = None, per_section: int = 3
+) -> list[PublicCategory]:
+    """``_categories``, cached until the next publish or unpublish (see public_article_links):
+    ranking every live article per section is the costly part of the home page."""
+    version = cache.get_or_set(KB_VERSION_KEY, 1, timeout=None)
+    key = f"kb:categories:{version}:{language}:{category_slug or ''}:{per_section}"
+    found: list[PublicCategory] | None = cache.get(key)
+    if found is None:
+        found = _categories(language, category_slug=category_slug, per_section=per_section)
+        cache.set(key, found, timeout=LINKS_CACHE_SECONDS)
+    return found
+
+
+def _categories(
+    language: str, *, category_slug: str | None, per_section: int
+) -> list[PublicCategory]:
+    """Categories with their sections and the first ``per_section`` live articles of each
+    section in ``language``, plus article counts (four queries whatever the size of the KB:
+    the articles are ranked per section in the database). Categories and sections with no live
+    article in the language are left out. ``category_slug`` keeps only that category."""
     sections = Section.objects.order_by("position", "id")
+    categories = Category.objects.order_by("position", "id")
+    live = live_translations(language)
+    if category_slug is not None:
+        sections = sections.filter(category__slug=category_slug)
+        categories = categories.filter(slug=category_slug)
+        live = live.filter(article__section__category__slug=category_slug)
+    counts = dict(
+        live.order_by()
+        .values_list("article__section_id")
+        .annotate(n=Count("id"))
+        .values_list("article__section_id", "n")
+    )
+    first = (
+        live.defer(*LIST_DEFERRED)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("article__section_id")],
+                order_by=[F("article__position").asc(), F("article_id").asc()],
+            )
+        )
+        .filter(rank__lte=per_section)
+        .order_by("article__position", "article_id")
+    )
+    by_section: dict[int, list[ArticleTranslation]] = {}
+    for tr in first:
+        by_section.setdefault(tr.article.section_id, []).append(tr)
     grouped: dict[int, list[Section]] = {}
     for section in sections:
         grouped.setdefault(section.category_id, []).append(section)
-    for category in Category.objects.order_by("position", "id"):
+    result: list[PublicCategory] = []
+    for category in categories:
         rows: list[PublicSection] = [
             {
                 "slug": s.slug,
                 "name": pick(s.names, language),
                 "description": pick(s.descriptions, language),
                 "articles": by_section[s.pk],
+                "article_count": counts.get(s.pk, 0),
             }
             for s in grouped.get(category.pk, [])
             if by_section.get(s.pk)
@@ -93,7 +147,8 @@ def public_categories(language: str) -> list[PublicCategory]:
                     "name": pick(category.names, language),
                     "description": pick(category.descriptions, language),
                     "sections": rows,
-                    "article_count": sum(len(r["articles"]) for r in rows),
+                    "article_count": sum(r["article_count"] for r in rows),
+                    "top": [tr for r in rows for tr in r["articles"]][:per_section],
                 }
             )
     return result
@@ -118,21 +173,63 @@ def public_article_languages(article_id: int) -> list[str]:
 
 def public_related(translation: ArticleTranslation, limit: int = 5) -> list[ArticleTranslation]:
     """Live related articles in the same language: the ones authors chose, then others from
-    the same section to fill up to ``limit``."""
-    chosen = list(
-        live_translations(translation.language).filter(
-            article__in=translation.article.related.all()
-        )[:limit]
+    the same section to fill up to ``limit`` (two queries).
+
+    Candidates are picked from the small Article table by section first; joining the large
+    translation table to the section (the obvious query) scans every live translation of the
+    language on SQLite."""
+    article = translation.article
+    chosen_ids = list(article.related.values_list("pk", flat=True)[:limit])
+    neighbours = list(
+        Article.objects.filter(section_id=article.section_id)
+        .exclude(pk__in=[*chosen_ids, article.pk])
+        .order_by("position", "id")
+        .values_list("pk", flat=True)[: limit * 2]
     )
-    if len(chosen) < limit:
-        seen = [tr.article_id for tr in chosen] + [translation.article_id]
-        chosen += list(
-            live_translations(translation.language)
-            .filter(article__section_id=translation.article.section_id)
-            .exclude(article_id__in=seen)
-            .order_by("article__position", "article_id")[: limit - len(chosen)]
+    order = {pk: i for i, pk in enumerate([*chosen_ids, *neighbours])}
+    rows = (
+        ArticleTranslation.objects.filter(
+            article_id__in=order, language=translation.language, published_revision__isnull=False
         )
-    return chosen
+        .select_related("article")
+        .defer(*LIST_DEFERRED)
+    )
+    return sorted(rows, key=lambda tr: order[tr.article_id])[:limit]
+
+
+class ArticleLinks(TypedDict):
+    """What an article page shows around the article itself."""
+
+    languages: list[str]
+    related: list[tuple[str, str]]  # (slug, title)
+
+
+KB_VERSION_KEY = "kb:version"
+LINKS_CACHE_SECONDS = 300
+
+
+def kb_changed() -> None:
+    """Forget cached article links (called on commit after every publish or unpublish)."""
+    try:
+        cache.incr(KB_VERSION_KEY)
+    except ValueError:
+        cache.set(KB_VERSION_KEY, 1, timeout=None)
+
+
+def public_article_links(translation: ArticleTranslation) -> ArticleLinks:
+    """The languages an article is live in and its related articles, cached until the next
+    publish or unpublish anywhere (shared across nodes when the cache is Redis; otherwise at
+    most LINKS_CACHE_SECONDS late on other processes)."""
+    version = cache.get_or_set(KB_VERSION_KEY, 1, timeout=None)
+    key = f"kb:links:{version}:{translation.pk}"
+    links: ArticleLinks | None = cache.get(key)
+    if links is None:
+        links = {
+            "languages": public_article_languages(translation.article_id),
+            "related": [(tr.article.slug, tr.title) for tr in public_related(translation)],
+        }
+        cache.set(key, links, timeout=LINKS_CACHE_SECONDS)
+    return links
 
 
 def public_sitemap_rows() -> list[tuple[str, str, datetime | None, list[str]]]:

@@ -8,11 +8,17 @@ live fields and appends a SearchIndexChange row, so every process's search index
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
 import re
+import threading
+import time
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -140,12 +146,20 @@ def _audit(actor: Actor, action: str, object_type: str, object_id: object, **dat
     )
 
 
+def _pages_changed() -> None:
+    """Cached public page data (categories, article links) is stale after this commit."""
+    from kefu.helpcenter import selectors  # imports models; import late
+
+    transaction.on_commit(selectors.kb_changed)
+
+
 def _index_changed(translation: ArticleTranslation) -> None:
     """Log the change for every process's index and apply it to this one after commit."""
     SearchIndexChange.objects.create(translation_id=translation.pk)
     from kefu.helpcenter import searching  # the index imports models; import late
 
     transaction.on_commit(searching.sync_now)
+    _pages_changed()
 
 
 # --- structure ------------------------------------------------------------------------------
@@ -177,6 +191,7 @@ def category_save(
         category.slug, category.names, category.descriptions = slug, clean_names, clean_descriptions
         category.position = position
         category.save()
+        _pages_changed()
         _audit(
             actor,
             "kb.category_created" if created else "kb.category_updated",
@@ -216,6 +231,7 @@ def section_save(
         section.names, section.descriptions = clean_names, clean_descriptions
         section.position = position
         section.save()
+        _pages_changed()
         _audit(
             actor,
             "kb.section_created" if created else "kb.section_updated",
@@ -377,6 +393,7 @@ def article_update(
                 article.related.set([found[s] for s in wanted])
                 changes["related"] = [old, sorted(wanted)]
         if changes:
+            _pages_changed()
             _audit(actor, "kb.article_updated", "kb_article", article.pk, **changes)
     return article
 
@@ -562,7 +579,57 @@ def article_feedback(
     return feedback
 
 
+class _ViewCounter:
+    """Page views buffered in this process and written in one transaction at most every
+    ``KEFU_HELP_VIEW_FLUSH_SECONDS``: a database write on every page view would be the most
+    expensive part of serving an article (SQLite takes a write lock for it). Views buffered
+    when a process dies are lost; a graceful exit flushes them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: Counter[int] = Counter()
+        self.flushed_at = time.monotonic()
+
+    def add(self, translation_id: int) -> bool:
+        interval = float(getattr(settings, "KEFU_HELP_VIEW_FLUSH_SECONDS", 10.0))
+        with self.lock:
+            self.pending[translation_id] += 1
+            return time.monotonic() - self.flushed_at >= interval
+
+    def take(self) -> dict[int, int]:
+        with self.lock:
+            pending, self.pending = dict(self.pending), Counter()
+            self.flushed_at = time.monotonic()
+            return pending
+
+
+_view_counter = _ViewCounter()
+
+
 def article_viewed(*, translation_id: int) -> None:
     """Count one page view. A counter, not a change of anything a person decided, so it is not
     audited (an audit row per page view would bury the real changes)."""
-    ArticleTranslation.objects.filter(pk=translation_id).update(view_count=F("view_count") + 1)
+    if _view_counter.add(translation_id):
+        view_counts_flush()
+
+
+def view_counts_flush() -> int:
+    """Write the buffered page views; return how many translations were updated."""
+    pending = _view_counter.take()
+    if not pending:
+        return 0
+    with transaction.atomic():
+        for translation_id, count in sorted(pending.items()):
+            ArticleTranslation.objects.filter(pk=translation_id).update(
+                view_count=F("view_count") + count
+            )
+    return len(pending)
+
+
+def _flush_at_exit() -> None:
+    # The database may already be gone at interpreter exit; the views are then lost.
+    with contextlib.suppress(Exception):
+        view_counts_flush()
+
+
+atexit.register(_flush_at_exit)

@@ -223,3 +223,54 @@ def test_adding_a_language_is_configuration(client, settings, publish_article):
     assert response["Content-Language"] == "ja"
     settings.KEFU_HELP_LANGUAGES = ["en", "zh-hans"]
     assert client.get("/help/ja/articles/hello/").status_code == 404
+
+
+def test_related_articles_chosen_first_then_same_section(client, publish_article, system_actor):
+    from kefu.helpcenter.selectors import public_related
+    from kefu.helpcenter.services import article_update
+
+    main = publish_article("main", "en", "Main", "Body")
+    for slug in ("n1", "n2", "chosen"):
+        publish_article(slug, "en", slug.upper(), "Body")
+    publish_article("zh-only", "zh-hans", "只有中文", "正文")
+    article_update(article=main.article, related_slugs=["chosen"], actor=system_actor)
+    related = [tr.article.slug for tr in public_related(main, limit=3)]
+    assert related == ["chosen", "n1", "n2"]
+    html = client.get("/help/en/articles/main/").content.decode()
+    aside = html.split('class="hc-related"', 1)[1]
+    assert aside.index("CHOSEN") < aside.index("N1")
+    assert "只有中文" not in aside
+
+
+def test_article_links_are_cached_until_the_next_publish(
+    client, publish_article, system_actor, django_capture_on_commit_callbacks
+):
+    from kefu.helpcenter.services import article_unpublish
+
+    with django_capture_on_commit_callbacks(execute=True):
+        main = publish_article("main", "en", "Main", "Body")
+        other = publish_article("other", "en", "Other article", "Body")
+    assert "Other article" in client.get("/help/en/articles/main/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        article_unpublish(translation=other, actor=system_actor)
+    assert "Other article" not in client.get("/help/en/articles/main/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_article("main", "zh-hans", "主要", "正文")
+    html = client.get("/help/en/articles/main/").content.decode()
+    assert 'hreflang="zh-hans"' in html
+    assert main.pk
+
+
+def test_home_shows_the_first_articles_per_category_with_counts(
+    client, publish_article, django_assert_max_num_queries
+):
+    for i in range(5):
+        publish_article(f"w{i}", "en", f"Withdrawal topic {i}", "Body")
+    with django_assert_max_num_queries(8):
+        html = client.get("/help/en/").content.decode()
+    assert "Withdrawal topic 0" in html
+    assert "Withdrawal topic 2" in html
+    assert "Withdrawal topic 3" not in html  # three per category on the home page
+    assert "All 5 articles" in html
+    page = client.get("/help/en/categories/withdrawals/").content.decode()
+    assert "Withdrawal topic 4" in page

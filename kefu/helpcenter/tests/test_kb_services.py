@@ -297,3 +297,22 @@ def test_category_needs_default_language_name_and_unique_slug(system_actor, edit
 def test_author_cannot_shape_categories(author, actor_of):
     with pytest.raises(PermissionDenied):
         category_save(slug="c", names={"en": "C"}, actor=actor_of(author))
+
+
+def test_view_counts_are_buffered_and_flushed_together(publish_article, settings):
+    from kefu.helpcenter.services.articles import view_counts_flush
+
+    settings.KEFU_HELP_VIEW_FLUSH_SECONDS = 3600
+    view_counts_flush()  # start from an empty buffer
+    first = publish_article("a", "en", "A", "Body")
+    second = publish_article("b", "en", "B", "Body")
+    for _ in range(3):
+        article_viewed(translation_id=first.pk)
+    article_viewed(translation_id=second.pk)
+    first.refresh_from_db()
+    assert first.view_count == 0  # not written yet
+    assert view_counts_flush() == 2
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.view_count, second.view_count) == (3, 1)
+    assert view_counts_flush() == 0

@@ -19,12 +19,16 @@ from kefu.helpcenter.services.articles import voter_key
 from kefu.helpcenter.views.common import help_page, render_help
 
 SEARCH_PAGE_SIZE = 20
+SECTION_PAGE = 200  # articles listed per section on a category page
 
 
 @require_GET
 @help_page
 def category(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
-    found = next((c for c in selectors.public_categories(lang) if c["slug"] == slug), None)
+    found = next(
+        iter(selectors.public_categories(lang, category_slug=slug, per_section=SECTION_PAGE)),
+        None,
+    )
     if found is None:
         raise Http404
     languages = list(
@@ -50,7 +54,8 @@ def article(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
         translation = selectors.public_article(lang, slug)
     except NotFound as exc:
         raise Http404 from exc
-    live_in = selectors.public_article_languages(translation.article_id)
+    links = selectors.public_article_links(translation)
+    live_in = links["languages"]
     token = request.GET.get("s")
     if token:  # opened from a suggestion in the widget or the request form
         services.suggestion_opened(token=token[:32], article_id=translation.article_id)
@@ -66,7 +71,7 @@ def article(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
             "section_name": pick(section.names, lang),
             "category_name": pick(section.category.names, lang),
             "category_slug": section.category.slug,
-            "related": selectors.public_related(translation),
+            "related": links["related"],
             "voted": voted,
         },
         path_for=lambda code: (
