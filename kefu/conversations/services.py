@@ -39,9 +39,10 @@ from kefu.conversations.models import (
 )
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
-from kefu.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from kefu.core.errors import Conflict, InvalidTransition, PermissionDenied
 from kefu.core.jobs import enqueue_on_commit
 from kefu.core.text import render_markdown
+from kefu.core.validation import field_error as _field_error
 from kefu.realtime import events
 from kefu.realtime.publish import publish
 
@@ -60,10 +61,6 @@ TRANSITIONS: dict[str, set[str]] = {
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _field_error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, fields={field: [message]})
 
 
 def _clean_body(body: str) -> str:

@@ -17,7 +17,8 @@ from kefu.accounts import permissions
 from kefu.accounts.models import Team, User
 from kefu.audit.services import audit_record
 from kefu.core.actor import Actor, ActorKind
-from kefu.core.errors import PermissionDenied, ValidationFailed
+from kefu.core.errors import PermissionDenied
+from kefu.core.validation import field_error as _field_error
 from kefu.inbox.models import ChatSite, new_identity_secret
 
 MAX_ORIGINS = 20
@@ -31,10 +32,6 @@ def _require_admin(actor: Actor) -> None:
     user = User.objects.filter(pk=actor.user_id).first() if actor.user_id else None
     if actor.kind != ActorKind.AGENT or user is None or not permissions.can_manage_api_keys(user):
         raise PermissionDenied(_("You do not have permission to do that."))
-
-
-def _field_error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, fields={field: [message]})
 
 
 def clean_origin(origin: str) -> str:

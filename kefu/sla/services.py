@@ -14,7 +14,8 @@ from kefu.accounts import permissions
 from kefu.accounts.models import User
 from kefu.audit.services import audit_record
 from kefu.core.actor import Actor, ActorKind
-from kefu.core.errors import Conflict, PermissionDenied, ValidationFailed
+from kefu.core.errors import Conflict, PermissionDenied
+from kefu.core.validation import field_error as _field_error
 from kefu.sla.hours import HoursError, parse_weekly_hours, weekly_hours_json
 from kefu.sla.models import BusinessCalendar
 
@@ -28,10 +29,6 @@ def _require_manager(actor: Actor) -> None:
     user = User.objects.filter(pk=actor.user_id).first() if actor.user_id else None
     if actor.kind != ActorKind.AGENT or user is None or not permissions.can_manage_workspace(user):
         raise PermissionDenied(_("You do not have permission to do that."))
-
-
-def _field_error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, fields={field: [message]})
 
 
 def calendar_save(

@@ -19,8 +19,10 @@ from kefu.accounts.models import User
 from kefu.audit.services import audit_record
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
-from kefu.core.errors import NotFound, PermissionDenied, ValidationFailed
+from kefu.core.errors import NotFound, PermissionDenied
 from kefu.core.jobs import enqueue_on_commit
+from kefu.core.validation import clean_text
+from kefu.core.validation import field_error as _field_error
 from kefu.helpcenter.languages import help_languages
 from kefu.status import selectors, tasks, tokens
 from kefu.status.models import (
@@ -55,19 +57,9 @@ def _require_manager(actor: Actor) -> User:
     return user
 
 
-def _field_error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, fields={field: [message]})
-
-
 def _text(field: str, value: str, *, limit: int, required: bool, single_line: bool = False) -> str:
-    value = (value or "").strip()
-    if single_line:  # titles go into email subjects: no line breaks or control characters
-        value = " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())
-    if required and not value:
-        raise _field_error(field, _("Fill in this field."))
-    if len(value) > limit:
-        raise _field_error(field, _("Use at most %(limit)d characters.") % {"limit": limit})
-    return value
+    # Titles go into email subjects: single_line folds line breaks and control characters.
+    return clean_text(field, value, limit=limit, required=required, single_line=single_line)
 
 
 def clean_affected(entries: list[dict[str, str]] | None) -> list[dict[str, str]]:

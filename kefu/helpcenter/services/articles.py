@@ -29,7 +29,9 @@ from kefu.audit.services import audit_record
 from kefu.conversations.attachments import UploadedFile, validate_attachments
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
-from kefu.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from kefu.core.errors import Conflict, InvalidTransition, PermissionDenied
+from kefu.core.validation import clean_text
+from kefu.core.validation import field_error as _error
 from kefu.helpcenter.languages import help_languages
 from kefu.helpcenter.models import (
     Article,
@@ -50,10 +52,6 @@ MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
 MAX_COMMENT = 1000
 MAX_POSITION = 32767
-
-
-def _error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, fields={field: [message]})
 
 
 def _staff(actor: Actor) -> User | None:
@@ -98,14 +96,7 @@ def _language(value: str) -> str:
 
 
 def _text(field: str, value: str, *, limit: int, required: bool) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise _error(field, _("Fill in this field."))
-    if len(value) > limit:
-        raise _error(field, _("Use at most %(limit)d characters.") % {"limit": limit})
-    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
-        raise _error(field, _("Remove the control characters from this field."))
-    return value
+    return clean_text(field, value, limit=limit, required=required, reject_control=True)
 
 
 def _position(value: int) -> int:

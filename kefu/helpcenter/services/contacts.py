@@ -13,7 +13,9 @@ from kefu.accounts import permissions
 from kefu.accounts.models import User
 from kefu.audit.services import audit_record
 from kefu.core.actor import Actor, ActorKind
-from kefu.core.errors import PermissionDenied, ValidationFailed
+from kefu.core.errors import PermissionDenied
+from kefu.core.validation import clean_text
+from kefu.core.validation import field_error as _field_error
 from kefu.helpcenter.languages import help_languages
 from kefu.helpcenter.models import ContactKind, ContactOption
 from kefu.sla.models import BusinessCalendar
@@ -28,10 +30,6 @@ def _require_manager(actor: Actor) -> None:
     user = User.objects.filter(pk=actor.user_id).first() if actor.user_id else None
     if actor.kind != ActorKind.AGENT or user is None or not permissions.can_manage_workspace(user):
         raise PermissionDenied(_("You do not have permission to do that."))
-
-
-def _field_error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, fields={field: [message]})
 
 
 def clean_contact_url(url: str) -> str:
@@ -78,12 +76,7 @@ def clean_contact_url(url: str) -> str:
 
 
 def _text(field: str, value: str, *, limit: int, required: bool) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise _field_error(field, _("Fill in this field."))
-    if len(value) > limit:
-        raise _field_error(field, _("Use at most %(limit)d characters.") % {"limit": limit})
-    return value
+    return clean_text(field, value, limit=limit, required=required)
 
 
 def contact_option_save(
