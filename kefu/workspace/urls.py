@@ -1,6 +1,14 @@
 from django.urls import path
 
-from kefu.workspace.views import account, actions, conversation, inbox, kb, kb_actions
+from kefu.workspace.views import (
+    account,
+    actions,
+    conversation,
+    inbox,
+    kb,
+    kb_actions,
+    kb_structure,
+)
 
 app_name = "workspace"
 urlpatterns = [
@@ -40,4 +48,22 @@ urlpatterns = [
     path("kb/a/<slug:slug>/<str:lang>/history", kb.kb_history, name="kb_history"),
     path("kb/a/<slug:slug>/<str:lang>/history/<int:number>", kb.kb_revision, name="kb_revision"),
     path("kb/a/<slug:slug>/<str:lang>/restore", kb_actions.kb_restore, name="kb_restore"),
+    # Categories and sections: everyone with a KB role sees them, editors change them.
+    path("kb/structure", kb_structure.kb_structure, name="kb_structure"),
+    path("kb/structure/categories/new", kb_structure.kb_category_new, name="kb_category_new"),
+    path(
+        "kb/structure/categories/<int:pk>/edit",
+        kb_structure.kb_category_edit,
+        name="kb_category_edit",
+    ),
+    path(
+        "kb/structure/categories/<int:pk>/sections/new",
+        kb_structure.kb_section_new,
+        name="kb_section_new",
+    ),
+    path(
+        "kb/structure/sections/<int:pk>/edit",
+        kb_structure.kb_section_edit,
+        name="kb_section_edit",
+    ),
 ]

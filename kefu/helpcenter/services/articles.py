@@ -52,6 +52,7 @@ MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
 MAX_COMMENT = 1000
 MAX_POSITION = 32767
+STRUCTURE_SLUG_LENGTH = 80  # Category.slug and Section.slug
 
 
 def _staff(actor: Actor) -> User | None:
@@ -79,11 +80,13 @@ def _require_editor(actor: Actor) -> User | None:
     return user
 
 
-def _slug(value: str, field: str = "slug") -> str:
+def _slug(value: str, field: str = "slug", *, limit: int = 100) -> str:
     value = (value or "").strip().lower()
-    if not value or len(value) > 100 or not SLUG.match(value):
+    if not value or len(value) > limit or not SLUG.match(value):
         raise _error(
-            field, _("Use lowercase letters, digits and single hyphens (at most 100 characters).")
+            field,
+            _("Use lowercase letters, digits and single hyphens (at most %(n)d characters).")
+            % {"n": limit},
         )
     return value
 
@@ -167,7 +170,7 @@ def category_save(
 ) -> Category:
     """Create a category (category=None) or update one. Needs a name in the default language."""
     _require_editor(actor)
-    slug = _slug(slug)
+    slug = _slug(slug, limit=STRUCTURE_SLUG_LENGTH)
     clean_names = _names("names", names, required=True)
     clean_descriptions = _names("descriptions", descriptions or {}, required=False)
     position = _position(position)
@@ -206,7 +209,7 @@ def section_save(
 ) -> Section:
     """Create a section in ``category`` (section=None) or update/move one."""
     _require_editor(actor)
-    slug = _slug(slug)
+    slug = _slug(slug, limit=STRUCTURE_SLUG_LENGTH)
     clean_names = _names("names", names, required=True)
     clean_descriptions = _names("descriptions", descriptions or {}, required=False)
     position = _position(position)

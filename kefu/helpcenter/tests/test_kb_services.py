@@ -316,3 +316,13 @@ def test_view_counts_are_buffered_and_flushed_together(publish_article, settings
     second.refresh_from_db()
     assert (first.view_count, second.view_count) == (3, 1)
     assert view_counts_flush() == 0
+
+
+def test_structure_slugs_fit_their_columns(db, system_actor):
+    from kefu.helpcenter.models import Category
+
+    with pytest.raises(ValidationFailed) as info:
+        category_save(slug="a" * 81, names={"en": "Long"}, actor=system_actor)
+    assert "slug" in info.value.fields
+    assert category_save(slug="a" * 80, names={"en": "Long"}, actor=system_actor).pk
+    assert Category.objects.count() == 1
