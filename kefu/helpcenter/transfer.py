@@ -24,13 +24,19 @@ unchanged file creates no revision, so re-importing is idempotent.
 
 from __future__ import annotations
 
+import io
+import re
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from kefu.audit.services import audit_record
 from kefu.core.actor import Actor
 from kefu.core.errors import KefuError, ValidationFailed
 from kefu.helpcenter.languages import help_languages
@@ -265,3 +271,65 @@ def kb_export(*, root: Path) -> int:
         (folder / f"{tr.language}.md").write_text(text, encoding="utf-8")
         written += 1
     return written
+
+
+# --- the same, as one zip file (the workspace's download and upload) -------------------------
+
+ZIP_MAX_BYTES = 20 * 1024 * 1024
+ZIP_MAX_UNPACKED = 100 * 1024 * 1024
+ZIP_MAX_FILES = 10_000
+_ZIP_NAME = re.compile(r"^(categories\.yaml|articles/[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9-]+\.md)$")
+
+
+def kb_export_zip(*, actor: Actor) -> bytes:
+    """The whole knowledge base (as kb_export writes it, drafts included) in one zip file, for
+    an editor. Audited: it holds unpublished text."""
+    kb.require_editor(actor)
+    with transaction.atomic():
+        audit_record(actor=actor, action="kb.exported", object_type="kb", object_id="kb", data={})
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        kb_export(root=root)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(root).as_posix())
+        return buffer.getvalue()
+
+
+def kb_import_zip(*, data: bytes, actor: Actor, publish: bool = True) -> ImportReport:
+    """Import a zip laid out like an export, for an editor. Only ``categories.yaml`` and
+    ``articles/<slug>/<language>.md`` entries are accepted (no other paths, so nothing can be
+    written outside the temporary folder), within size and count limits; then kb_import, whose
+    services audit every change."""
+    kb.require_editor(actor)
+    if len(data) > ZIP_MAX_BYTES:
+        raise ValidationFailed(
+            _("The file is larger than %(mb)d MB.") % {"mb": ZIP_MAX_BYTES // 2**20},
+            fields={"file": [_("The file is too large.")]},
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = [info for info in archive.infolist() if not info.is_dir()]
+    except (zipfile.BadZipFile, ValueError) as exc:
+        message = _("This is not a zip file exported from the knowledge base.")
+        raise ValidationFailed(message, fields={"file": [message]}) from exc
+    if len(entries) > ZIP_MAX_FILES or sum(i.file_size for i in entries) > ZIP_MAX_UNPACKED:
+        message = _("The zip file holds too many or too large files.")
+        raise ValidationFailed(message, fields={"file": [message]})
+    if "categories.yaml" not in {info.filename for info in entries}:
+        message = _("The zip file has no categories.yaml.")
+        raise ValidationFailed(message, fields={"file": [message]})
+    for info in entries:
+        if not _ZIP_NAME.match(info.filename):
+            message = _("Unexpected file in the zip: %(name)s") % {"name": info.filename[:200]}
+            raise ValidationFailed(message, fields={"file": [message]})
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for info in entries:
+            target = root / info.filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(archive.read(info))
+        (root / "articles").mkdir(exist_ok=True)
+        return kb_import(root=root, actor=actor, publish=publish)

@@ -8,6 +8,7 @@ from kefu.workspace.views import (
     kb,
     kb_actions,
     kb_structure,
+    kb_transfer,
 )
 
 app_name = "workspace"
@@ -50,6 +51,9 @@ urlpatterns = [
     path("kb/a/<slug:slug>/<str:lang>/restore", kb_actions.kb_restore, name="kb_restore"),
     # Categories and sections: everyone with a KB role sees them, editors change them.
     path("kb/structure", kb_structure.kb_structure, name="kb_structure"),
+    path("kb/transfer", kb_transfer.kb_transfer, name="kb_transfer"),
+    path("kb/export", kb_transfer.kb_export, name="kb_export"),
+    path("kb/import", kb_transfer.kb_import, name="kb_import"),
     path("kb/structure/categories/new", kb_structure.kb_category_new, name="kb_category_new"),
     path(
         "kb/structure/categories/<int:pk>/edit",

@@ -71,6 +71,11 @@ def _require_writer(actor: Actor) -> User | None:
     return user
 
 
+def require_editor(actor: Actor) -> User | None:
+    """The acting editor (None for the system actor); PermissionDenied for anyone else."""
+    return _require_editor(actor)
+
+
 def _require_editor(actor: Actor) -> User | None:
     if actor.kind == ActorKind.SYSTEM:
         return None

@@ -24,6 +24,12 @@ def can_write_kb(user: object) -> bool:
     return isinstance(user, User) and permissions.can_write_kb(user)
 
 
+@register.filter
+def can_publish_kb(user: object) -> bool:
+    """Whether ``user`` may publish and manage the knowledge base (editors)."""
+    return isinstance(user, User) and permissions.can_publish_kb(user)
+
+
 @register.simple_tag(takes_context=True)
 def presence_options(context: template.Context) -> list[dict[str, object]]:
     """The header's status choices, the signed-in agent's current one selected (no presence
