@@ -14,6 +14,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),
     path("chat/", include("kefu.inbox.adapters.webchat.urls")),
+    path("trust/", include("kefu.trust.urls")),
+    path("transcripts/", include("kefu.transcripts.urls")),
     path("help/", include("kefu.status.urls")),
     path("help/", include("kefu.helpcenter.urls")),
     path("sitemap.xml", helpcenter_pages.sitemap, name="sitemap"),

@@ -1,0 +1,1 @@
+"""Signed conversation transcripts (PDF and JSON) that customers can keep as evidence."""

@@ -1,0 +1,1 @@
+"""Official-channel registry and check ("is this really you?"), and staff verification phrases."""
