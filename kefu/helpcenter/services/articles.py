@@ -164,6 +164,21 @@ def _index_changed(translation: ArticleTranslation) -> None:
 # --- structure ------------------------------------------------------------------------------
 
 
+def _structure_fields(
+    slug: str,
+    names: Mapping[str, str],
+    descriptions: Mapping[str, str] | None,
+    position: int,
+) -> tuple[str, dict[str, str], dict[str, str], int]:
+    """Validate what categories and sections share: slug, names, descriptions and position."""
+    return (
+        _slug(slug, limit=STRUCTURE_SLUG_LENGTH),
+        _names("names", names, required=True),
+        _names("descriptions", descriptions or {}, required=False),
+        _position(position),
+    )
+
+
 def category_save(
     *,
     category: Category | None = None,
@@ -175,10 +190,9 @@ def category_save(
 ) -> Category:
     """Create a category (category=None) or update one. Needs a name in the default language."""
     _require_editor(actor)
-    slug = _slug(slug, limit=STRUCTURE_SLUG_LENGTH)
-    clean_names = _names("names", names, required=True)
-    clean_descriptions = _names("descriptions", descriptions or {}, required=False)
-    position = _position(position)
+    slug, clean_names, clean_descriptions, position = _structure_fields(
+        slug, names, descriptions, position
+    )
     with transaction.atomic():
         clash = Category.objects.filter(slug=slug)
         if category is not None:
@@ -214,10 +228,9 @@ def section_save(
 ) -> Section:
     """Create a section in ``category`` (section=None) or update/move one."""
     _require_editor(actor)
-    slug = _slug(slug, limit=STRUCTURE_SLUG_LENGTH)
-    clean_names = _names("names", names, required=True)
-    clean_descriptions = _names("descriptions", descriptions or {}, required=False)
-    position = _position(position)
+    slug, clean_names, clean_descriptions, position = _structure_fields(
+        slug, names, descriptions, position
+    )
     with transaction.atomic():
         clash = Section.objects.filter(category=category, slug=slug)
         if section is not None:
