@@ -304,6 +304,17 @@ KEFU_ATTACHMENT_MAX_BYTES = int(os.environ.get("KEFU_ATTACHMENT_MAX_BYTES", str(
 KEFU_ATTACHMENTS_PER_MESSAGE = 5
 KEFU_PUBLIC_URL = os.environ.get("KEFU_PUBLIC_URL", "http://127.0.0.1:8000")
 
+# Signed transcripts (docs/subsystems/transcripts.md). The Ed25519 signing key is a PKCS8 PEM
+# private key; without one, a key is generated on first use and kept in the data folder (0600).
+# Retired public keys (PEM blocks, one after the other) still verify old transcripts.
+KEFU_TRANSCRIPT_SIGNING_KEY = _env_secret("KEFU_TRANSCRIPT_SIGNING_KEY") or ""
+KEFU_TRANSCRIPT_GENERATED_KEY_PATH = DATA_DIR / "transcript_signing_key.pem"
+KEFU_TRANSCRIPT_RETIRED_PUBLIC_KEYS = _env_secret("KEFU_TRANSCRIPT_RETIRED_PUBLIC_KEYS") or ""
+KEFU_TRANSCRIPT_ISSUER = os.environ.get("KEFU_TRANSCRIPT_ISSUER", "Kefu support")
+KEFU_TRANSCRIPT_VERIFY_MAX_BYTES = int(
+    os.environ.get("KEFU_TRANSCRIPT_VERIFY_MAX_BYTES", str(20 * 1024 * 1024))
+)
+
 EMAIL_BACKEND = os.environ.get(
     "KEFU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kefu.portal.views import auth, pages, support_requests
+from kefu.transcripts import views as transcript_views
 
 app_name = "portal"
 urlpatterns = [
@@ -19,5 +20,10 @@ urlpatterns = [
         "requests/<int:pk>/attachments/<int:attachment_pk>",
         support_requests.attachment_download,
         name="attachment_download",
+    ),
+    path(
+        "requests/<int:pk>/transcript.<str:fmt>",
+        transcript_views.customer_export,
+        name="request_transcript",
     ),
 ]
