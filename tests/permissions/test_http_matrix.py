@@ -1,0 +1,372 @@
+"""Permission matrix over every HTML and JSON endpoint, for every persona.
+
+``ROUTES`` classifies every named URL of the project by who may use it. For each route, every
+persona requests it:
+
+- a persona the route admits must get the page (2xx, or a redirect that is not a sign-in);
+  routes that only accept POST answer 405 to GET, which is fine;
+- every other persona must be refused — sent to sign in, refused with 403/404, or sent away to
+  their own area — for GET **and** for POST, and a refused POST must change nothing: no audit
+  entry is written (every state change is audited, so this is a cheap proof);
+- nobody ever gets a 5xx, and a refused response never shows customer 1's conversation.
+
+``test_every_named_route_is_classified`` fails when a new URL has no row here, so a new endpoint
+cannot ship without a decision about who may use it. The REST API is in
+``test_api_matrix.py`` and the WebSockets in ``test_websocket_matrix.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from kefu.audit.models import AuditEntry
+
+from .world import CUSTOMERS, PERSONAS, STAFF, World, build_world
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+SECRET_TEXT = "MATRIX-PRIVATE-SUBJECT 提现未到账"
+
+
+class Level(StrEnum):
+    PUBLIC = "public"  # anyone, signed in or not
+    PORTAL = "portal"  # signed-in customers
+    PORTAL_OWN = "portal_own"  # customer 1, about their own conversation
+    WORKSPACE = "workspace"  # every active staff member
+    CONVERSATION_A = "conversation_a"  # staff who may open customer 1's team-A conversation
+    KB_WRITER = "kb_writer"  # staff with a knowledge-base role, supervisors, admins
+    MANAGER = "manager"  # supervisors and admins
+    ADMIN = "admin"  # admins only
+    DJANGO_ADMIN = "django_admin"  # Django's admin site: is_staff users only
+    SUPERUSER = "superuser"  # Django admin's model pages: superusers (none of the personas)
+
+
+ADMITTED: dict[Level, frozenset[str]] = {
+    Level.PUBLIC: frozenset(PERSONAS),
+    Level.PORTAL: frozenset(CUSTOMERS),
+    Level.PORTAL_OWN: frozenset({"customer_1"}),
+    Level.WORKSPACE: frozenset(STAFF),
+    # agent_b is on team B; every other staff persona is on team A or sees everything.
+    Level.CONVERSATION_A: frozenset(set(STAFF) - {"agent_b"}),
+    Level.KB_WRITER: frozenset({"kb_editor", "supervisor", "admin"}),
+    Level.MANAGER: frozenset({"supervisor", "admin"}),
+    Level.ADMIN: frozenset({"admin"}),
+    Level.DJANGO_ADMIN: frozenset({"admin"}),
+    Level.SUPERUSER: frozenset(),
+}
+
+Kwargs = Callable[[World], dict[str, Any]]
+
+
+def _none(w: World) -> dict[str, Any]:
+    return {}
+
+
+def _conv(w: World) -> dict[str, Any]:
+    return {"pk": w.conversation.pk}
+
+
+def _lang(w: World) -> dict[str, Any]:
+    return {"lang": "en"}
+
+
+def _article(w: World) -> dict[str, Any]:
+    return {"slug": w.article_slug}
+
+
+def _article_lang(w: World) -> dict[str, Any]:
+    return {"slug": w.article_slug, "lang": "en"}
+
+
+@dataclass(frozen=True)
+class Route:
+    level: Level
+    kwargs: Kwargs = _none
+    query: str = ""
+
+
+ROUTES: dict[str, Route] = {
+    # --- public ---------------------------------------------------------------------------
+    "healthz": Route(Level.PUBLIC),
+    "readyz": Route(Level.PUBLIC),
+    "set_language": Route(Level.PUBLIC),
+    "javascript-catalog": Route(Level.PUBLIC),
+    "sitemap": Route(Level.PUBLIC),
+    "helpcenter:index": Route(Level.PUBLIC),
+    "helpcenter:home": Route(Level.PUBLIC, _lang),
+    "helpcenter:search": Route(Level.PUBLIC, _lang, "?q=withdrawal"),
+    "helpcenter:category": Route(Level.PUBLIC, lambda w: {"lang": "en", "slug": "matrix"}),
+    "helpcenter:article": Route(Level.PUBLIC, lambda w: {"lang": "en", "slug": w.article_slug}),
+    "helpcenter:feedback": Route(Level.PUBLIC, lambda w: {"lang": "en", "slug": w.article_slug}),
+    "helpcenter:contact": Route(Level.PUBLIC, _lang),
+    "helpcenter:media": Route(Level.PUBLIC, lambda w: {"pk": w.image_pk, "filename": w.image_name}),
+    "helpcenter:api_search": Route(Level.PUBLIC, query="?q=withdrawal&lang=en"),
+    "helpcenter:api_submitted": Route(Level.PUBLIC),
+    "status:page": Route(Level.PUBLIC, _lang),
+    "status:incident": Route(Level.PUBLIC, lambda w: {"lang": "en", "pk": w.incident_pk}),
+    "status:feed": Route(Level.PUBLIC, _lang),
+    "status:subscribe": Route(Level.PUBLIC, _lang),
+    # Token links: a made-up token is refused the same way for everybody.
+    "status:confirm": Route(Level.PUBLIC, lambda w: {"token": "not-a-token"}),
+    "status:unsubscribe": Route(Level.PUBLIC, lambda w: {"token": "not-a-token"}),
+    "transcripts:verify": Route(Level.PUBLIC),
+    "transcripts:public_key_pem": Route(Level.PUBLIC),
+    "transcripts:public_key_json": Route(Level.PUBLIC),
+    # The chat widget's HTTP endpoints authenticate each visitor with the site key and the
+    # visitor's own token (tested in kefu/inbox); the matrix checks they never fail open.
+    "webchat:site_config": Route(Level.PUBLIC, lambda w: {"key": w.chat_site_key}),
+    "webchat:hello": Route(Level.PUBLIC),
+    "webchat:frames": Route(Level.PUBLIC),
+    "webchat:poll": Route(Level.PUBLIC),
+    "webchat:upload": Route(Level.PUBLIC),
+    "webchat:attachment": Route(Level.PUBLIC, lambda w: {"pk": w.attachment.pk}),
+    "webchat:demo": Route(Level.PUBLIC),
+    # --- customer portal --------------------------------------------------------------------
+    "portal:home": Route(Level.PUBLIC),
+    "portal:login": Route(Level.PUBLIC),
+    "portal:signup": Route(Level.PUBLIC),
+    "portal:logout": Route(Level.PUBLIC),
+    "portal:account": Route(Level.PORTAL),
+    "portal:request_list": Route(Level.PORTAL),
+    "portal:request_new": Route(Level.PORTAL),
+    "portal:request_detail": Route(Level.PORTAL_OWN, _conv),
+    "portal:request_reply": Route(Level.PORTAL_OWN, _conv),
+    "portal:request_close": Route(Level.PORTAL_OWN, _conv),
+    "portal:request_reopen": Route(Level.PORTAL_OWN, _conv),
+    "portal:attachment_download": Route(
+        Level.PORTAL_OWN, lambda w: {"pk": w.conversation.pk, "attachment_pk": w.attachment.pk}
+    ),
+    "portal:request_transcript": Route(
+        Level.PORTAL_OWN, lambda w: {"pk": w.conversation.pk, "fmt": "json"}
+    ),
+    # --- agent workspace --------------------------------------------------------------------
+    "workspace:inbox": Route(Level.WORKSPACE),
+    "workspace:preferences": Route(Level.WORKSPACE),
+    "workspace:presence": Route(Level.WORKSPACE),
+    "workspace:conversation": Route(Level.CONVERSATION_A, _conv),
+    "workspace:conversation_timeline": Route(Level.CONVERSATION_A, _conv),
+    "workspace:conversation_state": Route(Level.CONVERSATION_A, _conv),
+    "workspace:attachment": Route(
+        Level.CONVERSATION_A, lambda w: {"pk": w.conversation.pk, "attachment_pk": w.attachment.pk}
+    ),
+    "workspace:reply": Route(Level.CONVERSATION_A, _conv),
+    "workspace:note": Route(Level.CONVERSATION_A, _conv),
+    "workspace:assign": Route(Level.CONVERSATION_A, _conv),
+    "workspace:team": Route(Level.CONVERSATION_A, _conv),
+    "workspace:status": Route(Level.CONVERSATION_A, _conv),
+    "workspace:priority": Route(Level.CONVERSATION_A, _conv),
+    "workspace:escalate": Route(Level.CONVERSATION_A, _conv),
+    "workspace:tags": Route(Level.CONVERSATION_A, _conv),
+    "workspace:transcript": Route(
+        Level.CONVERSATION_A, lambda w: {"pk": w.conversation.pk, "fmt": "json"}
+    ),
+    # Knowledge-base authoring: staff with a KB role (author or editor), supervisors, admins.
+    "workspace:kb_list": Route(Level.KB_WRITER),
+    "workspace:kb_article": Route(Level.KB_WRITER, _article),
+    "workspace:kb_feedback": Route(Level.KB_WRITER, _article),
+    "workspace:kb_history": Route(Level.KB_WRITER, _article_lang),
+    "workspace:kb_revision": Route(
+        Level.KB_WRITER, lambda w: {"slug": w.article_slug, "lang": "en", "number": 1}
+    ),
+    "workspace:kb_review": Route(Level.KB_WRITER),
+    "workspace:kb_new": Route(Level.KB_WRITER),
+    "workspace:kb_preview": Route(Level.KB_WRITER),
+    "workspace:kb_related": Route(Level.KB_WRITER, _article),
+    "workspace:kb_image": Route(Level.KB_WRITER, _article),
+    "workspace:kb_edit": Route(Level.KB_WRITER, _article_lang),
+    "workspace:kb_submit": Route(Level.KB_WRITER, _article_lang),
+    "workspace:kb_publish": Route(Level.KB_WRITER, _article_lang),
+    "workspace:kb_unpublish": Route(Level.KB_WRITER, _article_lang),
+    "workspace:kb_restore": Route(Level.KB_WRITER, _article_lang),
+    "workspace:kb_structure": Route(Level.KB_WRITER),
+    "workspace:kb_transfer": Route(Level.KB_WRITER),
+    "workspace:kb_export": Route(Level.KB_WRITER),
+    "workspace:kb_import": Route(Level.KB_WRITER),
+    "workspace:kb_category_new": Route(Level.KB_WRITER),
+    "workspace:kb_category_edit": Route(Level.KB_WRITER, lambda w: {"pk": w.category_pk}),
+    "workspace:kb_section_new": Route(Level.KB_WRITER, lambda w: {"pk": w.category_pk}),
+    "workspace:kb_section_edit": Route(Level.KB_WRITER, lambda w: {"pk": w.section_pk}),
+    # --- back office --------------------------------------------------------------------------
+    "backoffice:index": Route(Level.MANAGER),
+    "backoffice:staff_list": Route(Level.MANAGER),
+    "backoffice:staff_create": Route(Level.MANAGER),
+    "backoffice:staff_edit": Route(Level.MANAGER, lambda w: {"pk": w.users["agent_a"].pk}),
+    "backoffice:team_list": Route(Level.MANAGER),
+    "backoffice:team_create": Route(Level.MANAGER),
+    "backoffice:team_edit": Route(Level.MANAGER, lambda w: {"pk": w.team_pk}),
+    "backoffice:tag_list": Route(Level.MANAGER),
+    "backoffice:tag_create": Route(Level.MANAGER),
+    "backoffice:tag_edit": Route(Level.MANAGER, lambda w: {"pk": w.tag_pk}),
+    "backoffice:tag_delete": Route(Level.MANAGER, lambda w: {"pk": w.tag_pk}),
+    "backoffice:macro_list": Route(Level.MANAGER),
+    "backoffice:macro_create": Route(Level.MANAGER),
+    "backoffice:macro_edit": Route(Level.MANAGER, lambda w: {"pk": w.macro_pk}),
+    "backoffice:macro_delete": Route(Level.MANAGER, lambda w: {"pk": w.macro_pk}),
+    "backoffice:audit_list": Route(Level.MANAGER),
+    "backoffice:calendar_list": Route(Level.MANAGER),
+    "backoffice:calendar_create": Route(Level.MANAGER),
+    "backoffice:calendar_edit": Route(Level.MANAGER, lambda w: {"pk": w.calendar_pk}),
+    "backoffice:contact_option_list": Route(Level.MANAGER),
+    "backoffice:contact_option_create": Route(Level.MANAGER),
+    "backoffice:contact_option_edit": Route(Level.MANAGER, lambda w: {"pk": w.contact_option_pk}),
+    "backoffice:contact_option_delete": Route(Level.MANAGER, lambda w: {"pk": w.contact_option_pk}),
+    "backoffice:incident_list": Route(Level.MANAGER),
+    "backoffice:incident_create": Route(Level.MANAGER),
+    "backoffice:incident_detail": Route(Level.MANAGER, lambda w: {"pk": w.incident_pk}),
+    "backoffice:incident_edit": Route(Level.MANAGER, lambda w: {"pk": w.incident_pk}),
+    "backoffice:incident_resolve": Route(Level.MANAGER, lambda w: {"pk": w.incident_pk}),
+    "backoffice:incident_publish": Route(Level.MANAGER, lambda w: {"pk": w.incident_pk}),
+    "backoffice:incident_delete": Route(Level.MANAGER, lambda w: {"pk": w.incident_pk}),
+    "backoffice:apikey_list": Route(Level.ADMIN),
+    "backoffice:apikey_create": Route(Level.ADMIN),
+    "backoffice:apikey_revoke": Route(Level.ADMIN, lambda w: {"pk": w.api_key_pk}),
+    "backoffice:chat_site_list": Route(Level.ADMIN),
+    "backoffice:chat_site_create": Route(Level.ADMIN),
+    "backoffice:chat_site_edit": Route(Level.ADMIN, lambda w: {"pk": w.chat_site_pk}),
+    "backoffice:chat_site_secret": Route(Level.ADMIN, lambda w: {"pk": w.chat_site_pk}),
+    "backoffice:chat_site_rotate": Route(Level.ADMIN, lambda w: {"pk": w.chat_site_pk}),
+    # --- Django's admin site (every admin:* name is covered by these samples) ---------------
+    "admin:index": Route(Level.DJANGO_ADMIN),
+    "admin:axes_accessattempt_changelist": Route(Level.SUPERUSER),
+    "admin:django_tasks_database_dbtaskresult_changelist": Route(Level.SUPERUSER),
+}
+
+# Namespaces tested elsewhere or by sample: the REST API (test_api_matrix.py) and Django's
+# admin site, whose every view runs behind the same admin_view() check as the samples above.
+CLASSIFIED_NAMESPACES = ("api-v1:", "admin:")
+
+
+def _named_routes() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list[Any], namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}{pattern.namespace}:"
+                walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(f"{namespace}{pattern.name}")
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+def test_every_named_route_is_classified():
+    unclassified = sorted(
+        name
+        for name in _named_routes()
+        if name not in ROUTES and not name.startswith(CLASSIFIED_NAMESPACES)
+    )
+    assert unclassified == [], "add these routes to ROUTES with who may use them"
+    stale = sorted(set(ROUTES) - _named_routes())
+    assert stale == [], "these ROUTES rows name URLs that no longer exist"
+
+
+# --- outcomes ---------------------------------------------------------------------------------
+
+
+def outcome(response: Any) -> str:
+    status = response.status_code
+    if status >= 500:
+        return "error"
+    if status in (301, 302, 303, 307, 308):
+        location = response["Location"]
+        if "login" in location:
+            return "login"
+        if location.startswith("/agent/") and not response.request["PATH_INFO"].startswith(
+            "/agent/"
+        ):
+            return "away"
+        return "redirect"
+    if status in (403, 404):
+        return "denied"
+    if status == 405:
+        return "method"
+    if status == 401:
+        return "denied"
+    if 200 <= status < 300:
+        return "ok"
+    return f"status {status}"
+
+
+ADMIT_OUTCOMES = {"ok", "redirect", "away", "method"}
+# Public endpoints may refuse bad input (a made-up token, a missing field, a rate limit).
+PUBLIC_OUTCOMES = ADMIT_OUTCOMES | {"denied", "status 400", "status 429"}
+REFUSE_OUTCOMES = {"login", "denied", "away"}
+
+
+@pytest.fixture
+def world(
+    team_a, team_b, agent_a, agent_b, senior, supervisor, admin_user, customer_1, customer_2
+) -> World:
+    w = build_world(
+        team_a=team_a,
+        team_b=team_b,
+        agent_a=agent_a,
+        agent_b=agent_b,
+        senior=senior,
+        supervisor=supervisor,
+        admin_user=admin_user,
+        customer_1=customer_1,
+        customer_2=customer_2,
+    )
+    type(w.conversation).objects.filter(pk=w.conversation.pk).update(subject=SECRET_TEXT)
+    return w
+
+
+def _client(world: World, persona: str) -> Client:
+    client = Client()
+    user = world.user(persona)
+    if user is not None:
+        client.force_login(user, backend=BACKEND)
+    return client
+
+
+def _check_route(world: World, name: str, clients: dict[str, Client]) -> list[str]:
+    route = ROUTES[name]
+    url = reverse(name, kwargs=route.kwargs(world)) + route.query
+    admitted = ADMITTED[route.level]
+    problems: list[str] = []
+    for persona in PERSONAS:
+        client = clients[persona]
+        response = client.get(url)
+        got = outcome(response)
+        if persona in admitted:
+            allowed = PUBLIC_OUTCOMES if route.level == Level.PUBLIC else ADMIT_OUTCOMES
+            if got not in allowed:
+                problems.append(f"{url} {persona} GET: {got}, expected to be let in")
+            continue
+        if got not in REFUSE_OUTCOMES | {"method"}:
+            problems.append(f"{url} {persona} GET: {got}, expected a refusal")
+        if SECRET_TEXT in response.content.decode(errors="replace"):
+            problems.append(f"{url} {persona} GET: the refusal shows customer 1's conversation")
+        before = AuditEntry.objects.count()
+        response = client.post(url, {"body": "matrix", "status": "solved", "name": "x"})
+        posted = outcome(response)
+        if posted not in REFUSE_OUTCOMES | {"method"}:
+            problems.append(f"{url} {persona} POST: {posted}, expected a refusal")
+        if AuditEntry.objects.count() != before:
+            problems.append(f"{url} {persona} POST changed something (an audit entry was written)")
+        if SECRET_TEXT in response.content.decode(errors="replace"):
+            problems.append(f"{url} {persona} POST: the refusal shows customer 1's conversation")
+    return problems
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("level", list(Level))
+def test_each_route_admits_exactly_its_personas(world, level):
+    """One test per access level (building the world once per level keeps this fast); every
+    route of the level, every persona, GET and (for refused personas) POST."""
+    clients = {persona: _client(world, persona) for persona in PERSONAS}
+    problems: list[str] = []
+    for name in sorted(n for n, r in ROUTES.items() if r.level == level):
+        problems += _check_route(world, name, clients)
+    assert not problems, "\n".join(problems)
