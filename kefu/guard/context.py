@@ -1,0 +1,203 @@
+"""Context cues: the words around a value that say what it is.
+
+A 64-hex string is a transaction id after "txid" and a private key after "private key"; a
+six-digit number is a 2FA code after "验证码" and an amount after "I sent". Every detector asks
+the same question — which cue is nearest, and of what kind — so the cues of a message are found
+once, in one pass, and handed to each detector.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+# Cue kinds.
+TX = "tx"  # names a transaction: the value is public
+TX_WEAK = "tx_weak"  # the message is about a deposit or withdrawal
+KEY = "key"  # names a private key
+API = "api"  # names an exchange API credential
+SECRET_KEY = "secret_key"  # noqa: S105 - a cue kind, not a secret  # "secret key" / "密钥": an API secret if the message is about the API
+SEED = "seed"  # names a seed phrase
+PASSWORD = "password"  # noqa: S105 - a cue kind, not a secret
+OTP = "otp"
+OTP_WEAK = "otp_weak"  # a bare "code": an OTP only in an OTP-ish message
+OTP_SECRET = "otp_secret"  # noqa: S105 - a cue kind, not a secret  # the base32 setup key of an authenticator
+PUBLIC = "public"  # names public data (address, public key, xpub): never a secret
+
+_EN = r"(?<![A-Za-z])"
+_EN_END = r"(?![A-Za-z])"
+
+# Order matters inside one alternation only where one phrase is a prefix of another; each kind
+# is its own named group so one regex pass labels every cue.
+_CUES: dict[str, str] = {
+    PUBLIC: (
+        _EN + r"(?:(?:deposit|receiving|wallet|withdrawal|destination|contract|public)[ _-]?"
+        r"address(?:es)?|address(?:es)?|addr|public[ _-]?key|pub[ _-]?key|pubkey|xpub|"
+        r"memo|destination tag|tag|sha-?256|sha-?1|sha-?512|md5|checksum|digest|fingerprint)"
+        + _EN_END
+        + r"|地址|公钥|充值地址|提币地址|标签|备注|校验和|摘要"
+    ),
+    TX: (
+        _EN + r"(?:tx[ _-]?ids?|txn[ _-]?(?:ids?|hash)?|tx[ _-]?hash(?:es)?|tx|trx[ _-]?id|"
+        r"transaction(?:[ _-]?(?:id|hash|number|no\.?|record|ref(?:erence)?))?|hash(?:es)?|"
+        r"block[ _-]?hash|signature|sig|explorer|etherscan|bscscan|tronscan|solscan|"
+        r"polygonscan|arbiscan|snowtrace|blockchair|mempool|blockstream|blockchain\.com|"
+        r"oklink|btc\.com|tonscan|tonviewer|xrpscan|confirmations?)" + _EN_END + r"|"
+        r"/tx/|/txs/|/transaction/|/transactions/|"
+        r"交易哈希|哈希值?|交易[iI][dD]|交易号|交易单号|交易编号|交易记录|交易[hH]ash|"
+        r"[hH]ash值|区块浏览器|浏览器|链上记录|链上|转账记录|提币记录|充值记录"
+    ),
+    TX_WEAK: (
+        _EN + r"(?:deposit(?:s|ed|ing)?|withdraw(?:al|als|n|ing|s)?|transfer(?:s|red|ring)?|"
+        r"sent|send|sending|received?|arrived?|arriving|credited|pending|stuck|"
+        r"network|chain|on-chain|onchain|block|payment|refund|swap(?:ped)?|bridge)" + _EN_END + r"|"
+        r"充值|提现|提币|到账|转账|转出|转入|区块|确认数|打币|汇款|兑换|跨链"
+    ),
+    SEED: (
+        _EN + r"(?:seed(?:[ _-]?(?:phrase|words?|key))?|mnemonics?|"
+        r"(?:secret[ _-]?)?recovery[ _-]?(?:phrase|words?|seed|key|sentence)|"
+        r"backup[ _-]?(?:phrase|words?|seed)|secret[ _-]?(?:phrase|words)|passphrase|"
+        r"(?:12|15|18|21|24|twelve|twenty[ -]?four)[ -]?words?(?:[ _-]?(?:phrase|list))?|"
+        r"wallet[ _-]?words|metamask|trust ?wallet|phantom|ledger|trezor|exodus|"
+        r"imtoken|token ?pocket|bitkeep|safepal|coinbase wallet|okx wallet)" + _EN_END + r"|"
+        r"助记词|助记|種子|种子词?|恢复短语|恢复词|备份短语|备份词|密语|"
+        r"(?:12|15|18|21|24|十二|二十四)个(?:单)?词|钱包"
+    ),
+    OTP_SECRET: (
+        _EN + r"(?:2fa|authenticator|google auth|mfa|otp)[ _-]?(?:secret|seed|setup key|key|"
+        r"backup key|recovery key)" + _EN_END + r"|"
+        r"(?:谷歌验证器?|身份验证器|2[fF][aA])(?:的)?(?:密钥|秘钥|恢复密钥|备份密钥)|恢复密钥|备份密钥"
+    ),
+    SECRET_KEY: _EN + r"(?:secret[ _-]?keys?|secretkey)" + _EN_END + r"|密钥|秘钥",
+    API: (
+        _EN + r"(?:api[ _-]?(?:keys?|secrets?|secret[ _-]?keys?|credentials?|tokens?|passphrase)|"
+        r"apikey|api_?secret|access[ _-]?keys?(?:[ _-]?id)?|secret[ _-]?access[ _-]?key|"
+        r"hmac[ _-]?(?:key|secret)|client[ _-]?secret|app[ _-]?secret|"
+        r"secret)" + _EN_END + r"|"
+        r"[aA][pP][iI]\s*(?:密钥|秘钥|私钥|[kK]ey|[sS]ecret)|[aA][pP][iI]的?密钥"
+    ),
+    KEY: (
+        _EN + r"(?:private[ _-]?keys?|priv[ _-]?keys?|privkey|prv[ _-]?key|wallet[ _-]?keys?|"
+        r"raw[ _-]?keys?|signing[ _-]?key|key[ _-]?file|keystore|wif|"
+        r"export(?:ed|ing)?\s+(?:my\s+|the\s+)?(?:private\s+)?key|"
+        r"import(?:ed|ing)?\s+(?:my\s+|the\s+)?(?:private\s+)?key|pk|my key|the key|"
+        r"(?:ed25519|secp256k1)[ _-]?(?:secret|key)?|solana[ _-]?key|sol[ _-]?key)" + _EN_END + r"|"
+        r"私钥|私匙|私鈅|钱包私钥|导出的?私钥|导入私钥|私人密钥"
+    ),
+    PASSWORD: (
+        _EN + r"(?:passwords?|passwd|pass[ _-]?code|pass[ _-]?word|pwd|pw|pin(?:[ _-]?code)?|"
+        r"login[ _-]?pass|pass)" + _EN_END + r"|"
+        r"密码|口令|[pP][iI][nN]码|登[录陆]密码|资金密码|交易密码|支付密码|提现密码|安全密码"
+    ),
+    OTP: (
+        _EN + r"(?:2fa|2-fa|two[ -]?factor|2[ -]?step|mfa|otp|totp|one[ -]?time[ -]?(?:pass)?code|"
+        r"one[ -]?time[ -]?password|verification[ -]?codes?|verify[ -]?codes?|security[ -]?codes?|"
+        r"sms(?:[ -]?codes?)?|text[ -]?codes?|e-?mail[ -]?codes?|authenticator|"
+        r"authentication[ -]?codes?|google[ -]?auth\w*|ga[ -]?codes?|auth[ -]?codes?|"
+        r"login[ -]?codes?|confirmation[ -]?codes?|"
+        r"backup[ -]?codes?|recovery[ -]?codes?|6[ -]?digits?(?:[ -]?codes?)?)" + _EN_END + r"|"
+        r"验证码|驗證碼|动态码|动态口令|校验码|谷歌验证码?|谷歌码|短信码|安全码|确认码|"
+        r"身份验证器|[gG][aA]码|2[fF][aA]码?|邮箱码|备用码|恢复码"
+    ),
+    OTP_WEAK: _EN + r"codes?" + _EN_END,
+}
+
+_CUE_RE = re.compile(
+    "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _CUES.items()), re.IGNORECASE
+)
+
+# "error code 1003" and "邀请码" are codes, but not secrets: a bare "code" after one of these
+# words is not an OTP cue.
+_NOT_OTP_BEFORE = re.compile(
+    r"(?:error|status|response|promo(?:tion)?|referral|invite|invitation|zip|postal|post|"
+    r"country|area|discount|coupon|bonus|voucher|reference|ref|tracking|swift|bank|currency|"
+    r"qr|source|anti[ -]?phishing|reward|redeem|gift|activation|fee|tax|product|"
+    r"withdrawal|order|campaign|event|partner|affiliate|branch|sort|routing|iban|bic)"
+    r"[ _-]?$",
+    re.IGNORECASE,
+)
+
+# "<value> is my private key", "<value> (txid)", "<value> 是我的私钥": a cue right after the value.
+TRAILING = re.compile(
+    r"[\s\"'`)\]>）」】,，]*(?:[-—:=：(\[（【]\s*)?"
+    r"(?:(?:is|was|=|are|as|that'?s|that is|it'?s|it is|this is|是|为|这是|就是)\s*)?"
+    r"(?:(?:my|the|our|your|a|an|this|its|我的|的|我)\s*)?"
+    r"(?:(?:wallet'?s?|account'?s?|old|new|metamask|钱包|账户)\s*)?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Context:
+    """The cues of one message, in order of position."""
+
+    text: str
+    cues: tuple[Cue, ...]
+
+    @cached_property
+    def kinds(self) -> frozenset[str]:
+        return frozenset(c.kind for c in self.cues)
+
+    @cached_property
+    def mentions_api(self) -> bool:
+        return API in self.kinds or bool(_API_WORD.search(self.text))
+
+    def has(self, *kinds: str) -> bool:
+        return any(k in self.kinds for k in kinds)
+
+    def before(self, pos: int, kinds: frozenset[str], window: int) -> Cue | None:
+        """The nearest cue of one of ``kinds`` ending at most ``window`` chars before ``pos``."""
+        best: Cue | None = None
+        for cue in self.cues:
+            if cue.start >= pos:
+                break
+            if cue.kind in kinds and cue.end <= pos and pos - cue.end <= window:
+                best = cue
+        return best
+
+    def after(self, pos: int, kinds: frozenset[str], window: int) -> Cue | None:
+        """The nearest cue of one of ``kinds`` starting at most ``window`` chars after ``pos``."""
+        for cue in self.cues:
+            if cue.start < pos:
+                continue
+            if cue.start - pos > window:
+                return None
+            if cue.kind in kinds:
+                return cue
+        return None
+
+    def near(self, start: int, end: int, kinds: frozenset[str], window: int) -> bool:
+        return any(
+            c.kind in kinds and (start - window <= c.end and c.start <= end + window)
+            for c in self.cues
+        )
+
+
+_API_WORD = re.compile(
+    r"(?<![A-Za-z])(?:api|apikey|hmac|binance|okx|okex|bybit|kraken|huobi|htx|kucoin|gate\.io|"
+    r"bitget|mexc|coinbase pro|bitfinex|bitmex|deribit|ccxt|trading bot|bot|3commas|"
+    r"pionex|quant)(?![A-Za-z])|量化|机器人|接口",
+    re.IGNORECASE,
+)
+
+
+def find_cues(text: str) -> Context:
+    """Label every cue word in ``text``."""
+    cues: list[Cue] = []
+    for match in _CUE_RE.finditer(text):
+        kind = match.lastgroup
+        assert kind is not None
+        if kind == OTP_WEAK and _NOT_OTP_BEFORE.search(
+            text, max(0, match.start() - 24), match.start()
+        ):
+            continue
+        cues.append(Cue(kind, match.start(), match.end()))
+    return Context(text, tuple(cues))

@@ -1,0 +1,333 @@
+"""Secrets that only context reveals: passwords, one-time codes, exchange API secrets.
+
+"Hunter22", "482913" and "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
+are ordinary strings; "my password is Hunter22", "验证码是 482913" and "API secret: vmPU…"
+are leaks. Each detector starts at a cue found by ``context.find_cues`` and reads the value that
+the cue introduces:
+
+- the value follows the cue within a short clause ("password for my main account is …"), with
+  no sentence break, no other noun ("email", "邮箱", "UID") and no ``@`` in between;
+- an introducer (``is``, ``:``, ``=``, ``是``, ``为``) lets a plain value through; a value right
+  after the cue with no introducer must look like one on its own ("password Abc12345",
+  "验证码 123456");
+- a value may also come first, with the cue right after it ("482913 is my 2FA code").
+
+What is deliberately not a secret: the state of a password ("my password is wrong", "密码是对的"),
+a code that is described rather than given ("the 6 digit code never arrived"), amounts, order and
+ticket numbers, error codes, years, and durations ("验证码 60 秒后过期").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from kefu.guard.context import (
+    API,
+    OTP,
+    OTP_SECRET,
+    OTP_WEAK,
+    PASSWORD,
+    SECRET_KEY,
+    TRAILING,
+    Context,
+)
+
+PASSWORD_KIND = "password"  # noqa: S105 - a finding kind
+OTP_KIND = "otp_code"
+API_SECRET_KIND = "api_secret"  # noqa: S105 - a finding kind
+
+_WINDOW = 48
+# What may not stand between a cue and its value.
+_BREAK = re.compile(r"[.!?。！？;；\n]|\.\s|,\s*(?:but|and|so|because|however)\b|，|但|可是|然后")
+_OTHER_NOUN = re.compile(
+    r"(?<![A-Za-z])(?:e-?mail|username|user ?name|login id|account id|uid|user id|phone|mobile|"
+    r"number|address|order|ticket|case|id|link|url|txid|hash|amount|balance|name)(?![A-Za-z])|"
+    r"邮箱|账号|帐号|用户名|手机|电话|订单|工单|地址|金额|余额|链接|网址|名字|姓名|哈希",
+    re.IGNORECASE,
+)
+_INTRO_END = re.compile(
+    r"(?:[:：=＝]|(?<![A-Za-z])(?:is|was|are|were|would be|will be)"
+    r"|是|为|為|就是|是这个|如下|写的是|设的是|设置的是|改成了?|改为|换成了?)"
+    r"\s*(?:[\"'“‘`「『(（\[]\s*)?$",
+    re.IGNORECASE,
+)
+_ASCII_TOKEN = re.compile(r"[!-~]+")
+_TRIM_LEAD = "\"'`([<{:=："
+# "!" and "?" stay: passwords end with them more often than a sentence ends right after one, and
+# redacting one character too many costs nothing.
+_TRIM_TAIL = "\"'`)]>}.,;:"
+
+# Words that describe a password rather than being one: "my password is wrong".
+_STATE_WORDS = frozenset(
+    """
+    a an the my your our his her its their this that it not no never always also still just
+    now then too very so really definitely probably maybe correct incorrect right wrong
+    invalid valid fine ok okay good bad weak strong same different new old changed reset
+    expired locked blocked frozen disabled enabled missing lost forgotten forgot gone stolen
+    compromised hacked leaked known unknown long short simple complex hard easy secure safe
+    unsafe saved stored required needed ready set done working broken rejected accepted case
+    sensitive characters character chars digits digit letters letter numbers number symbols
+    symbol words word only all any some none empty blank same different mine yours here
+    there below above attached sent in on at for from with without to of by into about and
+    or but if because since when what which who how why where please thanks thank sorry help
+    stuck sure unsure true false exactly literally actually definitely absolutely being been
+    get got having have has had do does did can could will would should may might must shall
+    cannot cant dont doesnt isnt wasnt wont fails failing failed works worked strong enough
+    updated update changing change resetting recovering recovered asking showing shows says
+    said appears appear seems seem like different something nothing everything anything
+    what's whats definitely probably literally actually really exactly obviously certainly
+    totally completely simply currently suddenly apparently clearly likely surely seriously
+    fully correctly incorrectly properly recently already usually
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_PLAIN_WORD = re.compile(r"[A-Za-z]+")
+_LINKISH = re.compile(r"://|^www\.|\]\(|^/|/[\w-]+/|\.(?:com|org|net|io|html?)\b", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+_WORDY = re.compile(r"[a-z]+(?:[-_.][a-z0-9]+)*")
+# "set the password to X", "used X as password": weaker introducers, for values that look strong.
+_WEAK_INTRO_END = re.compile(r"(?<![A-Za-z])(?:to|into|as|with)\s*[\"'“‘`]?$", re.IGNORECASE)
+# "code: 905531" on its own.
+_BARE_CODE = re.compile(r"\s*(?:is|:|：|=)\s*(?:\d{6}|\d{3}[ -]\d{3})(?!\d)", re.IGNORECASE)
+_HEAD_TOKEN = re.compile(r"\d{3}[ -]\d{3}|[!-~]+")
+_TRAILING_VERB = re.compile(r"is|was|=|as|that'?s|是|为|就是|这是", re.IGNORECASE)
+# "the code from my email: 746971": where a code came from is not another value's name.
+_SOURCE = re.compile(
+    r"(?<![A-Za-z])(?:from|in|on|via|by|to)\s+(?:my|the|your|an?)?\s*"
+    r"(?:e-?mail|phone|mobile|sms|text|app|inbox|authenticator)(?![A-Za-z])|"
+    r"(?:邮箱|手机|短信|邮件)(?:里|上|中|内)?(?:收到)?的?",
+    re.IGNORECASE,
+)
+
+# Units and nouns that say a number is not a code.
+_NOT_CODE_AFTER = re.compile(
+    r"\s*(?:[.,]\d|[%$€¥£]|(?:usdt|usdc|usd|btc|eth|trx|bnb|sol|xrp|doge|coins?|tokens?|"
+    r"dollars?|yuan|rmb|cny|eur|minutes?|mins?|seconds?|secs?|hours?|hrs?|days?|times|"
+    r"attempts?|tries|digits?|characters?|chars?|letters?|numbers?|people|users?)(?![A-Za-z])|"
+    r"元|块|美元|分钟|秒|小时|天|次|位|个|号|年|月|日|人|笔|%|枚|倍)",
+    re.IGNORECASE,
+)
+_NOT_CODE_BEFORE = re.compile(
+    r"(?:[#№$€¥£+]|(?<![A-Za-z])(?:no\.?|order|ticket|case|uid|id|ref|account|tel|phone|"
+    r"amount|of|to|from|by|after|within|about|around|over|under|than|last|first|every|"
+    r"error|code\s+error)\s*[:：#]?)\s*$",
+    re.IGNORECASE,
+)
+_DIGIT_CODE = re.compile(
+    r"(?<![A-Za-z0-9_.#$,/-])(\d{3}[ -]\d{3}|\d{4,8})(?![A-Za-z0-9_/]|[.,:-]\d)"
+)
+_BASE32 = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z2-7]{4}[ -]?){3,15}[A-Z2-7]{0,4}(?![A-Za-z0-9])")
+_API_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,200}={0,2}(?![A-Za-z0-9+/=_-])")
+_OTP_MESSAGE = re.compile(
+    r"(?<![A-Za-z])(?:log ?in|sign ?in|login|sms|text(?:ed)?|e-?mail(?:ed)?|verify|verification|"
+    r"authenticat\w*|2fa|otp|received|got|phone|withdraw\w*|confirm\w*)(?![A-Za-z])|"
+    r"登录|登陆|短信|邮件|验证|收到|提现|提币|确认",
+    re.IGNORECASE,
+)
+_CHAIN_GAP = re.compile(r"[\s,;，；/|]*(?:(?:and|&|和|以及)\s*)?(?:secret[:：]?\s*)?$", re.I)
+
+
+def _clause_ok(mid: str) -> bool:
+    return (
+        len(mid) <= _WINDOW
+        and not _BREAK.search(mid)
+        and "@" not in mid
+        and not _OTHER_NOUN.search(mid)
+    )
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _TRIM_LEAD:
+        start += 1
+    while end > start and text[end - 1] in _TRIM_TAIL:
+        end -= 1
+    return start, end
+
+
+def _looks_strong(value: str) -> bool:
+    """A password on its own: long enough and of at least two character classes."""
+    value = value.rstrip("!?")  # "password requirements?" is a question, not a symbol
+    if len(value) < 6 or len(value) > 64 or _EMAIL.search(value):
+        return False
+    classes = sum(
+        (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+            any(not c.isalnum() for c in value),
+        )
+    )
+    has_digit_or_symbol = any(not c.isalpha() for c in value)
+    # "ruWktQCWu": capitals inside a word are how a generated password looks, not a name.
+    inner_caps = sum(c.isupper() for c in value[1:]) >= 2 and any(c.islower() for c in value)
+    strong = has_digit_or_symbol or (len(value) >= 8 and inner_caps)
+    return classes >= 2 and strong and not _LINKISH.search(value)
+
+
+def _looks_password(value: str) -> bool:
+    """A value after "password is": anything but a word that describes the password."""
+    if len(value) < 4 or len(value) > 64:
+        return False
+    if _LINKISH.search(value) or _EMAIL.search(value):
+        return False
+    if re.fullmatch(r"[a-z]+(?:-[a-z]+)+", value):  # "case-sensitive", "one-time"
+        return False
+    if _PLAIN_WORD.fullmatch(value) and value.lower() in _STATE_WORDS:
+        return False
+    if _PLAIN_WORD.fullmatch(value) and value.lower().endswith(("ed", "ing")):
+        return len(value) >= 6 and any(c.isupper() for c in value[1:])
+    return True
+
+
+def _find_passwords(ctx: Context) -> list[tuple[str, int, int]]:
+    text = ctx.text
+    out: list[tuple[str, int, int]] = []
+    for cue in ctx.cues:
+        if cue.kind != PASSWORD:
+            continue
+        limit = min(len(text), cue.end + _WINDOW + 64)
+        for token in _ASCII_TOKEN.finditer(text, cue.end, limit):
+            start, end = _trim(text, *token.span())
+            if start >= end:
+                continue
+            mid = text[cue.end : start]
+            if not _clause_ok(mid):
+                break
+            value = text[start:end]
+            introduced = bool(_INTRO_END.search(mid))
+            if introduced:
+                if _looks_password(value) and not _followed_by_unit(text, end):
+                    out.append((PASSWORD_KIND, start, end))
+                break
+            if (not mid.strip() or _WEAK_INTRO_END.search(mid)) and _looks_strong(value):
+                out.append((PASSWORD_KIND, start, end))
+                break
+        out.extend(_trailing_value(ctx, cue.start, PASSWORD_KIND, _looks_strong))
+    return out
+
+
+def _followed_by_unit(text: str, end: int) -> bool:
+    return bool(_NOT_CODE_AFTER.match(text, end))
+
+
+def _trailing_value(
+    ctx: Context, cue_start: int, kind: str, accept: Callable[[str], bool]
+) -> list[tuple[str, int, int]]:
+    """A value written before its cue: "Abc12345 is my password", "482913 是验证码"."""
+    text = ctx.text
+    offset = max(0, cue_start - 100)
+    candidates = list(_HEAD_TOKEN.finditer(text, offset, cue_start))
+    for match in reversed(candidates[-5:]):
+        start, end = _trim(text, *match.span())
+        if start >= end:
+            continue
+        tail = TRAILING.match(text, end)
+        if tail is None or tail.end() != cue_start:
+            continue
+        if not _TRAILING_VERB.search(text, end, cue_start):
+            continue  # a filler word ("the") before the cue, not the value
+        if accept(text[start:end]):
+            return [(kind, start, end)]
+    return []
+
+
+def _otp_cue_ok(ctx: Context, kind: str, end: int) -> bool:
+    if kind in (OTP, PASSWORD):
+        return True
+    if kind != OTP_WEAK:
+        return False
+    # A bare "code: 905531" is the code a customer was just asked for; "code" elsewhere needs
+    # a message about signing in or verifying.
+    return bool(_OTP_MESSAGE.search(ctx.text) or _BARE_CODE.match(ctx.text, end))
+
+
+def _is_code(text: str, start: int, end: int) -> bool:
+    return not (
+        _followed_by_unit(text, end) or _NOT_CODE_BEFORE.search(text, max(0, start - 16), start)
+    )
+
+
+def _find_otp_codes(ctx: Context) -> list[tuple[str, int, int]]:
+    text = ctx.text
+    out: list[tuple[str, int, int]] = []
+    for cue in ctx.cues:
+        if cue.kind in (OTP, OTP_WEAK) and _otp_cue_ok(ctx, cue.kind, cue.end):
+            limit = min(len(text), cue.end + _WINDOW)
+            for match in _DIGIT_CODE.finditer(text, cue.end, limit):
+                start, end = match.span()
+                mid = _SOURCE.sub(" ", text[cue.end : start])
+                if not _clause_ok(mid):
+                    break
+                digits = sum(c.isdigit() for c in match.group())
+                introduced = bool(_INTRO_END.search(mid))
+                close = not re.search(r"[A-Za-z\u4e00-\u9fff]", mid)
+                if _is_code(text, start, end) and (digits >= 6 or introduced or close):
+                    out.append((OTP_KIND, start, end))
+                    continue  # "codes: 123456 654321"
+                break
+            out.extend(
+                _trailing_value(
+                    ctx,
+                    cue.start,
+                    OTP_KIND,
+                    lambda v: bool(re.fullmatch(r"\d{3}[ -]\d{3}|\d{4,8}", v)),
+                )
+            )
+        elif cue.kind == OTP_SECRET:
+            setup_key = _BASE32.search(text, cue.end, min(len(text), cue.end + _WINDOW + 80))
+            if setup_key and _clause_ok(text[cue.end : setup_key.start()]):
+                value = setup_key.group().replace(" ", "").replace("-", "")
+                if len(value) >= 16 and any(c.isdigit() for c in value):
+                    out.append((OTP_KIND, *setup_key.span()))
+    return out
+
+
+def _looks_api_secret(value: str, cue_text: str) -> bool:
+    minimum = 8 if re.search(r"pass", cue_text, re.IGNORECASE) else 16
+    if len(value) < minimum:
+        return False
+    if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
+        return False
+    # Words joined by dashes are a name, not a secret ("signature-v2-error", "grid-bot-2024").
+    return not _WORDY.fullmatch(value.lower())
+
+
+def _find_api_secrets(ctx: Context) -> list[tuple[str, int, int]]:
+    text = ctx.text
+    out: list[tuple[str, int, int]] = []
+    for cue in ctx.cues:
+        if cue.kind == SECRET_KEY and not ctx.mentions_api:
+            continue
+        if cue.kind not in (API, SECRET_KEY):
+            continue
+        cue_text = text[cue.start : cue.end]
+        last_end = -1
+        for match in _API_TOKEN.finditer(text, cue.end, min(len(text), cue.end + _WINDOW + 400)):
+            start, end = _trim(text, *match.span())
+            if start >= end:
+                continue
+            value = text[start:end]
+            if last_end >= 0:
+                # Values listed after the first: "key and secret: AAA BBB".
+                if not _CHAIN_GAP.search(text[last_end:start]) or not _looks_api_secret(
+                    value, cue_text
+                ):
+                    break
+                out.append((API_SECRET_KIND, start, end))
+                last_end = end
+                continue
+            mid = text[cue.end : start]
+            if len(mid) > _WINDOW or _BREAK.search(mid.rstrip(".")) or "@" in mid:
+                break
+            if _looks_api_secret(value, cue_text):
+                out.append((API_SECRET_KIND, start, end))
+                last_end = end
+        out.extend(
+            _trailing_value(ctx, cue.start, API_SECRET_KIND, lambda v: _looks_api_secret(v, ""))
+        )
+    return out
+
+
+def find_credentials(ctx: Context) -> list[tuple[str, int, int]]:
+    """(kind, start, end) of every password, one-time code and API secret in the message."""
+    return _find_passwords(ctx) + _find_otp_codes(ctx) + _find_api_secrets(ctx)
