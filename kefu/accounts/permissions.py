@@ -34,6 +34,12 @@ def can_manage_workspace(user: User) -> bool:
     return can_manage_staff(user)
 
 
+def can_override_guard(user: User) -> bool:
+    """Send a reply the secret guard blocked (one that asks for a password, code or key), with
+    a reason that is audited."""
+    return user.is_agent and user.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
 def can_write_kb(user: User) -> bool:
     """Write and edit help-center drafts and submit them for review."""
     return user.is_agent and (

@@ -2,13 +2,51 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from kefu.audit.models import AuditEntry
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kefu.audit.chain import GENESIS_HASH, canonical_data, entry_hash
+from kefu.audit.models import AuditChainHead, AuditEntry
+from kefu.core import clock
 from kefu.core.actor import Actor
+
+logger = logging.getLogger(__name__)
 
 # Keys whose values must never be written to the audit log.
 _SECRET_KEYS = {"password", "secret", "token", "api_key", "key"}
+
+_IP_FIELD = AuditEntry._meta.get_field("ip")
+
+
+def _stored_ip(ip: str | None) -> str | None:
+    """The address as the column stores it (IPv6 compressed and lower-cased), so the hash is
+    taken over what is read back."""
+    if not ip:
+        return None
+    value = _IP_FIELD.get_prep_value(ip)
+    return str(value) if value else None
+
+
+def _lock_head() -> AuditChainHead:
+    """The chain head, locked until the caller's transaction ends (created if missing)."""
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
+    # No head: a new database, or a test database just emptied. If entries exist anyway the
+    # head was removed behind our back; carry on from the newest entry rather than stop every
+    # write in the product, and say so (verify's anchors still catch a rewritten tail).
+    newest = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+    seq, digest = newest if newest is not None else (0, GENESIS_HASH)
+    if newest is not None:
+        logger.warning("audit chain head was missing; continuing from entry %s", seq)
+    try:
+        with transaction.atomic():  # a savepoint: another transaction may create it first
+            return AuditChainHead.objects.create(pk=1, seq=seq, hash=digest)
+    except IntegrityError:
+        return AuditChainHead.objects.select_for_update().get(pk=1)
 
 
 def audit_record(
@@ -19,14 +57,31 @@ def audit_record(
     object_id: object,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one audit row (caller holds the transaction that makes the change)."""
+    """Append one audit row (caller holds the transaction that makes the change).
+
+    Locks the chain head row until the caller's transaction commits or rolls back, so appends
+    are numbered one at a time; keep transactions that audit short. Secret-named keys are
+    redacted; ``data`` is stored in canonical JSON form (kefu.audit.chain.canonical_data).
+    """
     clean = {k: ("[redacted]" if k in _SECRET_KEYS else v) for k, v in (data or {}).items()}
-    return AuditEntry.objects.create(
-        actor_kind=str(actor.kind),
-        actor_ref=actor.ref,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        data=clean,
-        ip=actor.ip,
-    )
+    now = clock.now()
+    if timezone.is_naive(now):
+        now = timezone.make_aware(now, timezone.get_default_timezone())
+    with transaction.atomic(savepoint=False):
+        head = _lock_head()
+        entry = AuditEntry(
+            seq=head.seq + 1,
+            prev_hash=head.hash,
+            created_at=now,
+            actor_kind=str(actor.kind),
+            actor_ref=actor.ref,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            data=canonical_data(clean),
+            ip=_stored_ip(actor.ip),
+        )
+        entry.hash = entry_hash(entry.chain_fields())
+        entry.save()
+        AuditChainHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
+    return entry

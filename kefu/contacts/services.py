@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Language, User, UserKind
 from kefu.audit.services import audit_record
+from kefu.contacts.masking import REVEALABLE_FIELDS
 from kefu.contacts.models import Contact, VipTier
-from kefu.core.actor import Actor
-from kefu.core.errors import Conflict, ValidationFailed
+from kefu.core.actor import Actor, ActorKind
+from kefu.core.errors import Conflict, PermissionDenied, ValidationFailed
 
 
 def _normalise_email(email: str | None) -> str | None:
@@ -168,3 +169,30 @@ def customer_signup(*, email: str, password: str, name: str, language: str, acto
             data={"user": user.pk, "new_contact": created},
         )
     return user
+
+
+def contact_reveal(
+    *, contact: Contact, field: str, actor: Actor, conversation_id: int | None = None
+) -> str:
+    """The unmasked value of one of a customer's personal fields, for staff (a sensitive read,
+    audited as ``contact.revealed``). The caller has already checked that the agent may see
+    this customer (e.g. through the conversation they are working on, ``conversation_id``)."""
+    if actor.kind != ActorKind.AGENT:
+        raise PermissionDenied(_("Only staff can reveal a customer's details."))
+    if field not in REVEALABLE_FIELDS:
+        raise ValidationFailed(
+            _("This detail cannot be revealed."), fields={"field": [_("Unknown field.")]}
+        )
+    value = getattr(contact, field) or ""
+    data: dict[str, object] = {"field": field}
+    if conversation_id is not None:
+        data["conversation"] = conversation_id
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="contact.revealed",
+            object_type="contact",
+            object_id=contact.pk,
+            data=data,
+        )
+    return value

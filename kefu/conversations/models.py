@@ -111,6 +111,8 @@ class Conversation(models.Model):
     # Read marks, as public sequence numbers: what the customer and the agents have read.
     customer_read_seq = models.PositiveIntegerField(default=0)
     agent_read_seq = models.PositiveIntegerField(default=0)
+    # Set when the secret guard hid a secret the customer sent (docs/subsystems/conversations.md).
+    security_risk = models.BooleanField(_("security risk"), default=False)
 
     class Meta:
         indexes = [
@@ -239,6 +241,7 @@ class TimelineKind(models.TextChoices):
     ASSIGNMENT = "assignment", _("Assignment changed")
     ESCALATION = "escalation", _("Escalated")
     TAGS = "tags", _("Tags changed")
+    SECURITY = "security", _("Secret hidden")
 
 
 class TimelineEntry(models.Model):

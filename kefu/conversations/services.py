@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,7 @@ from kefu.accounts import permissions
 from kefu.accounts.models import Team, User
 from kefu.audit.services import audit_record
 from kefu.contacts.models import Contact
-from kefu.conversations import search
+from kefu.conversations import search, secret_guard
 from kefu.conversations.attachments import UploadedFile, validate_attachments
 from kefu.conversations.models import (
     Attachment,
@@ -197,6 +197,98 @@ def _add_message(
     return message
 
 
+# --- the secret guard (docs/subsystems/conversations.md) ----------------------------------------
+
+
+def _screen(
+    author_kind: str, *, body: str, subject: str = "", attachments: Sequence[UploadedFile]
+) -> secret_guard.Screened | None:
+    """Screen a customer's message (None for anyone else's): only the result is stored."""
+    if author_kind != AuthorKind.CUSTOMER:
+        return None
+    return secret_guard.screen_inbound(body=body, subject=subject, attachments=attachments)
+
+
+def _outbound_guard(body: str, reason: str, actor: Actor) -> str | None:
+    """Refuse a public staff reply that asks the customer for a secret, unless a supervisor or
+    admin gives a reason. Returns the kind asked for when the reply goes out overridden."""
+    from kefu.guard.outbound import check_outbound
+
+    finding = check_outbound(body)
+    if finding is None:
+        return None
+    reason = (reason or "").strip()
+    if not reason:
+        raise secret_guard.blocked_error(finding.kind)
+    user = _actor_user(actor)
+    if user is None or not permissions.can_override_guard(user):
+        raise PermissionDenied(
+            _("Only a supervisor or an admin can send a reply that the secret guard blocked.")
+        )
+    if len(reason) > 500:
+        raise _field_error(
+            "guard_override_reason", _("The reason is too long (at most 500 characters).")
+        )
+    return finding.kind
+
+
+def _secret_found(
+    conversation: Conversation, message: Message, screened: secret_guard.Screened, actor: Actor
+) -> Message:
+    """Flag the conversation, record what kinds were hidden (never the secret) and tell the
+    customer what to do now. The caller holds the conversation's lock."""
+    Conversation.objects.filter(pk=conversation.pk).update(security_risk=True)
+    conversation.security_risk = True
+    kinds = list(screened.kinds)
+    _timeline(
+        conversation,
+        TimelineKind.SECURITY,
+        actor,
+        data={"kinds": kinds, "withheld": len(screened.withheld)},
+    )
+    guard = Actor.system("secret guard")
+    contact = Contact.objects.only("language").get(pk=conversation.contact_id)
+    notice = _add_message(
+        conversation,
+        kind=MessageKind.REPLY,
+        body=secret_guard.customer_notice(
+            kinds, screened.withheld, contact.language or conversation.language
+        ),
+        actor=guard,
+        author_kind=AuthorKind.SYSTEM,
+        channel=conversation.channel,
+        files=(),
+        external_id=None,
+        index=False,
+    )
+    _timeline(conversation, TimelineKind.MESSAGE, guard, message=notice, public=True)
+    _audit(
+        conversation,
+        "message.secret_redacted",
+        actor,
+        message=message.pk,
+        notice=notice.pk,
+        kinds=kinds,
+        counts=dict(screened.counts),
+        withheld=len(screened.withheld),
+    )
+    _notify_customer(conversation, notice)
+    return notice
+
+
+def _notify_customer(conversation: Conversation, message: Message) -> None:
+    """Tell the customer a public reply is waiting: in the chat, else by email (on commit)."""
+    if conversation.channel == Channel.CHAT:
+        # Live chat answers in the chat; email only if the visitor left (see the task).
+        from kefu.inbox.adapters.webchat.tasks import continue_chat_by_email
+
+        enqueue_on_commit(continue_chat_by_email, message_id=message.pk, attempt=1)
+    else:
+        from kefu.conversations.tasks import notify_customer_of_reply
+
+        enqueue_on_commit(notify_customer_of_reply, message_id=message.pk, attempt=1)
+
+
 def _publish_update(
     conversation: Conversation,
     reason: str,
@@ -273,6 +365,10 @@ def conversation_create(
     language = language or contact.language or "en"
     if external_id and Message.objects.filter(channel=channel, external_id=external_id).exists():
         raise Conflict(_("This message was already received."))
+    author_kind = _author_kind(actor, author or AuthorKind.CUSTOMER)
+    screened = _screen(author_kind, body=body, subject=subject, attachments=attachments)
+    if screened is not None:  # from here on only the redacted text exists
+        body, subject, attachments = screened.body, screened.subject[:200], screened.attachments
     now = clock.now()
     with transaction.atomic():
         conversation = Conversation.objects.create(
@@ -294,7 +390,7 @@ def conversation_create(
             kind=MessageKind.REPLY,
             body=body,
             actor=actor,
-            author_kind=_author_kind(actor, author or AuthorKind.CUSTOMER),
+            author_kind=author_kind,
             channel=channel,
             files=attachments,
             external_id=external_id,
@@ -316,6 +412,9 @@ def conversation_create(
                 conversation_id=conversation.pk, team_id=team.pk if team else None
             )
         )
+        if screened is not None and screened.found:
+            _secret_found(conversation, message, screened, actor)
+            conversation.message_count = 2
     return conversation
 
 
@@ -329,11 +428,14 @@ def message_reply(
     author: str | None = None,
     external_id: str | None = None,
     channel: str | None = None,
+    guard_override_reason: str = "",
 ) -> Message:
     """Add a public reply. A customer's reply reopens a pending or solved conversation.
 
     Closed conversations take no replies: reopen first. With ``external_id`` set, a repeat of
-    the same channel message raises Conflict instead of creating a duplicate.
+    the same channel message raises Conflict instead of creating a duplicate. A customer's
+    reply is stored with its secrets redacted; a staff reply that asks for one raises
+    GuardBlocked unless a supervisor or admin gives ``guard_override_reason`` (audited).
     """
     _require_owner_or_staff(conversation, actor)
     body = _clean_body(body)
@@ -349,11 +451,17 @@ def message_reply(
         ).exists()
     ):
         raise Conflict(_("This message was already received."))
+    author_kind = _author_kind(actor, author)
+    screened = _screen(author_kind, body=body, attachments=attachments)
+    overridden: str | None = None
+    if screened is not None:  # from here on only the redacted text exists
+        body, attachments = screened.body, screened.attachments
+    else:
+        overridden = _outbound_guard(body, guard_override_reason, actor)
     with transaction.atomic():
         conversation = _lock(conversation)
         if conversation.status == Status.CLOSED:
             raise InvalidTransition(_("This conversation is closed. Reopen it to reply."))
-        author_kind = _author_kind(actor, author)
         message = _add_message(
             conversation,
             kind=MessageKind.REPLY,
@@ -366,6 +474,17 @@ def message_reply(
         )
         _timeline(conversation, TimelineKind.MESSAGE, actor, message=message, public=True)
         _audit(conversation, "message.replied", actor, message=message.pk)
+        if screened is not None and screened.found:
+            _secret_found(conversation, message, screened, actor)
+        if overridden is not None:
+            _audit(
+                conversation,
+                "message.guard_overridden",
+                actor,
+                message=message.pk,
+                asked_for=overridden,
+                reason=guard_override_reason.strip(),
+            )
         customer_reopens = author_kind == AuthorKind.CUSTOMER and conversation.status in (
             Status.PENDING,
             Status.SOLVED,
@@ -377,15 +496,7 @@ def message_reply(
         if new_status and new_status != conversation.status:
             _change_status(conversation, new_status, actor)
         if author_kind != AuthorKind.CUSTOMER:
-            if conversation.channel == Channel.CHAT:
-                # Live chat answers in the chat; email only if the visitor left (see the task).
-                from kefu.inbox.adapters.webchat.tasks import continue_chat_by_email
-
-                enqueue_on_commit(continue_chat_by_email, message_id=message.pk, attempt=1)
-            else:
-                from kefu.conversations.tasks import notify_customer_of_reply
-
-                enqueue_on_commit(notify_customer_of_reply, message_id=message.pk, attempt=1)
+            _notify_customer(conversation, message)
     return message
 
 
@@ -605,9 +716,13 @@ def conversation_set_tags(
 ) -> Conversation:
     """Replace the conversation's tags with existing tags named in ``names``."""
     _require_staff(actor)
-    wanted = {n.strip().lower() for n in names if n and n.strip()}
-    # Matches the case-insensitive unique index on Lower(name) instead of loading every tag.
-    tags = list(Tag.objects.annotate(lname=Lower("name")).filter(lname__in=wanted))
+    given = {n.strip() for n in names if n and n.strip()}
+    wanted = {n.lower() for n in given}
+    # Matches the case-insensitive unique index on Lower(name) instead of loading every tag; and
+    # exact names, because SQLite's LOWER() folds only ASCII letters ("İ", "Ü" stay as they are).
+    tags = list(
+        Tag.objects.annotate(lname=Lower("name")).filter(Q(lname__in=wanted) | Q(name__in=given))
+    )
     missing = wanted - {t.name.lower() for t in tags}
     if missing:
         raise _field_error(
@@ -630,6 +745,19 @@ def conversation_record_view(*, conversation: Conversation, actor: Actor) -> Non
     """Audit that staff opened a conversation and its customer's profile (a sensitive read)."""
     with transaction.atomic():
         _audit(conversation, "conversation.viewed", actor, contact=conversation.contact_id)
+
+
+def attachment_record_download(*, attachment: Attachment, actor: Actor) -> None:
+    """Audit that staff downloaded a customer's or colleague's attachment (a sensitive read)."""
+    message = attachment.message
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="attachment.downloaded",
+            object_type="attachment",
+            object_id=attachment.pk,
+            data={"conversation": message.conversation_id, "message": message.pk},
+        )
 
 
 def conversation_mark_read(*, conversation: Conversation, seq: int, actor: Actor) -> bool:

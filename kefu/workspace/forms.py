@@ -200,6 +200,15 @@ class ReplyForm(forms.Form):
             *[(s.value, s.label) for s in Status if s != Status.NEW],
         ],
     )
+    # Shown to supervisors and admins once the secret guard has refused the reply.
+    guard_override_reason = forms.CharField(
+        label=_("Reason to send it anyway"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only if this reply really must ask for it. The reason is audited."),
+    )
+    guard_blocked = False  # set by the reply view when the secret guard refused the reply
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "reply_%s")  # the note form on the same page has a body too

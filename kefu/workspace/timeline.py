@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Choices
 from django.utils.translation import gettext as _
 
+from kefu.contacts.masking import contact_display_name
 from kefu.conversations.models import (
     AuthorKind,
     Channel,
@@ -18,6 +19,7 @@ from kefu.conversations.models import (
     TimelineEntry,
     TimelineKind,
 )
+from kefu.conversations.secret_guard import kind_name
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def _actor_name(entry: TimelineEntry, conversation: Conversation) -> str:
     if entry.actor_user is not None:
         return str(entry.actor_user)
     if entry.actor_kind == "customer":
-        return str(conversation.contact)
+        return contact_display_name(conversation.contact)
     if entry.actor_label:
         return entry.actor_label
     return _("System")
@@ -50,7 +52,7 @@ def _actor_name(entry: TimelineEntry, conversation: Conversation) -> str:
 def _author_name(entry: TimelineEntry, message: Message, conversation: Conversation) -> str:
     # The entry's actor is the message's author; its user is already loaded with the entry.
     if message.author_kind == AuthorKind.CUSTOMER:
-        return str(conversation.contact)
+        return contact_display_name(conversation.contact)
     if entry.actor_user is not None:
         return str(entry.actor_user)
     return _label(AuthorKind, message.author_kind)
@@ -98,6 +100,13 @@ def _event_text(entry: TimelineEntry) -> tuple[str, str]:
             "old": _tags_text(list(data.get("from", []))),
             "new": _tags_text(list(data.get("to", []))),
         }, ""
+    if kind == TimelineKind.SECURITY:
+        text = _("The secret guard hid %(what)s that the customer sent.") % {
+            "what": ", ".join(kind_name(k) for k in data.get("kinds", []))
+        }
+        if data.get("withheld"):
+            text += " " + _("Files withheld: %(n)s.") % {"n": data["withheld"]}
+        return text, ""
     return _label(TimelineKind, kind), ""
 
 

@@ -155,6 +155,7 @@ ROUTES: dict[str, Route] = {
     "workspace:attachment": Route(
         Level.CONVERSATION_A, lambda w: {"pk": w.conversation.pk, "attachment_pk": w.attachment.pk}
     ),
+    "workspace:customer_reveal": Route(Level.CONVERSATION_A, _conv),
     "workspace:reply": Route(Level.CONVERSATION_A, _conv),
     "workspace:note": Route(Level.CONVERSATION_A, _conv),
     "workspace:assign": Route(Level.CONVERSATION_A, _conv),

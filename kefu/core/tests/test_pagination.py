@@ -9,6 +9,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from kefu.audit.models import AuditEntry
+from kefu.audit.services import audit_record
+from kefu.core import clock
+from kefu.core.actor import Actor
 from kefu.core.errors import ValidationFailed
 from kefu.core.pagination import (
     SortKey,
@@ -77,20 +80,12 @@ def test_parse_ordering():
 
 
 @pytest.fixture
-def rows(db):
+def rows(db, monkeypatch):
+    # Audit entries are append-only: each is written at its (repeating) time by audit_record.
     base = datetime(2025, 1, 1, tzinfo=UTC)
-    entries = [
-        AuditEntry.objects.create(
-            actor_kind="system",
-            actor_ref="system",
-            action=f"a{i % 3}",
-            object_type="x",
-            object_id=str(i),
-        )
-        for i in range(10)
-    ]
-    for i, entry in enumerate(entries):
-        AuditEntry.objects.filter(pk=entry.pk).update(created_at=base + timedelta(hours=i // 4))
+    for i in range(10):
+        monkeypatch.setattr(clock, "now", lambda i=i: base + timedelta(hours=i // 4))
+        audit_record(actor=Actor.system(), action=f"a{i % 3}", object_type="x", object_id=i)
     return list(AuditEntry.objects.order_by("pk"))
 
 

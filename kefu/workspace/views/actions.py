@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from kefu.accounts.models import User, UserKind
 from kefu.conversations.models import Conversation, Priority, Status
+from kefu.conversations.secret_guard import GuardBlocked
 from kefu.conversations.selectors import conversation_get_for_agent, conversations_visible_to_agent
 from kefu.conversations.services import (
     conversation_assign,
@@ -93,7 +94,10 @@ def _json_done(request: HttpRequest, conversation: Conversation, message: str) -
 
 def _json_failed(form: forms.Form) -> JsonResponse:
     errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
-    return JsonResponse({"ok": False, "errors": errors}, status=400)
+    data: dict[str, Any] = {"ok": False, "errors": errors}
+    if isinstance(form, ReplyForm) and form.guard_blocked:
+        data["code"] = GuardBlocked.code  # live.js then shows the override reason field
+    return JsonResponse(data, status=400)
 
 
 def _form_failed(
@@ -144,6 +148,8 @@ def _run_action(
             if not as_json and (bound_as is None or not isinstance(exc, inline)):
                 return _service_failed(request, conversation, exc)
             add_service_error(form, exc)
+            if isinstance(form, ReplyForm) and isinstance(exc, GuardBlocked):
+                form.guard_blocked = True
         else:
             if as_json:
                 return _json_done(request, conversation, message)
@@ -165,6 +171,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
             body=data["body"],
             attachments=read_uploads(data["attachments"]),
             set_status=data["set_status"] or None,
+            guard_override_reason=data["guard_override_reason"],
             actor=actor,
         )
         return _("Reply sent to the customer.")

@@ -20,7 +20,11 @@ from kefu.conversations.selectors import (
     other_conversations_of_contact,
     timeline_for_agent,
 )
-from kefu.conversations.services import TRANSITIONS, conversation_record_view
+from kefu.conversations.services import (
+    TRANSITIONS,
+    attachment_record_download,
+    conversation_record_view,
+)
 from kefu.workspace.access import agent_required, current_actor, current_agent, page_context
 from kefu.workspace.forms import (
     AssignForm,
@@ -129,6 +133,7 @@ def render_conversation(
         "macros": _macros(conversation, agent),
         "reply_form": bound.get("reply_form") or ReplyForm(initial={"body": prefill}),
         "note_form": bound.get("note_form") or NoteForm(),
+        "can_override_guard": permissions.can_override_guard(agent),
         # For live.js, which puts the other agent's name in place of %(name)s.
         "live_texts": {
             "viewing": _("%(name)s is viewing"),
@@ -183,6 +188,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
     ).first()
     if attachment is None:
         raise Http404
+    attachment_record_download(attachment=attachment, actor=current_actor(request))
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

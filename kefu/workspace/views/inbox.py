@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from kefu.accounts import permissions
 from kefu.accounts.models import Language
+from kefu.contacts.masking import contact_display_name
 from kefu.conversations.models import (
     REFERENCE_PREFIX,
     Channel,
@@ -60,6 +61,7 @@ class InboxRow(TypedDict):
     assignee: str | None
     team: str | None
     tags: list[str]
+    security_risk: bool
     last_activity_iso: str
     last_activity: str
 
@@ -90,7 +92,7 @@ def inbox_rows(conversations: list[Conversation]) -> list[InboxRow]:
                 reference=c.reference,
                 url=url_template.format(c.pk),
                 subject=c.subject,
-                contact=str(c.contact),
+                contact=contact_display_name(c.contact),
                 status=c.status,
                 status_label=status.get(c.status, str(c.status)),
                 priority=c.priority,
@@ -102,6 +104,7 @@ def inbox_rows(conversations: list[Conversation]) -> list[InboxRow]:
                 assignee=None if c.assignee is None else str(c.assignee),
                 team=None if c.team is None else c.team.name,
                 tags=[t.name for t in c.tags.all()],
+                security_risk=c.security_risk,
                 last_activity_iso=at.isoformat(),  # the ``date:"c"`` format
                 last_activity=at.strftime("%Y-%m-%d %H:%M"),  # ``date:"Y-m-d H:i"``
             )

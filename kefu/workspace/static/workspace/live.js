@@ -433,6 +433,8 @@
           return;
         }
         form.reset();
+        const override = form.querySelector("[data-guard-override]");
+        if (override) override.hidden = true;
         const body = form.querySelector("textarea[name=body]");
         if (body) {
           body.value = ""; // reset() would bring back a macro the page was opened with
@@ -454,6 +456,9 @@
             list.append(li);
           });
         form.prepend(list);
+        // The secret guard refused the reply: a supervisor may now give a reason to send it.
+        const override = form.querySelector("[data-guard-override]");
+        if (override && data.code === "guard_blocked") override.hidden = false;
       } else if (status && (failed || !gone)) {
         status.textContent = texts.textFailed;
       }

@@ -47,3 +47,41 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Masked customer details (email, phone): "Show" posts to the reveal endpoint, which records
+// the read in the audit log, and the answer replaces the masked text in place. Delegated from
+// the document, because live.js swaps the side panel. Without JavaScript (or if the request
+// fails) the form submits normally and the server shows the value on a page of its own.
+document.addEventListener("submit", async (event) => {
+  const form = event.target instanceof HTMLFormElement ? event.target : null;
+  if (!form || !form.matches("form[data-reveal-form]")) return;
+  event.preventDefault();
+  const holder = form.parentElement;
+  const shown = holder && holder.querySelector("[data-reveal-value]");
+  const body = new FormData(form); // carries the CSRF token
+  // One request per field: a second click while this one is under way does nothing.
+  delete form.dataset.revealForm;
+  const button = form.querySelector("button");
+  if (button) button.disabled = true;
+  let data = null;
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body,
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-Requested-With": "XMLHttpRequest" },
+      redirect: "manual",
+    });
+    if (response.ok) data = await response.json();
+  } catch (_error) {
+    data = null;
+  }
+  if (!data || !data.ok || !shown) {
+    form.submit(); // the no-JavaScript round trip
+    return;
+  }
+  shown.textContent = data.value;
+  shown.classList.remove("ws-masked");
+  shown.classList.add("ws-revealed");
+  form.remove();
+});
