@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from kefu.accounts.models import Team
 from kefu.contacts.models import Contact
 from kefu.conversations.models import Conversation
+from kefu.core import secretbox
 
 
 def new_site_key() -> str:
@@ -24,6 +25,13 @@ def new_identity_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
+IDENTITY_SECRET_PURPOSE = b"kefu.inbox.chat-site-identity-secret.v1"
+
+
+def new_sealed_identity_secret() -> str:
+    return secretbox.seal(new_identity_secret(), purpose=IDENTITY_SECRET_PURPOSE)
+
+
 class ChatSite(models.Model):
     """A website or app that embeds the chat widget with its public site key."""
 
@@ -35,8 +43,9 @@ class ChatSite(models.Model):
         blank=True,
         help_text=_("Origins allowed to embed the widget, e.g. https://www.example.com."),
     )
-    # Signs identity tokens (HS256). Stored because verifying needs it; never logged or audited.
-    identity_secret = models.CharField(max_length=64, default=new_identity_secret)
+    # Signs identity tokens (HS256). Kept because verifying needs it, so sealed at rest
+    # (kefu.core.secretbox), never logged or audited; read it through ``identity_secret``.
+    identity_secret_sealed = models.TextField(default=new_sealed_identity_secret)
     identity_required = models.BooleanField(_("require verified identity"), default=False)
     team = models.ForeignKey(
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -51,6 +60,16 @@ class ChatSite(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def identity_secret(self) -> str:
+        return secretbox.unseal(
+            self.identity_secret_sealed, purpose=IDENTITY_SECRET_PURPOSE
+        ).plaintext
+
+    @identity_secret.setter
+    def identity_secret(self, value: str) -> None:
+        self.identity_secret_sealed = secretbox.seal(value, purpose=IDENTITY_SECRET_PURPOSE)
 
     def allows_origin(self, origin: str | None) -> bool:
         """An empty list allows every origin; otherwise the exact scheme://host[:port].

@@ -149,7 +149,7 @@ def chat_site_rotate_secret(*, site: ChatSite, actor: Actor) -> str:
     with transaction.atomic():
         locked = ChatSite.objects.select_for_update().get(pk=site.pk)
         locked.identity_secret = new_identity_secret()
-        locked.save(update_fields=["identity_secret"])
+        locked.save(update_fields=["identity_secret_sealed"])
         audit_record(
             actor=actor,
             action="chat_site.secret_rotated",
