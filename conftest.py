@@ -49,6 +49,14 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _two_factor_not_required_by_default(monkeypatch):
+    """The production default requires two-factor sign-in for admins and supervisors; the
+    personas have no authenticator, so tests start without that requirement. Tests of the
+    enforcement set the policy themselves (kefu/workspace/tests/test_security.py)."""
+    monkeypatch.setattr("kefu.accounts.twofactor.DEFAULT_REQUIRED_ROLES", ())
+
+
 @pytest.fixture
 def team_a(db):
     return factories.TeamFactory(name="Team A", languages=["en"])

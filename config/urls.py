@@ -19,6 +19,8 @@ urlpatterns = [
     path("help/", include("kefu.status.urls")),
     path("help/", include("kefu.helpcenter.urls")),
     path("sitemap.xml", helpcenter_pages.sitemap, name="sitemap"),
+    # Django admin's own login would skip two-factor sign-in: send it to the one login page.
+    path("django-admin/login/", accounts_views.admin_login, name="admin_login_redirect"),
     path("django-admin/", admin.site.urls),
     path("agent/manage/", include("kefu.backoffice.urls")),
     path("agent/", include("kefu.workspace.urls")),

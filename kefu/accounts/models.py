@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -80,6 +81,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)  # may use Django's admin site
     date_joined = models.DateTimeField(auto_now_add=True)
+    # Changed by "sign out everywhere": part of the session hash, so older sessions end.
+    session_epoch = models.CharField(max_length=32, blank=True, default="")
+    # A customer's own phrase, shown at the top of every email and in the portal header so a
+    # forged message is easy to spot. Not a secret, but never shown to staff.
+    antiphishing_code = models.CharField(
+        _("anti-phishing code"), max_length=20, blank=True, default=""
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -89,6 +97,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name or self.email
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's session hash (an HMAC of the password hash), extended with the session
+        epoch when there is one: a new epoch ends every other session without a password
+        change. An empty epoch keeps Django's value, so existing sessions stay valid."""
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc,no-any-return]
+        return salted_hmac(
+            "kefu.accounts.User.session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def is_agent(self) -> bool:
@@ -145,3 +166,76 @@ class AgentPresence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.status}"
+
+
+# --- account security (docs/subsystems/account-security.md) ---------------------------------
+
+
+class SecurityPolicy(models.Model):
+    """What the exchange's admins require of sign-ins. One row (pk 1), created on first read
+    with the production default: administrators and supervisors must use two-factor codes."""
+
+    required_2fa_roles = models.JSONField(_("roles that must use two-factor authentication"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"security policy: 2FA for {', '.join(self.required_2fa_roles) or 'nobody'}"
+
+
+class TotpDevice(models.Model):
+    """A staff member's authenticator app (RFC 6238). The shared secret is stored encrypted
+    (``kefu.accounts.keys``); ``confirmed_at`` is empty while enrolment waits for a first code.
+    ``last_used_step`` is the newest 30-second step a code was accepted for, so no code works
+    twice."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="totp_device"
+    )
+    secret_encrypted = models.TextField()
+    created_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_step = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        state = "confirmed" if self.confirmed_at else "pending"
+        return f"TOTP for user {self.user_id} ({state})"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for the authenticator. Only a keyed hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "code_hash"], name="recovery_code_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk} of user {self.user_id}"
+
+
+class LoginDevice(models.Model):
+    """A browser someone signed in from: the hash of a random id kept in a long-lived signed
+    cookie, plus the browser's family. A sign-in from a device not listed here is new."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_devices")
+    token_hash = models.CharField(max_length=64)
+    browser = models.CharField(max_length=80)
+    user_agent = models.CharField(max_length=300, blank=True)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    last_ip = models.GenericIPAddressField(null=True, blank=True)
+    alert_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "token_hash", "browser"], name="login_device_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.browser} of user {self.user_id}"

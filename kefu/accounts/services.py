@@ -29,6 +29,7 @@ from kefu.audit.services import audit_record
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kefu.core.ratelimit import hit
 
 PRESENCE_FRESH_SECONDS = 90  # a heartbeat older than this means the agent's socket is gone
 MAX_CHAT_CAPACITY = 20
@@ -255,6 +256,35 @@ def user_set_preferences(
             object_type="user",
             object_id=user.pk,
             data={"language": language, "timezone": timezone_name},
+        )
+    return user
+
+
+def user_change_password(*, user: User, old_password: str, new_password: str, actor: Actor) -> User:
+    """Change one's own password after checking the current one. Every other session of the
+    user ends (the session hash follows the password); the caller keeps its own with
+    ``update_session_auth_hash``."""
+    if actor.user_id != user.pk:
+        raise PermissionDenied(_("You do not have permission to do that."))
+    hit(f"password-change:{user.pk}", limit=10, window_seconds=3600)
+    if not user.check_password(old_password):
+        message = _("Your current password is not correct.")
+        raise ValidationFailed(message, fields={"old_password": [message]})
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            _("Choose a stronger password."), fields={"new_password": list(exc.messages)}
+        ) from exc
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        audit_record(
+            actor=actor,
+            action="user.password_changed",
+            object_type="user",
+            object_id=user.pk,
+            data={},
         )
     return user
 

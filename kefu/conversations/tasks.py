@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
+from kefu.accounts.antiphishing import with_antiphishing_code
 from kefu.conversations.models import Message, MessageKind
 from kefu.core import clock
 from kefu.core.errors import RetryableError
@@ -42,7 +43,10 @@ def notify_customer_of_reply(*, message_id: int, attempt: int = 1) -> None:
             )
             context = {"conversation": conversation, "message": message, "url": url}
             subject = render_to_string("conversations/email/reply_subject.txt", context).strip()
-            body = render_to_string("conversations/email/reply_body.txt", context)
+            body = with_antiphishing_code(
+                render_to_string("conversations/email/reply_body.txt", context),
+                recipient=contact.email,
+            )
         try:
             send_mail(subject, body, None, [contact.email], fail_silently=False)
         except (smtplib.SMTPException, OSError) as exc:

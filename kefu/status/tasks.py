@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
+from kefu.accounts.antiphishing import with_antiphishing_code
 from kefu.core import clock
 from kefu.core.errors import RetryableError
 from kefu.core.jobs import run_with_retry
@@ -54,7 +55,10 @@ def send_subscriber_confirmation(*, subscriber_id: int, attempt: int = 1) -> Non
                 "status_url": _absolute(reverse("status:page", args=[language])),
             }
             subject = render_to_string("status/email/confirm_subject.txt", context).strip()
-            body = render_to_string("status/email/confirm_body.txt", context)
+            body = with_antiphishing_code(
+                render_to_string("status/email/confirm_body.txt", context),
+                recipient=subscriber.email,
+            )
         try:
             EmailMessage(subject, body, None, [subscriber.email]).send()
         except (smtplib.SMTPException, OSError) as exc:
@@ -95,7 +99,9 @@ def _update_email(update: IncidentUpdate, subscriber: StatusSubscriber) -> Email
             "unsubscribe_url": unsubscribe_url,
         }
         subject = render_to_string("status/email/update_subject.txt", context).strip()
-        body = render_to_string("status/email/update_body.txt", context)
+        body = with_antiphishing_code(
+            render_to_string("status/email/update_body.txt", context), recipient=subscriber.email
+        )
     return EmailMessage(
         subject,
         body,

@@ -40,3 +40,11 @@ class AuditWatch:
 def audit_watch(db):
     """audit_watch() -> an AuditWatch listing audit rows written from now on."""
     return AuditWatch
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """kefu.core.clock.now under the test's control (kefu.accounts.tests.twofactor_kit)."""
+    from kefu.accounts.tests.twofactor_kit import use_clock
+
+    return use_clock(monkeypatch)

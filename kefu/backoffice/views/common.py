@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 
 from kefu.accounts import permissions
 from kefu.accounts.models import User
+from kefu.accounts.twofactor import can_manage_security
 from kefu.core.errors import KefuError
 from kefu.core.forms import add_service_error
 
@@ -21,7 +22,13 @@ F = TypeVar("F", bound=forms.Form)
 def page_context(me: User, section: str, **extra: Any) -> dict[str, Any]:
     """Template context every backoffice page needs (the section nav) plus ``extra``."""
     admin = permissions.can_manage_api_keys(me)
-    return {"section": section, "show_api_keys": admin, "show_chat_sites": admin, **extra}
+    return {
+        "section": section,
+        "show_api_keys": admin,
+        "show_chat_sites": admin,
+        "show_security": can_manage_security(me),
+        **extra,
+    }
 
 
 def bind_form(

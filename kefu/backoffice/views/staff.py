@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.accounts import permissions, services
 from kefu.accounts.models import User
+from kefu.accounts.twofactor import enrolled_user_ids, two_factor_enabled
 from kefu.backoffice import selectors
 from kefu.backoffice.access import actor_for, manager_or_404
 from kefu.backoffice.forms import StaffCreateForm, StaffEditForm
@@ -24,11 +25,14 @@ from kefu.backoffice.views.common import bind_form, form_page, page_context
 @require_GET
 def staff_list(request: HttpRequest) -> HttpResponse:
     me = manager_or_404(request)
-    rows = [
-        (user, permissions.can_grant_role(me, user.role))
-        for user in selectors.staff_list(viewer=me)
-    ]
-    return render(request, "backoffice/staff_list.html", page_context(me, "staff", rows=rows))
+    staff = list(selectors.staff_list(viewer=me))
+    rows = [(user, permissions.can_grant_role(me, user.role)) for user in staff]
+    enrolled = enrolled_user_ids(user.pk for user in staff)  # two-factor sign-in on
+    return render(
+        request,
+        "backoffice/staff_list.html",
+        page_context(me, "staff", rows=rows, enrolled=enrolled),
+    )
 
 
 def _staff_form_page(
@@ -39,13 +43,14 @@ def _staff_form_page(
     *,
     target: User | None,
 ) -> HttpResponse:
+    two_factor_on = target is not None and two_factor_enabled(target)
     return form_page(
         request,
         form,
         save,
         success_url="backoffice:staff_list",
         template="backoffice/staff_form.html",
-        context=page_context(me, "staff", form=form, target=target),
+        context=page_context(me, "staff", form=form, target=target, two_factor_on=two_factor_on),
     )
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks import default_task_backend, task
 
+from kefu.accounts.antiphishing import with_antiphishing_code
 from kefu.conversations.models import AuthorKind, Message, MessageKind
 from kefu.core import clock
 from kefu.core.errors import RetryableError
@@ -74,7 +75,9 @@ def continue_chat_by_email(*, message_id: int, attempt: int = 1, recheck: int = 
         with translation.override(contact.language or "en"):
             context = {"conversation": conversation, "message": message, "portal_url": portal_url}
             subject = render_to_string("inbox/email/chat_reply_subject.txt", context).strip()
-            body = render_to_string("inbox/email/chat_reply_body.txt", context)
+            body = with_antiphishing_code(
+                render_to_string("inbox/email/chat_reply_body.txt", context), recipient=email
+            )
         try:
             send_mail(subject, body, None, [email], fail_silently=False)
         except (smtplib.SMTPException, OSError) as exc:
