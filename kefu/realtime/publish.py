@@ -24,6 +24,15 @@ def publish(event: Event) -> None:
 
 
 def _deliver(event: Event) -> None:
+    _push(event)
+    # Outbound webhooks hear the same committed events (docs/subsystems/webhooks.md). Imported
+    # here: integrations reads conversations, which publish through this module.
+    from kefu.integrations.emit import on_committed_event
+
+    on_committed_event(event)
+
+
+def _push(event: Event) -> None:
     try:
         deliveries = audiences.route(event)
         layer = get_channel_layer()

@@ -1,4 +1,5 @@
-"""Run background jobs from the database queue (django-tasks-db; see docs/adr/0003)."""
+"""Run background jobs from the database queue (django-tasks-db; see docs/adr/0003), and
+enqueue the periodic jobs of ``kefu.ops.periodic.SCHEDULE`` when they fall due."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from kefu.ops import periodic
 
 
 class Command(BaseCommand):
@@ -20,11 +23,33 @@ class Command(BaseCommand):
             help="Seconds between polls when the queue is empty.",
         )
         parser.add_argument("--batch", action="store_true", help="Run every due job, then exit.")
+        parser.add_argument(
+            "--no-schedule",
+            action="store_true",
+            help="Do not enqueue periodic jobs (another worker does).",
+        )
+        parser.add_argument(
+            "--schedule-interval",
+            type=float,
+            default=5.0,
+            help="Seconds between checks for due periodic jobs.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command(
-            "db_worker",
-            interval=options["interval"],
-            batch=options["batch"],
-            verbosity=options["verbosity"],
-        )
+        scheduler: periodic.Scheduler | None = None
+        if not options["no_schedule"]:
+            if options["batch"]:
+                periodic.run_due()  # due periodic jobs join this batch
+            else:
+                scheduler = periodic.Scheduler(interval=options["schedule_interval"])
+                scheduler.start()
+        try:
+            call_command(
+                "db_worker",
+                interval=options["interval"],
+                batch=options["batch"],
+                verbosity=options["verbosity"],
+            )
+        finally:
+            if scheduler is not None:
+                scheduler.stop()

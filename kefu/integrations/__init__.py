@@ -1,0 +1,1 @@
+"""Outbound webhooks for integrators: signed event deliveries with bounded retries."""
