@@ -44,6 +44,10 @@ def _generated_secret_key() -> str:
 
 
 SECRET_KEY = _env_secret("KEFU_SECRET_KEY") or _generated_secret_key()
+# Previous secret keys, space-separated, still accepted after a rotation: sessions, signed
+# cookies, and the authenticator secrets and recovery codes of two-factor sign-in
+# (docs/subsystems/account-security.md).
+SECRET_KEY_FALLBACKS = (_env_secret("KEFU_SECRET_KEY_FALLBACKS") or "").split()
 DEBUG = _env_bool("KEFU_DEBUG", False)
 ALLOWED_HOSTS = [
     h.strip()
@@ -78,6 +82,8 @@ INSTALLED_APPS = [
     "kefu.guard",
     "kefu.trust",
     "kefu.transcripts",
+    "kefu.integrations",
+    "kefu.privacy",
     "kefu.portal",
     "kefu.workspace",
     "kefu.backoffice",
@@ -95,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kefu.core.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kefu.workspace.middleware.TwoFactorEnrolmentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "kefu.core.errors_middleware.KefuErrorMiddleware",
@@ -314,6 +321,9 @@ KEFU_TRANSCRIPT_ISSUER = os.environ.get("KEFU_TRANSCRIPT_ISSUER", "Kefu support"
 KEFU_TRANSCRIPT_VERIFY_MAX_BYTES = int(
     os.environ.get("KEFU_TRANSCRIPT_VERIFY_MAX_BYTES", str(20 * 1024 * 1024))
 )
+# Outbound webhooks (docs/subsystems/webhooks.md): by default endpoints on private, loopback
+# and link-local addresses are refused, so an admin cannot aim Kefu at the internal network.
+KEFU_WEBHOOKS_ALLOW_PRIVATE = _env_bool("KEFU_WEBHOOKS_ALLOW_PRIVATE", False)
 
 EMAIL_BACKEND = os.environ.get(
     "KEFU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from kefu.backoffice.views import (
     apikeys,
@@ -9,6 +9,7 @@ from kefu.backoffice.views import (
     home,
     incidents,
     macros,
+    security,
     staff,
     tags,
     teams,
@@ -20,6 +21,8 @@ urlpatterns = [
     path("staff/", staff.staff_list, name="staff_list"),
     path("staff/new/", staff.staff_create, name="staff_create"),
     path("staff/<int:pk>/edit/", staff.staff_edit, name="staff_edit"),
+    path("staff/<int:pk>/2fa-reset/", security.staff_2fa_reset, name="staff_2fa_reset"),
+    path("security/", security.security_policy, name="security_policy"),
     path("teams/", teams.team_list, name="team_list"),
     path("teams/new/", teams.team_create, name="team_create"),
     path("teams/<int:pk>/edit/", teams.team_edit, name="team_edit"),
@@ -51,6 +54,9 @@ urlpatterns = [
         name="chat_site_rotate",
     ),
     path("audit/", audit.audit_list, name="audit_list"),
+    path("official-channels/", include("kefu.trust.manage_urls")),
+    path("webhooks/", include("kefu.integrations.urls")),
+    path("", include("kefu.privacy.urls")),
     path("incidents/", incidents.incident_list, name="incident_list"),
     path("incidents/new/", incidents.incident_create, name="incident_create"),
     path("incidents/<int:pk>/", incidents.incident_detail, name="incident_detail"),

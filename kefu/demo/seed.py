@@ -35,8 +35,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kefu.accounts import permissions
-from kefu.accounts.models import KbRole, Role, Team, User
+from kefu.accounts.models import KbRole, Role, SecurityPolicy, Team, User
 from kefu.accounts.services import actor_for_user, staff_create, staff_update, team_save
+from kefu.accounts.twofactor import security_policy_set
 from kefu.audit.models import AuditEntry
 from kefu.audit.services import audit_record
 from kefu.contacts.models import Contact, VipTier
@@ -66,6 +67,7 @@ from kefu.inbox.sites import chat_site_save
 from kefu.sla.models import BusinessCalendar
 from kefu.sla.services import calendar_save
 from kefu.status.demo import seed_status_demo
+from kefu.trust.demo import seed_trust_demo
 
 DEMO_PASSWORD = "kefu-demo-2026"  # noqa: S105 - published on purpose; demo installs only
 DEMO_LOGINS: tuple[tuple[str, str], ...] = (
@@ -206,11 +208,13 @@ def load_demo(
 ) -> DemoResult:
     """Load the demo data set once; return what was created (nothing if already loaded)."""
     if demo_is_loaded():
+        _demo_security_policy()  # a demo loaded before two-factor sign-in existed
         return DemoResult(created=False)
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
     with transaction.atomic():
         if demo_is_loaded():  # re-check inside the write lock
             return DemoResult(created=False)
+        _demo_security_policy()
         world = _World(rng=rng, real_now=clock.now())
         world.load_people(log)
         log(f"Writing {conversations} conversations...")
@@ -224,6 +228,14 @@ def load_demo(
             data={"conversations": conversations, "seed": seed},
         )
     return DemoResult(created=True, counts=world.counts())
+
+
+def _demo_security_policy() -> None:
+    """The published demo logins work with the password alone, so the demo does not require
+    two-factor sign-in (production requires it of admins and supervisors). Only when nobody
+    has chosen a policy yet: an admin's choice is never overwritten."""
+    if not SecurityPolicy.objects.exists():
+        security_policy_set(required_2fa_roles=[], actor=SYSTEM)
 
 
 # --- the simulated clock ----------------------------------------------------------------------
@@ -338,6 +350,7 @@ class _World:
                     actor=supervisor_actor,
                 )
         self._knowledge_base(admin_actor, supervisor_actor)
+        seed_trust_demo(admin_actor)  # official channels, after the staff they name
         if not ChatSite.objects.filter(key=DEMO_SITE_KEY).exists():
             site = chat_site_save(
                 name="Demo Exchange website",

@@ -1,15 +1,26 @@
 from django.urls import path
 
-from kefu.portal.views import auth, pages, support_requests
+from kefu.portal.views import auth, pages, security, support_requests
+from kefu.privacy import views as privacy_views
 from kefu.transcripts import views as transcript_views
 
 app_name = "portal"
 urlpatterns = [
     path("", pages.home, name="home"),
     path("login", auth.login_view, name="login"),
+    path("login/code", auth.login_code_view, name="login_code"),
     path("logout", auth.logout_view, name="logout"),
     path("signup", auth.signup_view, name="signup"),
     path("account/", pages.account, name="account"),
+    path("account/anti-phishing", security.antiphishing, name="account_antiphishing"),
+    path(
+        "account/sign-out-everywhere",
+        security.sign_out_everywhere,
+        name="account_sign_out_everywhere",
+    ),
+    path("account/password", security.change_password, name="account_password"),
+    path("account/export", privacy_views.portal_export, name="account_export"),
+    path("account/erasure", privacy_views.portal_erasure_request, name="account_erasure"),
     path("requests/", support_requests.request_list, name="request_list"),
     path("requests/new", support_requests.request_new, name="request_new"),
     path("requests/<int:pk>/", support_requests.request_detail, name="request_detail"),

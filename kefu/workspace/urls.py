@@ -11,6 +11,7 @@ from kefu.workspace.views import (
     kb_actions,
     kb_structure,
     kb_transfer,
+    security,
 )
 
 app_name = "workspace"
@@ -37,6 +38,19 @@ urlpatterns = [
     path("c/<int:pk>/transcript.<str:fmt>", transcript_views.agent_export, name="transcript"),
     path("account/", account.preferences, name="preferences"),
     path("account/presence", account.presence, name="presence"),
+    # Sign-in security (two-factor set-up, devices, password): open even before a required
+    # enrolment (kefu.workspace.middleware).
+    path("account/security/", security.security, name="security"),
+    path("account/security/enrol/start", security.enrol_start, name="security_enrol_start"),
+    path("account/security/enrol/", security.enrol, name="security_enrol"),
+    path("account/security/recovery-codes", security.recovery_codes, name="security_codes"),
+    path("account/security/disable", security.disable, name="security_disable"),
+    path(
+        "account/security/sign-out-everywhere",
+        security.sign_out_everywhere,
+        name="security_sign_out_everywhere",
+    ),
+    path("account/security/password", security.change_password, name="security_password"),
     # Knowledge-base authoring (staff with a KB role).
     path("kb/", kb.kb_list, name="kb_list"),
     path("kb/review", kb.kb_review, name="kb_review"),

@@ -36,6 +36,7 @@ SECRET_TEXT = "MATRIX-PRIVATE-SUBJECT 提现未到账"
 
 class Level(StrEnum):
     PUBLIC = "public"  # anyone, signed in or not
+    SIGN_IN = "sign_in"  # steps of signing in: anyone; without a pending sign-in, to the login page
     PORTAL = "portal"  # signed-in customers
     PORTAL_OWN = "portal_own"  # customer 1, about their own conversation
     WORKSPACE = "workspace"  # every active staff member
@@ -49,6 +50,7 @@ class Level(StrEnum):
 
 ADMITTED: dict[Level, frozenset[str]] = {
     Level.PUBLIC: frozenset(PERSONAS),
+    Level.SIGN_IN: frozenset(PERSONAS),
     Level.PORTAL: frozenset(CUSTOMERS),
     Level.PORTAL_OWN: frozenset({"customer_1"}),
     Level.WORKSPACE: frozenset(STAFF),
@@ -84,6 +86,14 @@ def _article_lang(w: World) -> dict[str, Any]:
     return {"slug": w.article_slug, "lang": "en"}
 
 
+def _channel(w: World) -> dict[str, Any]:
+    return {"pk": w.official_channel_pk}
+
+
+def _webhook(w: World) -> dict[str, Any]:
+    return {"pk": w.webhook_pk}
+
+
 @dataclass(frozen=True)
 class Route:
     level: Level
@@ -115,6 +125,11 @@ ROUTES: dict[str, Route] = {
     # Token links: a made-up token is refused the same way for everybody.
     "status:confirm": Route(Level.PUBLIC, lambda w: {"token": "not-a-token"}),
     "status:unsubscribe": Route(Level.PUBLIC, lambda w: {"token": "not-a-token"}),
+    "admin_login_redirect": Route(Level.SIGN_IN),
+    "trust:check": Route(Level.PUBLIC),
+    "trust:report": Route(Level.PUBLIC),
+    "trust:phrase_check": Route(Level.PUBLIC),
+    "trust:api_check": Route(Level.PUBLIC, query="?value=example.com"),
     "transcripts:verify": Route(Level.PUBLIC),
     "transcripts:public_key_pem": Route(Level.PUBLIC),
     "transcripts:public_key_json": Route(Level.PUBLIC),
@@ -130,9 +145,15 @@ ROUTES: dict[str, Route] = {
     # --- customer portal --------------------------------------------------------------------
     "portal:home": Route(Level.PUBLIC),
     "portal:login": Route(Level.PUBLIC),
+    "portal:login_code": Route(Level.SIGN_IN),
     "portal:signup": Route(Level.PUBLIC),
     "portal:logout": Route(Level.PUBLIC),
     "portal:account": Route(Level.PORTAL),
+    "portal:account_antiphishing": Route(Level.PORTAL),
+    "portal:account_sign_out_everywhere": Route(Level.PORTAL),
+    "portal:account_password": Route(Level.PORTAL),
+    "portal:account_export": Route(Level.PORTAL),
+    "portal:account_erasure": Route(Level.PORTAL),
     "portal:request_list": Route(Level.PORTAL),
     "portal:request_new": Route(Level.PORTAL),
     "portal:request_detail": Route(Level.PORTAL_OWN, _conv),
@@ -149,6 +170,14 @@ ROUTES: dict[str, Route] = {
     "workspace:inbox": Route(Level.WORKSPACE),
     "workspace:preferences": Route(Level.WORKSPACE),
     "workspace:presence": Route(Level.WORKSPACE),
+    "workspace:security": Route(Level.WORKSPACE),
+    "workspace:security_enrol_start": Route(Level.WORKSPACE),
+    "workspace:security_enrol": Route(Level.WORKSPACE),
+    "workspace:security_codes": Route(Level.WORKSPACE),
+    "workspace:security_disable": Route(Level.WORKSPACE),
+    "workspace:security_sign_out_everywhere": Route(Level.WORKSPACE),
+    "workspace:security_password": Route(Level.WORKSPACE),
+    "trust:phrase_issue": Route(Level.CONVERSATION_A, _conv),
     "workspace:conversation": Route(Level.CONVERSATION_A, _conv),
     "workspace:conversation_timeline": Route(Level.CONVERSATION_A, _conv),
     "workspace:conversation_state": Route(Level.CONVERSATION_A, _conv),
@@ -232,6 +261,28 @@ ROUTES: dict[str, Route] = {
     "backoffice:chat_site_edit": Route(Level.ADMIN, lambda w: {"pk": w.chat_site_pk}),
     "backoffice:chat_site_secret": Route(Level.ADMIN, lambda w: {"pk": w.chat_site_pk}),
     "backoffice:chat_site_rotate": Route(Level.ADMIN, lambda w: {"pk": w.chat_site_pk}),
+    "backoffice:security_policy": Route(Level.ADMIN),
+    "backoffice:staff_2fa_reset": Route(Level.ADMIN, lambda w: {"pk": w.users["agent_a"].pk}),
+    "backoffice:official_channels:list": Route(Level.ADMIN),
+    "backoffice:official_channels:create": Route(Level.ADMIN),
+    "backoffice:official_channels:edit": Route(Level.ADMIN, _channel),
+    "backoffice:official_channels:delete": Route(Level.ADMIN, _channel),
+    "backoffice:webhooks:endpoint_list": Route(Level.ADMIN),
+    "backoffice:webhooks:endpoint_create": Route(Level.ADMIN),
+    "backoffice:webhooks:endpoint_edit": Route(Level.ADMIN, _webhook),
+    "backoffice:webhooks:endpoint_rotate": Route(Level.ADMIN, _webhook),
+    "backoffice:webhooks:endpoint_toggle": Route(Level.ADMIN, _webhook),
+    "backoffice:webhooks:endpoint_ping": Route(Level.ADMIN, _webhook),
+    "backoffice:webhooks:endpoint_delete": Route(Level.ADMIN, _webhook),
+    "backoffice:webhooks:delivery_redeliver": Route(
+        Level.ADMIN, lambda w: {"pk": w.webhook_pk, "delivery_pk": w.delivery_pk}
+    ),
+    "backoffice:privacy:retention": Route(Level.ADMIN),
+    "backoffice:privacy:hold_create": Route(Level.ADMIN),
+    "backoffice:privacy:hold_release": Route(Level.ADMIN, lambda w: {"pk": w.hold_pk}),
+    "backoffice:privacy:erasure_list": Route(Level.ADMIN),
+    "backoffice:privacy:erasure_execute": Route(Level.ADMIN, lambda w: {"pk": w.erasure_pk}),
+    "backoffice:privacy:erasure_decline": Route(Level.ADMIN, lambda w: {"pk": w.erasure_pk}),
     # --- Django's admin site (every admin:* name is covered by these samples) ---------------
     "admin:index": Route(Level.DJANGO_ADMIN),
     "admin:axes_accessattempt_changelist": Route(Level.SUPERUSER),
@@ -341,7 +392,10 @@ def _check_route(world: World, name: str, clients: dict[str, Client]) -> list[st
         response = client.get(url)
         got = outcome(response)
         if persona in admitted:
-            allowed = PUBLIC_OUTCOMES if route.level == Level.PUBLIC else ADMIT_OUTCOMES
+            allowed = {
+                Level.PUBLIC: PUBLIC_OUTCOMES,
+                Level.SIGN_IN: PUBLIC_OUTCOMES | {"login"},
+            }.get(route.level, ADMIT_OUTCOMES)
             if got not in allowed:
                 problems.append(f"{url} {persona} GET: {got}, expected to be let in")
             continue

@@ -12,6 +12,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from django.test import override_settings
+
 from kefu.accounts.models import KbRole, Role, User
 from kefu.accounts.services import actor_for_user, apikey_create
 from kefu.conversations import services as conversation_services
@@ -70,6 +72,11 @@ class World:
     api_key_pk: int
     category_pk: int
     section_pk: int
+    official_channel_pk: int
+    webhook_pk: int
+    delivery_pk: int
+    hold_pk: int
+    erasure_pk: int
 
     def user(self, persona: str) -> User | None:
         return self.users.get(persona)
@@ -96,8 +103,12 @@ def build_world(
     )
     from kefu.helpcenter.services.contacts import contact_option_save
     from kefu.inbox.sites import chat_site_save
+    from kefu.integrations.services import endpoint_create, endpoint_send_ping
+    from kefu.privacy.services.erasure import erasure_request
+    from kefu.privacy.services.holds import hold_place
     from kefu.sla.services import calendar_save
     from kefu.status.services import incident_create
+    from kefu.trust.services import official_channel_create
 
     kb_editor = factories.StaffFactory(
         email="kb.editor@kefu.test", role=Role.AGENT_L1, teams=[team_a], kb_role=KbRole.EDITOR
@@ -165,6 +176,14 @@ def build_world(
         actor=admin,
     )
     key, _secret = apikey_create(name="matrix", scopes=["conversations:read"], actor=admin)
+    channel = official_channel_create(kind="domain", value="matrix-exchange.com", actor=admin)
+    with override_settings(KEFU_WEBHOOKS_ALLOW_PRIVATE=True):
+        webhook = endpoint_create(
+            url="http://127.0.0.1:9/hook", events=["conversation.created"], actor=admin
+        ).endpoint
+        delivery = endpoint_send_ping(endpoint=webhook, actor=admin)
+    hold = hold_place(subject=other, reason="Court order 17", actor=admin)
+    erasure = erasure_request(contact=customer_2.contact, actor=actor_for_user(customer_2))
     return World(
         users={
             "customer_1": customer_1,
@@ -193,4 +212,9 @@ def build_world(
         api_key_pk=key.pk,
         category_pk=category.pk,
         section_pk=section.pk,
+        official_channel_pk=channel.pk,
+        webhook_pk=webhook.pk,
+        delivery_pk=delivery.pk,
+        hold_pk=hold.pk,
+        erasure_pk=erasure.pk,
     )

@@ -34,6 +34,9 @@ CORE_APPS = (
     "helpcenter",
     "status",
     "transcripts",
+    "trust",
+    "integrations",
+    "privacy",
 )
 CORE_CATALOGS = [p for p in CATALOGS if p.relative_to(KEFU_DIR).parts[0] in CORE_APPS]
 _PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")
