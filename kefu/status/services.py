@@ -59,7 +59,15 @@ def _require_manager(actor: Actor) -> User:
 
 def _text(field: str, value: str, *, limit: int, required: bool, single_line: bool = False) -> str:
     # Titles go into email subjects: single_line folds line breaks and control characters.
-    return clean_text(field, value, limit=limit, required=required, single_line=single_line)
+    # Bodies keep line breaks but refuse other control characters (XML feeds cannot carry them).
+    return clean_text(
+        field,
+        value,
+        limit=limit,
+        required=required,
+        single_line=single_line,
+        reject_control=not single_line,
+    )
 
 
 def clean_affected(entries: list[dict[str, str]] | None) -> list[dict[str, str]]:

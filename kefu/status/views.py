@@ -3,6 +3,7 @@ subscription (subscribe, confirm, unsubscribe)."""
 
 from __future__ import annotations
 
+import re
 from html import unescape
 from typing import Any
 
@@ -95,6 +96,15 @@ def incident(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
     )
 
 
+_XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xml_safe(text: str) -> str:
+    """Drop the control characters XML 1.0 cannot carry (updates written before bodies refused
+    them would otherwise break the whole feed)."""
+    return _XML_UNSAFE.sub("", text)
+
+
 @require_GET
 @help_page
 def feed(request: HttpRequest, lang: str) -> HttpResponse:
@@ -112,7 +122,7 @@ def feed(request: HttpRequest, lang: str) -> HttpResponse:
         atom.add_item(
             title=_("%(title)s: %(state)s") % {"title": entry.title, "state": entry.state_label},
             link=link,
-            description=str(entry.body_html),
+            description=_xml_safe(str(entry.body_html)),
             unique_id=link,
             pubdate=entry.created_at,
             updateddate=entry.created_at,

@@ -194,6 +194,19 @@ def test_titles_are_kept_on_one_line(manager):
     assert (incident.title_en, incident.title_zh) == ("ETH Bcc: x@evil.test delayed", "ETH 延迟")
 
 
+def test_bodies_keep_line_breaks_but_refuse_other_control_characters(manager):
+    incident = services.incident_create(
+        **{**ETH, "body_en": "Line one.\r\n\tLine two."}, actor=manager
+    )
+    assert incident.updates.get().body_en == "Line one.\r\n\tLine two."
+    with pytest.raises(ValidationFailed) as caught:
+        services.incident_update(
+            incident=incident, state="identified", body_en="Delayed\x0c again", actor=manager
+        )
+    assert "body_en" in caught.value.fields
+    assert incident.updates.count() == 1
+
+
 def test_schedules_and_impact_are_ignored_where_they_do_not_apply(manager):
     announcement = services.incident_create(
         kind=IncidentKind.ANNOUNCEMENT,
