@@ -13,7 +13,6 @@ it. ``idempotent_create`` stores the answer to a create request under the client
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -29,6 +28,7 @@ from ninja.params import HeaderEx, P
 from ninja.responses import NinjaJSONEncoder
 from pydantic import BaseModel, ConfigDict, Field
 
+from kefu.core import secretbox
 from kefu.core.errors import Conflict, KefuError, ValidationFailed
 from kefu.core.models import IdempotencyRecord
 
@@ -270,18 +270,24 @@ class _LostRace(Exception):
     """Another request with the same key committed first; roll our create back."""
 
 
-def _fingerprint(method: str, path: str, payload: BaseModel) -> str:
+_FINGERPRINT_PURPOSE = b"kefu.core.idempotency-fingerprint.v1"
+
+
+def _fingerprints(method: str, path: str, payload: BaseModel) -> list[str]:
+    """Keyed digests of the request (current key first, then each fallback key's). Keyed, not a
+    plain hash: a body may hold a secret the guard redacts before storing, and a plain SHA-256 of
+    a short password next to known fields could be guessed back."""
     data = {"method": method, "path": path, "body": to_json_data(payload)}
     raw = json.dumps(data, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return secretbox.digests(raw, purpose=_FINGERPRINT_PURPOSE)
 
 
 def _find(scope: str, key: str) -> IdempotencyRecord | None:
     return IdempotencyRecord.objects.filter(scope=scope, key=key).first()
 
 
-def _replay(record: IdempotencyRecord, request_hash: str) -> HttpResponse:
-    if record.request_hash != request_hash:
+def _replay(record: IdempotencyRecord, request_hashes: list[str]) -> HttpResponse:
+    if record.request_hash not in request_hashes:
         raise IdempotencyKeyReused(
             "This Idempotency-Key was already used for a different request.",
             fields={IDEMPOTENCY_HEADER: ["Already used for a different request."]},
@@ -329,10 +335,10 @@ def idempotent_create(
         return JsonResponse(
             to_json_data(perform()), status=status, safe=False, content_type=_CONTENT_TYPE
         )
-    request_hash = _fingerprint(request.method or "", request.path, payload)
+    request_hashes = _fingerprints(request.method or "", request.path, payload)
     existing = _find(scope, key)
     if existing is not None:
-        return _replay(existing, request_hash)
+        return _replay(existing, request_hashes)
     try:
         with transaction.atomic():
             response = JsonResponse(
@@ -343,12 +349,12 @@ def idempotent_create(
                     IdempotencyRecord.objects.create(
                         scope=scope,
                         key=key,
-                        request_hash=request_hash,
+                        request_hash=request_hashes[0],
                         status_code=status,
                         response_body=response.content.decode(),
                     )
             except IntegrityError as exc:
                 raise _LostRace from exc
     except _LostRace:
-        return _replay(IdempotencyRecord.objects.get(scope=scope, key=key), request_hash)
+        return _replay(IdempotencyRecord.objects.get(scope=scope, key=key), request_hashes)
     return response

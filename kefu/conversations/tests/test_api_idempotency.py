@@ -195,3 +195,36 @@ def test_the_loser_of_a_race_with_a_different_body_gets_a_409(monkeypatch, api):
     response = api.post("/customers", {"email": "other@example.com"}, idempotency_key="race")
     assert_error(response, 409, "idempotency_key_reused")
     assert Contact.objects.count() == 0
+
+
+def test_the_stored_fingerprint_is_keyed_so_a_redacted_secret_cannot_be_guessed_back(
+    api, conversation_a
+):
+    """The guard redacts a password before storing the message; the idempotency record keeps
+    only a keyed digest of the request, not a plain hash someone could brute-force."""
+    import hashlib
+    import json
+
+    body = {"body": "my password is Hunter22x", "author": "customer"}
+    path = f"/conversations/{conversation_a.pk}/messages"
+    assert api.post(path, body, idempotency_key="secret-1").status_code == 201
+    record = IdempotencyRecord.objects.get(key="secret-1")
+    plain = json.dumps(
+        {"method": "POST", "path": "/api/v1" + path, "body": body},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    assert record.request_hash != hashlib.sha256(plain.encode()).hexdigest()
+    assert "Hunter22x" not in record.response_body
+
+
+def test_replays_still_match_after_a_secret_key_rotation(api, conversation_a, settings):
+    path = f"/conversations/{conversation_a.pk}/messages"
+    first = api.post(path, {"body": "Reply"}, idempotency_key="rotate-1")
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY = "rotated-" + "k" * 50
+    settings.SECRET_KEY_FALLBACKS = [old]
+    second = api.post(path, {"body": "Reply"}, idempotency_key="rotate-1")
+    assert second.status_code == 201
+    assert second["Idempotent-Replayed"] == "true"
+    assert second.content == first.content
