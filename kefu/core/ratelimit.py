@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import time
-
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from kefu.core import clock
 from kefu.core.errors import RateLimited
 
 
 def hit(bucket: str, *, limit: int, window_seconds: int) -> None:
     """Count one hit on ``bucket``; raise RateLimited once ``limit`` is passed in the window."""
-    window = int(time.time() // window_seconds)
+    # The test clock (kefu.core.clock) decides the window, so a test that freezes time cannot
+    # straddle a window boundary and see its counter reset.
+    window = int(clock.now().timestamp() // window_seconds)
     key = f"rl:{bucket}:{window}"
     if cache.add(key, 1, timeout=window_seconds + 1):
         count = 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.utils import translation
 
@@ -30,12 +32,15 @@ def test_buckets_are_independent(clean_cache):
 
 
 def test_a_new_window_starts_from_zero(clean_cache, monkeypatch):
-    now = [1_000_000.0]
-    monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+    now = [datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)]
+    monkeypatch.setattr(ratelimit.clock, "now", lambda: now[0])
     ratelimit.hit("w", limit=1, window_seconds=60)
     with pytest.raises(RateLimited):
         ratelimit.hit("w", limit=1, window_seconds=60)
-    now[0] += 60
+    now[0] += timedelta(seconds=59)  # the same window: still refused
+    with pytest.raises(RateLimited):
+        ratelimit.hit("w", limit=1, window_seconds=60)
+    now[0] += timedelta(seconds=1)
     ratelimit.hit("w", limit=1, window_seconds=60)
     with pytest.raises(RateLimited):
         ratelimit.hit("w", limit=1, window_seconds=60)
