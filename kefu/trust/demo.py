@@ -40,7 +40,7 @@ def seed_trust_demo(admin_actor: Actor) -> None:
     if OfficialChannel.objects.exists():
         return
     for kind, value, platform, label_en, label_zh in CHANNELS:
-        services.official_channel_create(
+        services.official_channel_save(
             kind=kind,
             value=value,
             platform=platform,
@@ -52,6 +52,6 @@ def seed_trust_demo(admin_actor: Actor) -> None:
     for email, staff_id in STAFF_IDS:
         user = User.objects.filter(email=email).first()
         if user is not None:
-            services.official_channel_create(
+            services.official_channel_save(
                 kind="staff", value=staff_id, user=user, actor=admin_actor
             )

@@ -13,9 +13,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kefu.accounts import permissions
 from kefu.accounts.models import User
-from kefu.backoffice.access import actor_for
+from kefu.backoffice.access import actor_for, api_key_manager_or_404
 from kefu.backoffice.views.common import act_and_redirect, bind_form, form_page, page_context
 from kefu.core.errors import NotFound
 from kefu.trust import selectors, services
@@ -25,13 +24,6 @@ from kefu.trust.models import OfficialChannel
 SECTION = "official_channels"
 LIST_URL = "backoffice:official_channels:list"
 FIELDS = ("kind", "value", "platform", "label_en", "label_zh", "user", "note", "is_active")
-
-
-def _admin_or_404(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not permissions.can_manage_api_keys(user):
-        raise Http404
-    return user
 
 
 def _get(me: User, pk: int) -> OfficialChannel:
@@ -44,13 +36,13 @@ def _get(me: User, pk: int) -> OfficialChannel:
 @login_required
 @require_GET
 def channel_list(request: HttpRequest) -> HttpResponse:
-    me = _admin_or_404(request)
+    me = api_key_manager_or_404(request)
     channels = selectors.official_channel_list(viewer=me)
     return render(request, "trust/manage_list.html", page_context(me, SECTION, channels=channels))
 
 
 def _form(request: HttpRequest, channel: OfficialChannel | None) -> HttpResponse:
-    me = _admin_or_404(request)
+    me = api_key_manager_or_404(request)
     initial: dict[str, Any] = {"is_active": True}
     if channel is not None:
         initial = {name: getattr(channel, name) for name in FIELDS}
@@ -61,9 +53,9 @@ def _form(request: HttpRequest, channel: OfficialChannel | None) -> HttpResponse
         values = {name: data[name] for name in FIELDS}
         actor = actor_for(request, me)
         if channel is None:
-            saved = services.official_channel_create(**values, actor=actor)
+            saved = services.official_channel_save(**values, actor=actor)
         else:
-            saved = services.official_channel_update(channel=channel, **values, actor=actor)
+            saved = services.official_channel_save(channel=channel, **values, actor=actor)
         return _("Official channel “%(value)s” saved.") % {"value": saved.display or saved.value}
 
     return form_page(
@@ -85,13 +77,13 @@ def channel_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _form(request, _get(_admin_or_404(request), pk))
+    return _form(request, _get(api_key_manager_or_404(request), pk))
 
 
 @login_required
 @require_POST
 def channel_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _admin_or_404(request)
+    me = api_key_manager_or_404(request)
     channel = _get(me, pk)
     return act_and_redirect(
         request,

@@ -126,8 +126,9 @@ def _audit_data(channel: OfficialChannel) -> dict[str, object]:
     }
 
 
-def official_channel_create(
+def official_channel_save(
     *,
+    channel: OfficialChannel | None = None,
     kind: str,
     value: str,
     platform: str = "",
@@ -138,7 +139,8 @@ def official_channel_create(
     is_active: bool = True,
     actor: Actor,
 ) -> OfficialChannel:
-    """Register an official channel (admins only); the value is stored normalised."""
+    """Register an official channel (``channel=None``) or change one (admins only); the value is
+    stored normalised. Audited as ``official_channel.created`` or ``.updated`` (before/after)."""
     _require_admin(actor)
     data = _clean(
         kind=kind,
@@ -152,57 +154,25 @@ def official_channel_create(
     )
     try:
         with transaction.atomic():
-            channel = OfficialChannel.objects.create(**data.__dict__)
+            if channel is None:
+                channel = OfficialChannel.objects.create(**data.__dict__)
+                action, audit = "official_channel.created", _audit_data(channel)
+            else:
+                channel = OfficialChannel.objects.select_for_update().get(pk=channel.pk)
+                before = _audit_data(channel)
+                for name, new in data.__dict__.items():
+                    setattr(channel, name, new)
+                channel.save(update_fields=[*data.__dict__, "updated_at"])
+                action, audit = (
+                    "official_channel.updated",
+                    {"before": before, "after": _audit_data(channel)},
+                )
             audit_record(
                 actor=actor,
-                action="official_channel.created",
+                action=action,
                 object_type="official_channel",
                 object_id=channel.pk,
-                data=_audit_data(channel),
-            )
-    except IntegrityError as exc:
-        raise _duplicate() from exc
-    return channel
-
-
-def official_channel_update(
-    *,
-    channel: OfficialChannel,
-    kind: str,
-    value: str,
-    platform: str = "",
-    label_en: str = "",
-    label_zh: str = "",
-    note: str = "",
-    user: User | None = None,
-    is_active: bool = True,
-    actor: Actor,
-) -> OfficialChannel:
-    """Change a registered channel (admins only)."""
-    _require_admin(actor)
-    data = _clean(
-        kind=kind,
-        value=value,
-        platform=platform,
-        label_en=label_en,
-        label_zh=label_zh,
-        note=note,
-        user=user,
-        is_active=is_active,
-    )
-    try:
-        with transaction.atomic():
-            channel = OfficialChannel.objects.select_for_update().get(pk=channel.pk)
-            before = _audit_data(channel)
-            for name, new in data.__dict__.items():
-                setattr(channel, name, new)
-            channel.save(update_fields=[*data.__dict__, "updated_at"])
-            audit_record(
-                actor=actor,
-                action="official_channel.updated",
-                object_type="official_channel",
-                object_id=channel.pk,
-                data={"before": before, "after": _audit_data(channel)},
+                data=audit,
             )
     except IntegrityError as exc:
         raise _duplicate() from exc

@@ -108,7 +108,7 @@ def build_world(
     from kefu.privacy.services.holds import hold_place
     from kefu.sla.services import calendar_save
     from kefu.status.services import incident_create
-    from kefu.trust.services import official_channel_create
+    from kefu.trust.services import official_channel_save
 
     kb_editor = factories.StaffFactory(
         email="kb.editor@kefu.test", role=Role.AGENT_L1, teams=[team_a], kb_role=KbRole.EDITOR
@@ -176,7 +176,7 @@ def build_world(
         actor=admin,
     )
     key, _secret = apikey_create(name="matrix", scopes=["conversations:read"], actor=admin)
-    channel = official_channel_create(kind="domain", value="matrix-exchange.com", actor=admin)
+    channel = official_channel_save(kind="domain", value="matrix-exchange.com", actor=admin)
     with override_settings(KEFU_WEBHOOKS_ALLOW_PRIVATE=True):
         webhook = endpoint_create(
             url="http://127.0.0.1:9/hook", events=["conversation.created"], actor=admin

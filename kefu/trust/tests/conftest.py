@@ -16,6 +16,6 @@ def registry_rows(admin_user):
         ("phone", "+86 138 0013 8000"),
         ("telegram", "@exampleSupport"),
     ):
-        services.official_channel_create(
+        services.official_channel_save(
             kind=kind, value=value, label_en="Official", label_zh="官方", actor=actor
         )

@@ -16,7 +16,7 @@ from kefu.trust.models import OfficialChannel, VerificationPhrase
 
 
 def test_admin_registers_a_channel_normalised_and_audited(admin_user, actor_of):
-    channel = services.official_channel_create(
+    channel = services.official_channel_save(
         kind="domain",
         value="HTTPS://WWW.Example.COM./login",
         label_en="Site",
@@ -30,14 +30,14 @@ def test_admin_registers_a_channel_normalised_and_audited(admin_user, actor_of):
 @pytest.mark.parametrize("who", ["supervisor", "agent_a", "customer_1"])
 def test_non_admins_cannot_change_the_registry(request, who, admin_user, actor_of):
     actor = actor_of(request.getfixturevalue(who))
-    channel = services.official_channel_create(
+    channel = services.official_channel_save(
         kind="domain", value="example.com", actor=actor_of(admin_user)
     )
     before = AuditEntry.objects.count()
     with pytest.raises(PermissionDenied):
-        services.official_channel_create(kind="domain", value="evil.com", actor=actor)
+        services.official_channel_save(kind="domain", value="evil.com", actor=actor)
     with pytest.raises(PermissionDenied):
-        services.official_channel_update(channel=channel, kind="domain", value="x.com", actor=actor)
+        services.official_channel_save(channel=channel, kind="domain", value="x.com", actor=actor)
     with pytest.raises(PermissionDenied):
         services.official_channel_delete(channel=channel, actor=actor)
     assert list(OfficialChannel.objects.values_list("value", flat=True)) == ["example.com"]
@@ -46,7 +46,7 @@ def test_non_admins_cannot_change_the_registry(request, who, admin_user, actor_o
 
 def test_system_actor_cannot_change_the_registry(system_actor):
     with pytest.raises(PermissionDenied):
-        services.official_channel_create(kind="domain", value="x.com", actor=system_actor)
+        services.official_channel_save(kind="domain", value="x.com", actor=system_actor)
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,7 @@ def test_invalid_values_are_refused_with_a_field_error(
     admin_user, actor_of, kind, value, platform, field
 ):
     with pytest.raises(ValidationFailed) as excinfo:
-        services.official_channel_create(
+        services.official_channel_save(
             kind=kind, value=value, platform=platform, actor=actor_of(admin_user)
         )
     assert list(excinfo.value.fields) == [field]
@@ -73,11 +73,11 @@ def test_invalid_values_are_refused_with_a_field_error(
 
 
 def test_the_same_channel_cannot_be_registered_twice(admin_user, actor_of):
-    services.official_channel_create(
+    services.official_channel_save(
         kind="phone", value="+86 400 000 0000", actor=actor_of(admin_user)
     )
     with pytest.raises(Conflict):
-        services.official_channel_create(
+        services.official_channel_save(
             kind="phone", value="400-000-0000", actor=actor_of(admin_user)
         )
     assert OfficialChannel.objects.count() == 1
@@ -85,8 +85,8 @@ def test_the_same_channel_cannot_be_registered_twice(admin_user, actor_of):
 
 def test_update_and_delete_are_audited(admin_user, actor_of):
     actor = actor_of(admin_user)
-    channel = services.official_channel_create(kind="telegram", value="@Ex", actor=actor)
-    services.official_channel_update(
+    channel = services.official_channel_save(kind="telegram", value="@Ex", actor=actor)
+    services.official_channel_save(
         channel=channel,
         kind="telegram",
         value="https://t.me/ExSupport",
@@ -108,17 +108,17 @@ def test_registry_selector_feeds_the_checker_with_labels_in_the_language(
     admin_user, agent_a, actor_of
 ):
     actor = actor_of(admin_user)
-    services.official_channel_create(
+    services.official_channel_save(
         kind="domain", value="example.com", label_en="Site", label_zh="官网", actor=actor
     )
-    services.official_channel_create(kind="staff", value="KF-1", user=agent_a, actor=actor)
+    services.official_channel_save(kind="staff", value="KF-1", user=agent_a, actor=actor)
     assert check("example.com", registry=selectors.registry(language="zh-hans")).label == "官网"
     assert check("kf-1", registry=selectors.registry(language="en")).label == agent_a.display_name
 
 
 def test_staff_only_for_staff_kind(admin_user, customer_1, actor_of):
     with pytest.raises(ValidationFailed):
-        services.official_channel_create(
+        services.official_channel_save(
             kind="staff", value="KF-2", user=customer_1, actor=actor_of(admin_user)
         )
 
@@ -129,7 +129,7 @@ def test_staff_only_for_staff_kind(admin_user, customer_1, actor_of):
 def test_agent_issues_a_hashed_one_time_phrase_with_a_staff_note(
     conversation_a, agent_a, admin_user, actor_of
 ):
-    services.official_channel_create(
+    services.official_channel_save(
         kind="staff", value="KF-77", user=agent_a, actor=actor_of(admin_user)
     )
     issued = services.verification_phrase_issue(
@@ -208,7 +208,7 @@ def test_expired_and_unknown_phrases(conversation_a, agent_a, actor_of, system_a
 
 
 def _registry(admin_user, actor_of):
-    services.official_channel_create(kind="domain", value="example.com", actor=actor_of(admin_user))
+    services.official_channel_save(kind="domain", value="example.com", actor=actor_of(admin_user))
     return selectors.registry(language="en")
 
 
