@@ -804,3 +804,95 @@ def test_reflected_query_text_never_runs(probe: Callable[[], Probe], supervisor:
         assert response.status in (200, 400), (path, response.status)
         viewer.check(page, f"{path.split('?')[0]} with payload {p.number}")
     assert viewer.pages_checked == len(CORPUS)
+
+
+# --- escalation reasons, calendar names, official channels: more text one user writes --------
+
+
+def _seed_staff_texts(
+    team_a: Any, supervisor: Any, admin_user: Any, customer_1: Any
+) -> dict[str, Any]:
+    from kefu.sla.services import calendar_save
+    from kefu.trust.services import official_channel_save
+
+    boss = actor_for_user(supervisor)
+    admin = actor_for_user(admin_user)
+    # Escalation reasons (L1 -> L2 -> L3: two per conversation), ten payloads per reason.
+    reasons = [
+        "\n".join(p.line("er") or p.token("er") for p in CORPUS[i : i + 10])[:2000]
+        for i in range(0, len(CORPUS), 10)
+    ]
+    escalated: list[int] = []
+    for i in range(0, len(reasons), 2):
+        conversation = conversations.conversation_create(
+            contact=customer_1.contact,
+            subject=f"Escalation probe {i}",
+            body="Please escalate.",
+            team=team_a,
+            actor=actor_for_user(customer_1),
+        )
+        for reason in reasons[i : i + 2]:
+            conversations.conversation_escalate(
+                conversation=conversation, reason=reason, actor=boss
+            )
+        escalated.append(conversation.pk)
+    calendars = []
+    for p in CORPUS:
+        if (name := p.line("cal", limit=100)) and _try(
+            calendar_save,
+            name=name,
+            timezone="UTC",
+            always_open=True,
+            weekly_hours={},
+            is_default=False,
+            actor=admin,
+        ):
+            calendars.append(name)
+    channels = []
+    for p in CORPUS:
+        label = p.line("oc", limit=100) or p.token("oc")
+        if _try(
+            official_channel_save,
+            kind="domain",
+            value=f"probe{p.number:03d}.example.org",
+            label_en=label,
+            label_zh=label,
+            note=p.line("on", limit=300) or "",
+            actor=admin,
+        ):
+            channels.append((f"probe{p.number:03d}.example.org", label))
+    tokens = [p.token("er") for p in CORPUS]
+    return {"escalated": escalated, "tokens": tokens, "calendars": calendars, "channels": channels}
+
+
+def test_escalation_reasons_calendars_and_official_channels_never_run(
+    probe: Callable[[], Probe],
+    team_a: Any,
+    supervisor: Any,
+    admin_user: Any,
+    customer_1: Any,
+) -> None:
+    seed = off_loop(lambda: _seed_staff_texts(team_a, supervisor, admin_user, customer_1))
+    assert len(seed["channels"]) > 60
+    staff = probe()
+    staff.sign_in(supervisor)
+    page = staff.new_page()
+    # Escalation reasons in the timelines supervisors read.
+    shown = ""
+    for pk in seed["escalated"]:
+        staff.visit(page, f"/agent/c/{pk}/")
+        shown += staff.check(page, f"escalations of conversation {pk}")
+    assert [t for t in seed["tokens"] if t not in shown] == []
+    staff.visit(page, "/agent/manage/calendars/")
+    staff.check(page, "calendar list", show=seed["calendars"])
+    # Official channels: the admin's registry, and the public check naming what a value is.
+    admin_view = probe()
+    admin_view.sign_in(admin_user)
+    back = admin_view.new_page()
+    admin_view.visit(back, "/agent/manage/official-channels/")
+    admin_view.check(back, "official channel list", show=[label for _, label in seed["channels"]])
+    reader = probe()
+    public = reader.new_page()
+    for value, label in seed["channels"][::10]:
+        reader.visit(public, f"/trust/check/?value={quote(value)}")
+        reader.check(public, f"check result for {value}", show=[label])
