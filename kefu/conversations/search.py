@@ -76,10 +76,22 @@ def append_to_index(conversation_id: int, text: str) -> None:
                 [conversation_id, terms],
             )
             return
+    _write(conversation_id, list(dict.fromkeys(stored_terms(conversation_id) + terms)))
+
+
+def stored_terms(conversation_id: int) -> list[str]:
+    """The search terms stored for one conversation, on either database."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT terms FROM conversations_search WHERE conversation_id = %s",
+                [conversation_id],
+            )
+            row = cursor.fetchone()
+            return list(row[0]) if row else []
         cursor.execute("SELECT terms FROM conversations_fts WHERE rowid = %s", [conversation_id])
         row = cursor.fetchone()
-    existing = row[0].split() if row else []
-    _write(conversation_id, list(dict.fromkeys(existing + terms)))
+    return row[0].split() if row else []
 
 
 def matching_ids(query: str) -> RawSQL | None:

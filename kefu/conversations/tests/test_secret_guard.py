@@ -11,7 +11,6 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
@@ -56,10 +55,7 @@ def pdf_with(*lines: str) -> bytes:
 
 
 def search_terms(conversation_id: int) -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT terms FROM conversations_fts WHERE rowid = %s", [conversation_id])
-        row = cursor.fetchone()
-    return row[0].split() if row else []
+    return search.stored_terms(conversation_id)
 
 
 def assert_stored_nowhere(secret: str) -> None:
