@@ -24,6 +24,7 @@ OTP = "otp"
 OTP_WEAK = "otp_weak"  # a bare "code": an OTP only in an OTP-ish message
 OTP_SECRET = "otp_secret"  # noqa: S105 - a cue kind, not a secret  # the base32 setup key of an authenticator
 PUBLIC = "public"  # names public data (address, public key, xpub): never a secret
+KEY_WEAK = "key_weak"  # a bare "key": names the value right after it, nothing further away
 
 _EN = r"(?<![A-Za-z])"
 _EN_END = r"(?![A-Za-z])"
@@ -97,10 +98,16 @@ _CUES: dict[str, str] = {
         r"authentication[ -]?codes?|google[ -]?auth\w*|ga[ -]?codes?|auth[ -]?codes?|"
         r"login[ -]?codes?|confirmation[ -]?codes?|"
         r"backup[ -]?codes?|recovery[ -]?codes?|6[ -]?digits?(?:[ -]?codes?)?)" + _EN_END + r"|"
-        r"验证码|驗證碼|动态码|动态口令|校验码|谷歌验证码?|谷歌码|短信码|安全码|确认码|"
-        r"身份验证器|[gG][aA]码|2[fF][aA]码?|邮箱码|备用码|恢复码"
+        r"验证码|驗證碼|动态码|动态口令|动态密码|一次性密码|授权码|校验码|谷歌验证码?|谷歌码|"
+        r"短信码|安全码|确认码|身份验证器|[gG][aA]码|2[fF][aA]码?|邮箱码|备用码|恢复码|"
+        # "reset code 588564", "GA 976 095" (upper case only: "ga" is a word in other languages)
+        + _EN
+        + r"(?:reset|unlock|approval|sign[ -]?in|withdrawal[ -]verification)[ -]?codes?"
+        + _EN_END
+        + r"|(?<![A-Za-z])(?-i:GA)(?![A-Za-z])"
     ),
     OTP_WEAK: _EN + r"codes?" + _EN_END,
+    KEY_WEAK: _EN + r"keys?" + _EN_END,
 }
 
 _CUE_RE = re.compile(
@@ -189,6 +196,21 @@ _API_WORD = re.compile(
 )
 
 
+# "不是私钥", "not the private key", "isn't a txid": a negated cue says what the value is not.
+_NEGATED = re.compile(
+    r"(?:不是|并非|而非|(?<![A-Za-z])(?:not|isn'?t|wasn'?t|is not|was not))\s*"
+    r"(?:(?:a|an|my|the|your|我的|的|一个)\s*)?$",
+    re.IGNORECASE,
+)
+_NEGATABLE = frozenset({TX, PUBLIC, KEY, KEY_WEAK, SECRET_KEY})
+# "I already sent them this: <value>": "sent" to a person is not a transfer of coins.
+_SENT_TO_PERSON = re.compile(
+    r"\s+(?:them|him|her|you|u|you guys|the scammer|that guy|someone)\s+"
+    r"(?:this|these|that|it|the following|everything)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+
+
 def find_cues(text: str) -> Context:
     """Label every cue word in ``text``."""
     cues: list[Cue] = []
@@ -198,6 +220,10 @@ def find_cues(text: str) -> Context:
         if kind == OTP_WEAK and _NOT_OTP_BEFORE.search(
             text, max(0, match.start() - 24), match.start()
         ):
+            continue
+        if kind in _NEGATABLE and _NEGATED.search(text, max(0, match.start() - 16), match.start()):
+            continue
+        if kind == TX_WEAK and _SENT_TO_PERSON.match(text, match.end()):
             continue
         cues.append(Cue(kind, match.start(), match.end()))
     return Context(text, tuple(cues))

@@ -29,6 +29,7 @@ from kefu.guard.context import (
     OTP_WEAK,
     PASSWORD,
     SECRET_KEY,
+    SEED,
     TRAILING,
     Context,
 )
@@ -87,8 +88,13 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _WORDY = re.compile(r"[a-z]+(?:[-_.][a-z0-9]+)*")
 # "set the password to X", "used X as password": weaker introducers, for values that look strong.
 _WEAK_INTRO_END = re.compile(r"(?<![A-Za-z])(?:to|into|as|with)\s*[\"'“‘`]?$", re.IGNORECASE)
-# "code: 905531" on its own.
-_BARE_CODE = re.compile(r"\s*(?:is|:|：|=)\s*(?:\d{6}|\d{3}[ -]\d{3})(?!\d)", re.IGNORECASE)
+# "code: 905531", "code 695860", "the code, here it is 937256": a code given as one.
+_BARE_CODE = re.compile(
+    r"\s*[:：=]?\s*(?:\d{6}|\d{3}[ -]\d{3})(?!\d)|"
+    r"[^.!?\n。！？]{0,30}?(?<![A-Za-z])(?:is|was|it'?s|it is|here it is|here you go)"
+    r"\s*[:：]?\s*[\"'“]?(?:\d{6}|\d{3}[ -]\d{3})(?!\d)",
+    re.IGNORECASE,
+)
 _HEAD_TOKEN = re.compile(r"\d{3}[ -]\d{3}|[!-~]+")
 _TRAILING_VERB = re.compile(r"is|was|=|as|that'?s|是|为|就是|这是", re.IGNORECASE)
 # "the code from my email: 746971": where a code came from is not another value's name.
@@ -124,6 +130,28 @@ _OTP_MESSAGE = re.compile(
     r"登录|登陆|短信|邮件|验证|收到|提现|提币|确认",
     re.IGNORECASE,
 )
+# Codes without a code cue of their own:
+_LOOSE_CODES: tuple[tuple[re.Pattern[str], bool], ...] = (
+    # "sms 719969 and email 461570": a channel right before the digits, in a message about codes
+    # (True: only when the message has a code cue).
+    (
+        re.compile(
+            r"(?:(?<![A-Za-z])(?:e-?mail|sms|text)(?![A-Za-z])|邮箱|邮件|短信)\s*[:：]?\s*"
+            r"(\d{6}|\d{3}[ -]\d{3})(?![\d@A-Za-z])",
+            re.IGNORECASE,
+        ),
+        True,
+    ),
+    # "我刚收到的571183是你们发的吗", "just got 123456, is it from you?"
+    (
+        re.compile(
+            r"(?:刚刚?|刚才)收到(?:的|了)?\s*(\d{6})(?!\d)|"
+            r"(?<![A-Za-z])just (?:got|received)(?: this| a| the)?[:：]?\s*(\d{6})(?!\d)",
+            re.IGNORECASE,
+        ),
+        False,
+    ),
+)
 _CHAIN_GAP = re.compile(r"[\s,;，；/|]*(?:(?:and|&|和|以及)\s*)?(?:secret[:：]?\s*)?$", re.I)
 
 
@@ -147,7 +175,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def _looks_strong(value: str) -> bool:
     """A password on its own: long enough and of at least two character classes."""
     value = value.rstrip("!?")  # "password requirements?" is a question, not a symbol
-    if len(value) < 6 or len(value) > 64 or _EMAIL.search(value):
+    if len(value) < 6 or len(value) > 64 or _EMAIL.search(value) or _CONTRACTION.fullmatch(value):
         return False
     classes = sum(
         (
@@ -172,6 +200,8 @@ def _looks_password(value: str) -> bool:
         return False
     if re.fullmatch(r"[a-z]+(?:-[a-z]+)+", value):  # "case-sensitive", "one-time"
         return False
+    if _CONTRACTION.fullmatch(value):  # "doesn't", "it's"
+        return False
     if _PLAIN_WORD.fullmatch(value) and value.lower() in _STATE_WORDS:
         return False
     if _PLAIN_WORD.fullmatch(value) and value.lower().endswith(("ed", "ing")):
@@ -179,30 +209,96 @@ def _looks_password(value: str) -> bool:
     return True
 
 
+_OPEN_QUOTES = "\"'“‘`「『"
+# A PIN-style password: "资金密码 761470", "资金密码895683".
+_PIN = re.compile(r"\d{6,8}")
+_CONTRACTION = re.compile(r"[A-Za-z]+(?:n't|'(?:s|re|ve|ll|d|m))", re.IGNORECASE)
+# "My old password was X and the new one is Y": "one" stands for the password.
+_PASSWORD_REF = re.compile(
+    r"(?<![A-Za-z])(?:the |my )?(?:new|old|current|previous|other|second|first|latest|real|"
+    r"correct|right) one(?: is| was|:|=)|(?:新的|旧的|现在的|之前的|原来的|新的那个)(?:是|为)",
+    re.IGNORECASE,
+)
+# "login ben@qq.com / Q1w2e3r4!": a login name, a slash and a password-looking value.
+_LOGIN_PAIR = re.compile(
+    r"(?<![A-Za-z])(?:log ?in|sign ?in|user(?: ?name)?|account|acc|acct|e-?mail)(?![A-Za-z])"
+    r"\s*[:：]?\s*[\w.+-]+(?:@[\w-]+\.[\w.]+)?\s*[/|]\s*([!-~]{6,64})|"
+    r"(?:账号|帐号|用户名|邮箱)\s*[:：]?\s*[\w.+-]+(?:@[\w-]+\.[\w.]+)?\s*[/|]\s*([!-~]{6,64})",
+    re.IGNORECASE,
+)
+# "不好意思发错了 fx_7788aa": a password pasted into the wrong chat and taken back.
+_MISSENT = re.compile(
+    r"发错了?|打错了|(?<![A-Za-z])(?:wrong (?:chat|window|conversation|person|tab)|"
+    r"(?:sent|pasted|posted) (?:it |this |that )?by mistake)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+
+
+def _password_after(ctx: Context, pos: int, *, pin_ok: bool) -> tuple[str, int, int] | None:
+    """The password introduced by a cue ending at ``pos``, if the clause gives one."""
+    text = ctx.text
+    limit = min(len(text), pos + _WINDOW + 64)
+    for token in _ASCII_TOKEN.finditer(text, pos, limit):
+        start, end = _trim(text, *token.span())
+        if start >= end:
+            continue
+        mid = text[pos:start]
+        if not _clause_ok(mid):
+            return None
+        value = text[start:end]
+        core = mid.strip()
+        # An opening quote introduces a value as well as "is" does: password "coffee&milk22".
+        introduced = bool(_INTRO_END.search(mid)) or bool(
+            core and all(c in _OPEN_QUOTES for c in core)
+        )
+        if introduced:
+            if _looks_password(value) and not _followed_by_unit(text, end):
+                return (PASSWORD_KIND, start, end)
+            return None
+        if (not core or _WEAK_INTRO_END.search(mid)) and (
+            _looks_strong(value)
+            or (pin_ok and not core and _PIN.fullmatch(value) and not _followed_by_unit(text, end))
+        ):
+            return (PASSWORD_KIND, start, end)
+    return None
+
+
 def _find_passwords(ctx: Context) -> list[tuple[str, int, int]]:
     text = ctx.text
     out: list[tuple[str, int, int]] = []
+    cue_ends: list[int] = []
     for cue in ctx.cues:
-        if cue.kind != PASSWORD:
+        # "passphrase" is a seed or API cue, but what follows it is a password (OKX API, BIP-39).
+        if cue.kind != PASSWORD and not (
+            cue.kind in (SEED, API) and text[cue.start : cue.end].lower().endswith("passphrase")
+        ):
             continue
-        limit = min(len(text), cue.end + _WINDOW + 64)
-        for token in _ASCII_TOKEN.finditer(text, cue.end, limit):
-            start, end = _trim(text, *token.span())
-            if start >= end:
-                continue
-            mid = text[cue.end : start]
-            if not _clause_ok(mid):
-                break
-            value = text[start:end]
-            introduced = bool(_INTRO_END.search(mid))
-            if introduced:
-                if _looks_password(value) and not _followed_by_unit(text, end):
-                    out.append((PASSWORD_KIND, start, end))
-                break
-            if (not mid.strip() or _WEAK_INTRO_END.search(mid)) and _looks_strong(value):
-                out.append((PASSWORD_KIND, start, end))
-                break
+        cue_ends.append(cue.end)
+        found = _password_after(ctx, cue.end, pin_ok=True)
+        if found:
+            out.append(found)
         out.extend(_trailing_value(ctx, cue.start, PASSWORD_KIND, _looks_strong))
+    for match in _PASSWORD_REF.finditer(text):
+        if any(0 < match.start() - end <= 120 for end in cue_ends):
+            found = _password_after(ctx, match.end(), pin_ok=False)
+            if found:
+                out.append(found)
+    for match in _LOGIN_PAIR.finditer(text):
+        group = 1 if match.group(1) is not None else 2
+        start, end = _trim(text, *match.span(group))
+        if start < end and _looks_strong(text[start:end]):
+            out.append((PASSWORD_KIND, start, end))
+    for match in _MISSENT.finditer(text):
+        found = _password_after(ctx, match.end(), pin_ok=False)
+        # Lower-case letters and digits, not too long: a password, not "ERC20" or an address.
+        value = text[found[1] : found[2]] if found else ""
+        if (
+            found
+            and len(value) <= 24
+            and any(c.islower() for c in value)
+            and not value.lower().startswith("0x")
+        ):
+            out.append(found)
     return out
 
 
@@ -231,14 +327,14 @@ def _trailing_value(
     return []
 
 
-def _otp_cue_ok(ctx: Context, kind: str, end: int) -> bool:
+def _otp_cue_ok(ctx: Context, kind: str, end: int, otp_message: bool) -> bool:
     if kind in (OTP, PASSWORD):
         return True
     if kind != OTP_WEAK:
         return False
     # A bare "code: 905531" is the code a customer was just asked for; "code" elsewhere needs
     # a message about signing in or verifying.
-    return bool(_OTP_MESSAGE.search(ctx.text) or _BARE_CODE.match(ctx.text, end))
+    return otp_message or bool(_BARE_CODE.match(ctx.text, end))
 
 
 def _is_code(text: str, start: int, end: int) -> bool:
@@ -250,8 +346,9 @@ def _is_code(text: str, start: int, end: int) -> bool:
 def _find_otp_codes(ctx: Context) -> list[tuple[str, int, int]]:
     text = ctx.text
     out: list[tuple[str, int, int]] = []
+    otp_message = bool(_OTP_MESSAGE.search(text))  # once: a message can hold many cues
     for cue in ctx.cues:
-        if cue.kind in (OTP, OTP_WEAK) and _otp_cue_ok(ctx, cue.kind, cue.end):
+        if cue.kind in (OTP, OTP_WEAK) and _otp_cue_ok(ctx, cue.kind, cue.end, otp_message):
             limit = min(len(text), cue.end + _WINDOW)
             for match in _DIGIT_CODE.finditer(text, cue.end, limit):
                 start, end = match.span()
@@ -259,6 +356,8 @@ def _find_otp_codes(ctx: Context) -> list[tuple[str, int, int]]:
                 if not _clause_ok(mid):
                     break
                 digits = sum(c.isdigit() for c in match.group())
+                if digits < 6 and text[cue.start : cue.end] == "GA":
+                    break  # "Atlanta, GA 30301" is an address
                 introduced = bool(_INTRO_END.search(mid))
                 close = not re.search(r"[A-Za-z\u4e00-\u9fff]", mid)
                 if _is_code(text, start, end) and (digits >= 6 or introduced or close):
@@ -279,6 +378,15 @@ def _find_otp_codes(ctx: Context) -> list[tuple[str, int, int]]:
                 value = setup_key.group().replace(" ", "").replace("-", "")
                 if len(value) >= 16 and any(c.isdigit() for c in value):
                     out.append((OTP_KIND, *setup_key.span()))
+    has_code_cue = ctx.has(OTP, OTP_WEAK)
+    for pattern, needs_cue in _LOOSE_CODES:
+        if needs_cue and not has_code_cue:
+            continue
+        for match in pattern.finditer(text):
+            group = 1 if match.group(1) is not None else match.lastindex or 1
+            start, end = match.span(group)
+            if _is_code(text, start, end):
+                out.append((OTP_KIND, start, end))
     return out
 
 

@@ -5,7 +5,9 @@ public key of its first half) are keys wherever they appear. A 64-hex string car
 proof: a transaction id, a block hash, an Aptos or Sui address and an Ethereum private key look
 the same. Context decides (see ``classify_hex``):
 
-1. A URL around it (``etherscan.io/tx/0x…``) or a cue right after it ("… is my txid") wins.
+1. A URL around it (``etherscan.io/tx/0x…``) or a cue right after it ("… is my txid") wins,
+   unless that cue introduces a value of its own, or a cue right before the value disagrees: then
+   the one that calls it a key wins ("key 0x… — txid of the theft is 0x…").
 2. Otherwise the nearest cue before it, within about a sentence: "txid", "hash", "交易哈希",
    "address" make it public; "private key", "私钥", wallet names make it a key; "API secret"
    makes it an API secret.
@@ -26,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kefu.guard.context import (
     API,
     KEY,
+    KEY_WEAK,
     PASSWORD,
     PUBLIC,
     SECRET_KEY,
@@ -50,13 +53,22 @@ _PEM = re.compile(
     re.DOTALL,
 )
 _URL_BEFORE = re.compile(r"(?:https?://|www\.|[a-z0-9-]+\.[a-z]{2,}/)[^\s]*$", re.IGNORECASE)
-_LOCAL_KINDS = frozenset({TX, KEY, API, SECRET_KEY, SEED, PUBLIC, PASSWORD})
+_LOCAL_KINDS = frozenset({TX, KEY, KEY_WEAK, API, SECRET_KEY, SEED, PUBLIC, PASSWORD})
 _KEYISH = frozenset({KEY, SEED, SECRET_KEY})
+_NAMES_KEY = frozenset({KEY, KEY_WEAK, SEED, SECRET_KEY, API})
 _LOCAL_WINDOW = 100
 _SEPARATORS = re.compile(r"[\s,;，；、/|]*")
 _WIF_VERSIONS = {0x80, 0xEF}
+# "<key>，资金密码895683", "<key>\n地址 address: 0x…": the cue after a value introduces its own.
 _INTRODUCES_VALUE = re.compile(
-    r"\s*(?:is|are|was|=|:|：|是|为)?\s*[\"'`“]?(?:0x)?[0-9A-Za-z]{20,}", re.IGNORECASE
+    r"\s*(?:(?:is|are|was|=|:|：|是|为)\s*)?"
+    r"(?:[A-Za-z\u4e00-\u9fff][A-Za-z\u4e00-\u9fff ]{0,15}[:：=]\s*)?"
+    r"[\"'`“]?(?:(?:0x)?[0-9A-Za-z]{20,}|(?=[!-~]{4})[^\s\d]{0,8}\d)",
+    re.IGNORECASE,
+)
+# Between a cue and the value it names: "私钥：", "key = ", "private key is \"".
+_ADJACENT = re.compile(
+    r"[\s:：=＝\"'“‘`「(（\[—>-]*(?:(?:is|are|was|是|为|如下)[\s:：\"'“‘`「]*)?", re.IGNORECASE
 )
 
 
@@ -104,13 +116,28 @@ def _nearest_cue(ctx: Context, start: int, end: int, lookup_from: int | None = N
     text = ctx.text
     if _URL_BEFORE.search(text, max(0, start - 120), start):
         return TX
+    origin = start if lookup_from is None else lookup_from
+    before = ctx.before(origin, _LOCAL_KINDS, _LOCAL_WINDOW)
+    adjacent = (
+        before
+        if before is not None
+        and origin - before.end <= 12
+        and _ADJACENT.fullmatch(text, before.end, origin)
+        else None
+    )
     trailing = TRAILING.match(text, end)
     after = ctx.after(trailing.end() if trailing else end, _LOCAL_KINDS, 0)
     # "<txid>，私钥是 <key>": a cue that introduces a value of its own does not name this one.
-    if after is not None and not _INTRODUCES_VALUE.match(text, after.end):
+    if after is not None and _INTRODUCES_VALUE.match(text, after.end):
+        after = None
+    # A cue right before the value and one right after it disagree ("key 0x… — txid of the theft
+    # is 0x…"): the one that calls it a key wins, as leaking a key costs more than hiding a txid.
+    if adjacent is not None and after is not None and adjacent.kind != after.kind:
+        return adjacent.kind if adjacent.kind in _NAMES_KEY else after.kind
+    if after is not None:
         return after.kind
-    origin = start if lookup_from is None else lookup_from
-    before = ctx.before(origin, _LOCAL_KINDS, _LOCAL_WINDOW)
+    if adjacent is not None:
+        return adjacent.kind
     return before.kind if before is not None else None
 
 
@@ -119,7 +146,7 @@ def _kind_from_cue(ctx: Context, cue: str | None, *, default: str | None) -> str
         return None
     if cue == API:
         return API_SECRET
-    if cue == SECRET_KEY:
+    if cue in (SECRET_KEY, KEY_WEAK):
         return API_SECRET if ctx.mentions_api else PRIVATE_KEY
     if cue in _KEYISH:
         return PRIVATE_KEY

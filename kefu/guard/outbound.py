@@ -10,7 +10,9 @@ for your password", "请勿向任何人提供验证码"), instructions to use th
 ("enter the code on the withdrawal page", "请在页面输入验证码") and links ("reset your password
 here"). A sentence holding a negation or a warning word is never blocked; a request only counts
 when it is addressed to the agent (send / tell / provide / reply ...), not to the app (enter,
-reset, change, enable).
+reset, change, enable). A condition ("if …") is advice unless the secret is to come to us ("if you
+give me the password I can …"). A request may also follow the secret ("… and send it to us",
+"… into the chat") or come in a later sentence ("We sent you a code. Let us know what it is.").
 """
 
 from __future__ import annotations
@@ -28,23 +30,52 @@ _NOUNS: dict[str, str] = {
         r"(?:12|24|twelve|twenty[ -]four)[ -]words?(?:[ -]phrase)?|wallet[ -]words)"
         + _EN_END
         + r"|助记词|助记|恢复短语|种子词|备份短语|(?:12|24|十二|二十四)个(?:单)?词"
+        # "the words on the paper", "抄写的那张纸上的单词": the backup, by where it is written
+        r"|" + _EN + r"phrase (?:that |which )?(?:[\w-]+ ){1,2}(?:showed|gave|displayed|generated)|"
+        r"words? (?:you (?:wrote|noted|copied|backed up)|(?:written |printed )?"
+        r"on (?:the|your|that) (?:paper|card|sheet|steel plate))"
+        + _EN_END
+        + r"|(?:纸|卡片|卡)上的?(?:单词|词)|抄(?:写|下)的?(?:单词|词)|备份的?(?:单词|词)"
     ),
     "private_key": (
         _EN + r"(?:private[ -]?keys?|priv[ -]?key|secret[ -]?keys?|keystore(?: file)?|"
-        r"wallet[ -]?key)" + _EN_END + r"|私钥|密钥|秘钥|钱包密钥"
+        r"wallet[ -]?key|wallet'?s (?:secret |private )?key|wif|[xyzt]prv|"
+        r"keys? (?:for|to|of) (?:that|this|the|your) (?:wallet|address|account))"
+        + _EN_END
+        + r"|私钥|密钥|秘钥|钱包密钥"
     ),
     "otp_code": (
         _EN + r"(?:(?:2fa|2-fa|two[ -]factor|mfa|google authenticator|authenticator|"
         r"verification|verify|security|sms|text|email|otp|one[ -]time|login|confirmation|"
         r"6[ -]digit|six[ -]digit|ga)[ -]?(?:pass)?codes?|otp|totp|one[ -]time[ -]password|"
-        r"code (?:you (?:just )?(?:got|received)|we (?:just )?sent|sent to (?:your|you)))"
+        r"code (?:you (?:just )?(?:got|received)|we (?:just )?sent|sent to (?:your|you))|"
+        # The code named by where it is or where it came from: "the code that arrives by SMS",
+        # "the current code showing in your authenticator", "the digits from the text".
+        r"(?:current|latest|new) code|code (?:that |which )?(?:arrives?|arrived|came|comes|"
+        r"showing|shown|displayed)|code (?:in|from) (?:the|your|that) (?:message|text|sms|"
+        r"e-?mail|app|authenticator|phone)|sent (?:you )?a (?:new )?code|"
+        r"digits (?:from|in|on|shown|showing|displayed)|"
+        r"(?:6|six)[ -]digits(?= (?:you|we|that|sent|texted))|"
+        r"numbers? (?:from|in|on|shown in|showing in) (?:the |your |that )?(?:google )?"
+        r"(?:authenticator|app|sms|text|message|e-?mail)|"
+        r"(?:text message|sms|e-?mail|message) (?:with|containing) (?:the|your|a) (?:code|digits)|"
+        r"(?:confirmation|verification|security) (?:number|digits|pin))"
         + _EN_END
-        + r"|验证码|动态码|谷歌码|谷歌验证码|短信码|安全码|校验码|2[fF][aA]码|"
-        r"[gG][aA]码|6位数?码|六位数?码"
+        + r"|验证码|动态码|谷歌码|谷歌验证码|短信码|安全码|校验码|2[fF][aA]码|授权码|"
+        r"[gG][aA]码|6位数?码|六位数?码|(?:6|六)位数字|验证短信|短信验证|"
+        # "手机上收到的那串数字", "验证器现在显示的数字"
+        r"(?:验证器|令牌|短信|手机|邮箱)[^，。？！,.?!]{0,8}?(?:收到|显示)的?(?:那串|那个|这串)?"
+        r"(?:6位|六位)?数字"
     ),
     "password": (
         _EN + r"(?:(?:login|account|fund(?:s|ing)?|trading|withdrawal|email)[ -]?)?"
         r"(?:passwords?|passcode|passwd|pin(?:[ -]?code)?)"
+        + _EN_END
+        # "whatever you type in when you log in"
+        + r"|"
+        + _EN
+        + r"what(?:ever)? you (?:type|enter|use|put)(?: in)? (?:when you|to) "
+        r"(?:log ?in|sign ?in)"
         + _EN_END
         + r"|登录密码|资金密码|交易密码|支付密码|提现密码|密码|[pP][iI][nN]码"
     ),
@@ -55,13 +86,18 @@ _NOUN_RE = re.compile(
 
 _ASK_BEFORE = re.compile(
     _EN + r"(?:(?:reply|respond|answer|come back)(?: here| back| to (?:me|us))? with|"
-    r"send|give|provide|share|tell|forward|paste|type|write|post|dm|pm|reply|"
+    r"send|give(?! it | them | each |[^.]{0,30}\b(?:its|their) own)|provide|share|tell|forward|"
+    r"paste|type|write|post|dm|pm|reply|"
     r"respond|read|spell|confirm|submit|what(?:'s| is| are| was)?|which|"
     r"(?:i|we)(?:'ll| will| would| do| still| just)? (?:need|require|want|must have)|"
     r"can (?:i|we) (?:get|have|see)|may (?:i|we) (?:have|get|know|see)|"
-    r"let (?:me|us) (?:know|have|see)|enter (?:it |them )?(?:here|below|in (?:this|the) chat))"
+    r"let (?:me|us) (?:know|have|see)|enter (?:it |them )?(?:here|below|in (?:this|the) chat)|"
+    r"(?:message|text|e-?mail|whatsapp|telegram|ping) (?:me|us)|fill (?:in|out)|"
+    r"read (?:me|us|out))"
     + _EN_END
-    + r"|提供|发送|发给|发来|发过来|发一下|发我|告诉|告知|报一下|报给|说一下|说出|回复|私信|"
+    # "发送到新邮箱的验证码" is the code sent there, not a request to send it.
+    + r"|提供|发送(?![到至])|发给|发来|发过来|发一下|发我|告诉|告知|报一下|报给|说一下|说出|"
+    r"回复|私信|"
     r"给我|给我们|贴出|贴一下|贴上来|截图|拍照|念一下|填写在这里|输入到(?:这里|聊天)|需要您的|需要你的",
     re.IGNORECASE,
 )
@@ -76,7 +112,8 @@ _ELSEWHERE = re.compile(
 )
 _ASK_AFTER = re.compile(
     r"^(?:\s*,?\s*please|\s*，?\s*谢谢|\s*(?:is|are)\s*\?|\s*(?:是多少|是什么|是啥|多少)\s*(?:[？?。]|$)|"
-    r"[^，,。.!?！？]{0,10}?(?:发给我|发我|发一下|发过来|告诉我|给我|报一下|说一下|发送给我)|"
+    r"[^，,。.!?！？]{0,10}?(?:发给我|发我|发一下|发过来|告诉我|给我|报一下|说一下|发送给我|"
+    r"(?:发|发送|提供|告诉|转发|复制)给(?:客服|我们|官方|工作人员|专员|技术))|"
     r"\s*(?:here\b|in (?:this|the) chat|to (?:me|us)\b))",
     re.IGNORECASE,
 )
@@ -94,10 +131,11 @@ _QUALIFIED = re.compile(
 _SAFE = re.compile(
     _EN + r"(?:never|not|no|don't|dont|do not|doesn't|won't|wont|shouldn't|nobody|no one|"
     r"anyone|anybody|someone|avoid|beware|scam\w*|phishing|fraud\w*|impersonat\w*|"
-    r"warn\w*|only you|yourself|reset|forgot|forgotten|didn't|isn't|if)"
+    r"warn\w*|only you|yourself|reset|forgot|forgotten|didn't|isn't|hide|cover|mask|blur|redact\w*)"
     + _EN_END
-    + r"|n't|请勿|不要|切勿|绝不|绝对不|不会|永远不|千万别|别|任何人|谨防|小心|诈骗|骗子|官方不会|"
-    r"不得|不能|勿|保管|保密|重置|忘记|收不到|没收到|未收到|如果|自己",
+    + r"|n't|请勿|不要|不需要|无需|不必|没必要|不用(?!担心|着急|急|怕)|"
+    r"切勿|绝不|绝对不|不会|永远不|千万别|别|任何人|谨防|小心|诈骗|骗子|官方不会|"
+    r"不得|不能|勿|保管|保密|重置|忘记|收不到|没收到|未收到|自己|遮挡|遮住|打码|隐藏|涂掉|马赛克",
     re.IGNORECASE,
 )
 _SAFE_AFTER = re.compile(
@@ -116,10 +154,166 @@ class OutboundFinding:
     end: int
 
 
-def _asks(before: str) -> bool:
+# "If you forgot your password ...": a condition is advice, unless the secret is to come to us
+# ("if you give me the password I can ...", "if you paste the WIF here our engineers ...").
+_CONDITIONAL = re.compile(_EN + r"if" + _EN_END + r"|如果|假如|若", re.IGNORECASE)
+_TO_US = re.compile(
+    _EN + r"(?:me|us|here|our (?:[\w-]+ )?(?:team|engineers?|agents?|staff|support|specialists?)|"
+    r"this (?:secure )?chat)" + _EN_END + r"|给我|给我们|给客服|发我",
+    re.IGNORECASE,
+)
+# "confirm whether you received the code", "let me know if you got it": a yes/no question.
+_YES_NO = re.compile(r"\s+(?:whether|if)" + _EN_END, re.IGNORECASE)
+# "write your 12 words on paper": kept by the customer, not sent.
+_KEPT = re.compile(
+    r"[^,，.。]{0,12}?(?:on|onto) (?:a |the )?(?:paper|card|sheet)|\s*down" + _EN_END + r"|"
+    r"[^,，.。]{0,12}?(?:offline|in a safe place|somewhere safe)",
+    re.IGNORECASE,
+)
+# After the secret: it is to be moved into the chat ("… and send it to us", "… into the chat",
+# "— just type it here", "然后send给客服").
+_MOVE = _EN + r"(?:send|give|forward|paste|share|copy|drop|post|put|type|write|submit)" + _EN_END
+_DESTINATION = (
+    r"(?:" + _EN + r"(?:to (?:me|us|our (?:[\w-]+ )?(?:team|engineers?|agents?|support))|"
+    r"(?:in|into) (?:this|the|our) (?:secure )?(?:chat|conversation|thread|ticket)|"
+    r"with (?:me|us|our (?:[\w-]+ )?team)|here)" + _EN_END + r"|给我|给我们|给客服|给官方|发我|"
+    r"(?:到|在)(?:这里|对话框|聊天框|聊天窗口|会话|聊天)里?)"
+)
+_MOVE_LATER = re.compile(
+    r"[^.!?。！？;；]{0,50}?(?:" + _MOVE + r"|发送?|复制|转发|提供|粘贴|贴)\s*"
+    r"(?:(?:it|them|that|this|over|back|一下|过来)\s*)?" + _DESTINATION + r"|"
+    r"[^.!?。！？;；]{0,50}?" + _EN + r"(?:send|pass|forward) (?:it|them) (?:over|along)" + _EN_END,
+    re.IGNORECASE,
+)
+_DESTINATION_LATER = re.compile(r"[^.!?。！？,;，；]{0,50}?" + _DESTINATION, re.IGNORECASE)
+_MOVE_BEFORE = re.compile(_MOVE + r"[^.!?。！？]{0,40}$", re.IGNORECASE)
+# "Our recovery tool needs your xprv": a key or a seed is never needed by any tool of ours.
+_NEEDS = re.compile(
+    _EN + r"(?:needs?|requires?) (?:your|the)" + _EN_END + r"|需要您的|需要你的", re.IGNORECASE
+)
+# Bare "2FA" or "the code", only right after a request: "send me the 2fa", "read out the code".
+_WEAK_NOUN = re.compile(
+    _EN + r"(?:2fa|mfa|ga|(?:the|your|that|this) code)" + _EN_END, re.IGNORECASE
+)
+_WEAK_ASK = re.compile(
+    _EN + r"(?:send|give|tell|share|forward|paste|read|dm|reply with|drop)(?: (?:me|us|out))?"
+    r"(?: (?:the|your|ur))?\s*$",
+    re.IGNORECASE,
+)
+_NOT_OTP_CODE = re.compile(
+    _EN + r"(?:error|status|promo\w*|referral|invite|invitation|coupon|voucher|discount|qr|"
+    r"source|anti[ -]?phishing|reward|gift|bonus|tracking|reference|postal|zip|api|bot|script|"
+    r"sample|example|snippet)" + _EN_END,
+    re.IGNORECASE,
+)
+_OTP_CONTEXT = re.compile(
+    _EN + r"(?:sms|text(?:ed)?|phone|call|authenticator|verif\w*|2fa|log ?in|sign ?in|"
+    r"withdraw\w*|e-?mail|identity|unlock|unfreeze|security)"
+    + _EN_END
+    + r"|短信|验证|手机|邮箱|登录|提现|提币|解冻",
+    re.IGNORECASE,
+)
+# A later sentence asking for "it": "We've just sent a code to you. Let us know what it is."
+_ASK_IT = re.compile(
+    _EN
+    + r"(?:(?:let (?:me|us) know|tell (?:me|us)) what (?:it|the code|the number) (?:is|was|says)|"
+    r"(?:send|give|forward|paste|share|read|type|pass) (?:it|that|them) "
+    r"(?:(?:back )?to (?:me|us)|here|in (?:this|the) chat|over|along))" + _EN_END,
+    re.IGNORECASE,
+)
+_SCREENSHOT = re.compile(_EN + r"(?:screenshot|photo|picture)" + _EN_END + r"|截图|拍照", re.I)
+_AUTHENTICATOR = re.compile(r"google|authenticator|谷歌|ga|2fa", re.IGNORECASE)
+_KEEP_SECRET = frozenset({"seed_phrase", "private_key"})
+# For a seed phrase or a key, only the customer's own wallet app is "somewhere else": a form,
+# a website or a field is where phishing collects them.
+_ELSEWHERE_WALLET = re.compile(
+    _EN + r"(?:in the app|app|import|restore|wallet app)" + _EN_END + r"|[aA][pP][pP]|导入|恢复",
+    re.IGNORECASE,
+)
+
+
+def _asks(before: str, kind: str = "") -> bool:
     """Whether the text before a secret holds a request, with nothing that sends it elsewhere."""
-    matches = list(_ASK_BEFORE.finditer(before))
-    return bool(matches) and not _ELSEWHERE.search(before, matches[-1].end())
+    matches = [m for m in _ASK_BEFORE.finditer(before) if not _YES_NO.match(before, m.end())]
+    if not matches:
+        return kind in _KEEP_SECRET and bool(_NEEDS.search(before))
+    elsewhere = _ELSEWHERE_WALLET if kind in _KEEP_SECRET else _ELSEWHERE
+    return not elsewhere.search(before, matches[-1].end())
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    """One sentence and what holds for all of it, found once (a sentence may hold many nouns)."""
+
+    body: str
+    first_safe_end: int  # where the first warning or negation ends (len + 1 when none)
+    first_condition_end: int
+    to_us: bool
+
+    @classmethod
+    def of(cls, body: str) -> _Sentence:
+        never = len(body) + 1
+        safe = _SAFE.search(body)
+        condition = _CONDITIONAL.search(body)
+        return cls(
+            body,
+            safe.end() if safe else never,
+            condition.end() if condition else never,
+            bool(_TO_US.search(body)),
+        )
+
+    def safe(self, start: int, end: int) -> bool:
+        """A warning or a negation around the secret's noun at [start, end)."""
+        if self.first_safe_end <= start or _SAFE_AFTER.match(self.body, end):
+            return True
+        return self.first_condition_end <= start and not self.to_us
+
+
+def _check_sentence(sentence: _Sentence) -> tuple[str, int, int] | None:
+    body = sentence.body
+    for noun in _NOUN_RE.finditer(body):
+        kind = noun.lastgroup
+        assert kind is not None
+        if sentence.safe(noun.start(), noun.end()):
+            continue
+        before = body[max(0, noun.start() - _ASK_WINDOW) : noun.start()]
+        if noun.group().lower().startswith("code") and _NOT_OTP_CODE.search(before[-16:]):
+            continue  # "the error code shown on the page"
+        if _QUALIFIED.match(body, noun.end()) and not (
+            # "请截图发送您的谷歌验证码页面": a picture of the authenticator shows the code.
+            _SCREENSHOT.search(before) and _AUTHENTICATOR.search(noun.group())
+        ):
+            continue
+        after = body[noun.end() : noun.end() + 24]
+        asked = _asks(before, kind) or bool(_ASK_AFTER.search(after))
+        if asked and _KEPT.match(body, noun.end()) and re.search(r"write|note|copy", before, re.I):
+            continue
+        if not asked:
+            later = _MOVE_LATER.match(body, noun.end())
+            moved = (
+                later is not None
+                and not _ELSEWHERE.search(body, noun.end(), later.end())
+                and not _SAFE.search(body, noun.end(), later.end())
+            )
+            asked = moved or bool(
+                _MOVE_BEFORE.search(before) and _DESTINATION_LATER.match(body, noun.end())
+            )
+        if asked:
+            return kind, noun.start(), noun.end()
+    code_ok: bool | None = None
+    for noun in _WEAK_NOUN.finditer(body):
+        text = noun.group().lower()
+        if not _WEAK_ASK.search(body, max(0, noun.start() - 24), noun.start()):
+            continue
+        if sentence.safe(noun.start(), noun.end()) or _QUALIFIED.match(body, noun.end()):
+            continue
+        if text.endswith("code"):
+            if code_ok is None:
+                code_ok = bool(_OTP_CONTEXT.search(body)) and not _NOT_OTP_CODE.search(body)
+            if not code_ok:
+                continue
+        return "otp_code", noun.start(), noun.end()
+    return None
 
 
 def check_outbound(text: str) -> OutboundFinding | None:
@@ -127,18 +321,24 @@ def check_outbound(text: str) -> OutboundFinding | None:
     if not isinstance(text, str) or not text:
         return None
     text = text[:20_000]
+    previous: tuple[str, int, int] | None = None
+    since = 0  # sentences since ``previous`` (an e-mail address or "e.g." splits one in two)
     for sentence in _SENTENCE.finditer(text):
         body = sentence.group()
+        offset = sentence.start()
+        checked = _Sentence.of(body)
+        found = _check_sentence(checked)
+        if found is not None:
+            kind, start, end = found
+            return OutboundFinding(kind, offset + start, offset + end)
+        ask_it = _ASK_IT.search(body)
+        if previous is not None and ask_it and not checked.safe(ask_it.start(), ask_it.end()):
+            return OutboundFinding(*previous)
+        since += 1
+        if since > 2:
+            previous = None
         for noun in _NOUN_RE.finditer(body):
-            kind = noun.lastgroup
-            assert kind is not None
-            if _SAFE.search(body, 0, noun.start()) or _SAFE_AFTER.match(body, noun.end()):
-                continue
-            if _QUALIFIED.match(body, noun.end()):
-                continue
-            before = body[max(0, noun.start() - _ASK_WINDOW) : noun.start()]
-            after = body[noun.end() : noun.end() + 24]
-            if _asks(before) or _ASK_AFTER.search(after):
-                offset = sentence.start()
-                return OutboundFinding(kind, offset + noun.start(), offset + noun.end())
+            if noun.lastgroup and not checked.safe(noun.start(), noun.end()):
+                previous = (noun.lastgroup, offset + noun.start(), offset + noun.end())
+                since = 0
     return None

@@ -11,6 +11,13 @@ BIP-39 words) and also taken as sentences from the help-center articles. Hand-wr
 Outputs (JSONL, one row a line):
 - ``inbound_dev.jsonl`` / ``inbound_test.jsonl``: {"id", "text", "lang", "findings": [...]}
 - ``outbound_dev.jsonl`` / ``outbound_test.jsonl``: {"id", "text", "lang", "asks_for"}
+
+The third split, ``fresh`` (``inbound_fresh.jsonl`` / ``outbound_fresh.jsonl``), is not generated:
+it is an independent challenge set written by someone who never saw the rules, imported once with
+``python -m kefu.guard.data.build_dataset --import-fresh DIR`` (``DIR/inbound.jsonl`` rows
+{"id", "lang", "text", "secrets": [{"kind", "value"}], "note"?}, ``DIR/outbound.jsonl`` rows
+{"id", "lang", "text", "asks_for"}) and kept as a static regression file. ``build`` never
+touches it.
 """
 
 from __future__ import annotations
@@ -631,5 +638,50 @@ def build(out: Path = DATA) -> dict[str, int]:
     return counts
 
 
+def import_fresh(source: Path, out: Path = DATA) -> dict[str, int]:
+    """Convert a challenge set in ``source`` into ``inbound_fresh.jsonl``/``outbound_fresh.jsonl``.
+
+    Each labelled secret is given by its value; its offsets are those of the value's first
+    occurrence in the text. A ``note`` (why a row is labelled as it is) is kept.
+    """
+    inbound: list[Row] = []
+    for line in (source / "inbound.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        raw = json.loads(line)
+        findings = []
+        for secret in raw["secrets"]:
+            start = raw["text"].find(secret["value"])
+            if start < 0:
+                raise ValueError(f"{raw['id']}: value not in text")
+            findings.append(
+                {"kind": secret["kind"], "start": start, "end": start + len(secret["value"])}
+            )
+        row: Row = {"id": raw["id"], "text": raw["text"], "lang": raw["lang"], "findings": findings}
+        if raw.get("note"):
+            row["note"] = raw["note"]
+        inbound.append(row)
+    outbound: list[Row] = []
+    for line in (source / "outbound.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            raw = json.loads(line)
+            outbound.append(
+                {
+                    "id": raw["id"],
+                    "text": raw["text"],
+                    "lang": raw["lang"],
+                    "asks_for": raw["asks_for"],
+                }
+            )
+    _write(out, "inbound_fresh.jsonl", inbound)
+    _write(out, "outbound_fresh.jsonl", outbound)
+    return {"inbound_fresh": len(inbound), "outbound_fresh": len(outbound)}
+
+
 if __name__ == "__main__":
-    print(json.dumps(build()))
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--import-fresh":
+        print(json.dumps(import_fresh(Path(sys.argv[2]))))
+    else:
+        print(json.dumps(build()))
