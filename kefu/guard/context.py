@@ -9,6 +9,7 @@ once, in one pass, and handed to each detector.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -35,9 +36,13 @@ _CUES: dict[str, str] = {
     PUBLIC: (
         _EN + r"(?:(?:deposit|receiving|wallet|withdrawal|destination|contract|public)[ _-]?"
         r"address(?:es)?|address(?:es)?|addr|public[ _-]?key|pub[ _-]?key|pubkey|xpub|"
-        r"memo|destination tag|tag|sha-?256|sha-?1|sha-?512|md5|checksum|digest|fingerprint)"
+        r"memo|destination tag|tag|sha-?256(?:sum)?|sha-?1|sha-?512|md5(?:sum)?|check-?sums?|"
+        r"digest|fingerprint|hmac(?:[ _-]?sha-?\d+)?(?:[ _-]?(?:output|result|digest))?|"
+        r"ciphertext|cipher[ _-]?text)"
         + _EN_END
-        + r"|地址|公钥|充值地址|提币地址|标签|备注|校验和|摘要"
+        # An encrypted keystore's fields name encrypted or public data: "mac":"…", "salt":"…".
+        + r"|\"(?:ciphertext|mac|iv|salt|nonce|signature|sig)\"\s*:"
+        + r"|地址|公钥|充值地址|提币地址|标签|备注|校验和|校验值|哈希校验|摘要|签名"
     ),
     TX: (
         _EN + r"(?:tx[ _-]?ids?|txn[ _-]?(?:ids?|hash)?|tx[ _-]?hash(?:es)?|tx|trx[ _-]?id|"
@@ -83,12 +88,13 @@ _CUES: dict[str, str] = {
         r"raw[ _-]?keys?|signing[ _-]?key|key[ _-]?file|keystore|wif|"
         r"export(?:ed|ing)?\s+(?:my\s+|the\s+)?(?:private\s+)?key|"
         r"import(?:ed|ing)?\s+(?:my\s+|the\s+)?(?:private\s+)?key|pk|my key|the key|"
-        r"(?:ed25519|secp256k1)[ _-]?(?:secret|key)?|solana[ _-]?key|sol[ _-]?key)" + _EN_END + r"|"
+        r"(?:ed25519|secp256k1)[ _-]?(?:secret|key)?|solana[ _-]?key|sol[ _-]?key|"
+        r"id\.json|keypair(?:\.json)?)" + _EN_END + r"|"
         r"私钥|私匙|私鈅|钱包私钥|导出的?私钥|导入私钥|私人密钥"
     ),
     PASSWORD: (
         _EN + r"(?:passwords?|passwd|pass[ _-]?code|pass[ _-]?word|pwd|pw|pin(?:[ _-]?code)?|"
-        r"login[ _-]?pass|pass)" + _EN_END + r"|"
+        r"login[ _-]?pass|pass|p[a@4]ssw[o0]rd|pword)" + _EN_END + r"(?![0-9_@$!#])|"
         r"密码|口令|[pP][iI][nN]码|登[录陆]密码|资金密码|交易密码|支付密码|提现密码|安全密码"
     ),
     OTP: (
@@ -116,6 +122,13 @@ _CUE_RE = re.compile(
 
 # "error code 1003" and "邀请码" are codes, but not secrets: a bare "code" after one of these
 # words is not an OTP cue.
+# "报错 '…(code 302018)'", "code 602017 in the error box", {"code": 10001}: an error's code.
+_ERROR_NEAR = re.compile(
+    r"(?<![A-Za-z])(?:errors?|exception|errno|http|status|response|failed with|rejected with)"
+    r"(?![A-Za-z])|报错|错误码|错误代码|错误提示|提示错误|异常",
+    re.IGNORECASE,
+)
+_ERROR_CODE_SHAPE = re.compile(r"[\"'][ ]*$|\(\s*$")
 _NOT_OTP_BEFORE = re.compile(
     r"(?:error|status|response|promo(?:tion)?|referral|invite|invitation|zip|postal|post|"
     r"country|area|discount|coupon|bonus|voucher|reference|ref|tracking|swift|bank|currency|"
@@ -211,14 +224,27 @@ _SENT_TO_PERSON = re.compile(
 )
 
 
+def _error_near(error_at: list[int] | None, start: int, end: int) -> bool:
+    """An error word within 80 characters of a bare "code" at [start, end)."""
+    if not error_at:
+        return False
+    i = bisect_left(error_at, start - 80)
+    return i < len(error_at) and error_at[i] <= end + 80
+
+
 def find_cues(text: str) -> Context:
     """Label every cue word in ``text``."""
     cues: list[Cue] = []
+    error_at: list[int] | None = None
     for match in _CUE_RE.finditer(text):
+        if match.lastgroup == OTP_WEAK and error_at is None:
+            error_at = [m.start() for m in _ERROR_NEAR.finditer(text)]  # once per message
         kind = match.lastgroup
         assert kind is not None
-        if kind == OTP_WEAK and _NOT_OTP_BEFORE.search(
-            text, max(0, match.start() - 24), match.start()
+        if kind == OTP_WEAK and (
+            _NOT_OTP_BEFORE.search(text, max(0, match.start() - 24), match.start())
+            or _ERROR_CODE_SHAPE.search(text, max(0, match.start() - 4), match.start())
+            or _error_near(error_at, match.start(), match.end())
         ):
             continue
         if kind in _NEGATABLE and _NEGATED.search(text, max(0, match.start() - 16), match.start()):

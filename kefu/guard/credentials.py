@@ -28,9 +28,11 @@ from kefu.guard.context import (
     OTP_SECRET,
     OTP_WEAK,
     PASSWORD,
+    PUBLIC,
     SECRET_KEY,
     SEED,
     TRAILING,
+    TX,
     Context,
 )
 
@@ -79,7 +81,8 @@ _STATE_WORDS = frozenset(
     said appears appear seems seem like different something nothing everything anything
     what's whats definitely probably literally actually really exactly obviously certainly
     totally completely simply currently suddenly apparently clearly likely surely seriously
-    fully correctly incorrectly properly recently already usually
+    fully correctly incorrectly properly recently already usually hidden masked redacted
+    blurred omitted removed censored covered
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _PLAIN_WORD = re.compile(r"[A-Za-z]+")
@@ -120,13 +123,14 @@ _NOT_CODE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _DIGIT_CODE = re.compile(
-    r"(?<![A-Za-z0-9_.#$,/-])(\d{3}[ -]\d{3}|\d{4,8})(?![A-Za-z0-9_/]|[.,:-]\d)"
+    r"(?<![A-Za-z0-9_.#$,/-])(\d{3}[ -]\d{3}|\d{4}[ -]\d{4}|\d{2} \d{2} \d{2}|\d{4,8})"
+    r"(?![A-Za-z0-9_/]|[.,:-]\d| \d)"
 )
 _BASE32 = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z2-7]{4}[ -]?){3,15}[A-Z2-7]{0,4}(?![A-Za-z0-9])")
 _API_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,200}={0,2}(?![A-Za-z0-9+/=_-])")
 _OTP_MESSAGE = re.compile(
     r"(?<![A-Za-z])(?:log ?in|sign ?in|login|sms|text(?:ed)?|e-?mail(?:ed)?|verify|verification|"
-    r"authenticat\w*|2fa|otp|received|got|phone|withdraw\w*|confirm\w*)(?![A-Za-z])|"
+    r"authenticat\w*|2fa|otp|received|got|came|arrived|phone|withdraw\w*|confirm\w*)(?![A-Za-z])|"
     r"登录|登陆|短信|邮件|验证|收到|提现|提币|确认",
     re.IGNORECASE,
 )
@@ -202,13 +206,27 @@ def _looks_password(value: str) -> bool:
         return False
     if _CONTRACTION.fullmatch(value):  # "doesn't", "it's"
         return False
-    if _PLAIN_WORD.fullmatch(value) and value.lower() in _STATE_WORDS:
+    if _MASKED.search(value):  # "********", "•••": the password hidden, not given
+        return False
+    if _PLAIN_WORD.fullmatch(value.rstrip("!?")) and value.rstrip("!?").lower() in _STATE_WORDS:
         return False
     if _PLAIN_WORD.fullmatch(value) and value.lower().endswith(("ed", "ing")):
         return len(value) >= 6 and any(c.isupper() for c in value[1:])
     return True
 
 
+_MASKED = re.compile(r"[*•●·]{3,}|^[xX]{4,}$")
+# Filler after "is" that the value follows: "my password is literally just sunshine".
+_FILLER = frozenset(
+    {
+        "literally", "just", "simply", "actually", "basically", "still", "always",
+        "usually", "only", "probably", "like", "currently", "now", "honestly",
+    }
+)  # fmt: skip
+_MENTIONS_PASSWORD = re.compile(
+    r"(?<![A-Za-z])(?:password|passw0rd|pwd|log ?in|sign ?in)|密码|登录", re.IGNORECASE
+)
+_VERSION = re.compile(r"[vV]?\d+(?:\.\d+)+\w*")  # "v2.3.1": a version, not a password
 _OPEN_QUOTES = "\"'“‘`「『"
 # A PIN-style password: "资金密码 761470", "资金密码895683".
 _PIN = re.compile(r"\d{6,8}")
@@ -216,17 +234,37 @@ _CONTRACTION = re.compile(r"[A-Za-z]+(?:n't|'(?:s|re|ve|ll|d|m))", re.IGNORECASE
 # "My old password was X and the new one is Y": "one" stands for the password.
 _PASSWORD_REF = re.compile(
     r"(?<![A-Za-z])(?:the |my )?(?:new|old|current|previous|other|second|first|latest|real|"
-    r"correct|right) one(?: is| was|:|=)|(?:新的|旧的|现在的|之前的|原来的|新的那个)(?:是|为)",
+    r"correct|right) one(?: is| was|:|=)|"
+    r"(?:新的|旧的|现在的|之前的|原来的|新的那个|新设的|新改的|改成的|后来改的|新设置的)(?:是|为)",
     re.IGNORECASE,
 )
 # "login ben@qq.com / Q1w2e3r4!": a login name, a slash and a password-looking value.
 _LOGIN_PAIR = re.compile(
     r"(?<![A-Za-z])(?:log ?in|sign ?in|user(?: ?name)?|account|acc|acct|e-?mail)(?![A-Za-z])"
-    r"\s*[:：]?\s*[\w.+-]+(?:@[\w-]+\.[\w.]+)?\s*[/|]\s*([!-~]{6,64})|"
+    r"\s*(?:[:：]|is|=)?\s*[\w.+-]+(?:@[\w-]+\.[\w.]+)?\s*[/|]\s*([!-~]{6,64})|"
     r"(?:账号|帐号|用户名|邮箱)\s*[:：]?\s*[\w.+-]+(?:@[\w-]+\.[\w.]+)?\s*[/|]\s*([!-~]{6,64})",
     re.IGNORECASE,
 )
 # "不好意思发错了 fx_7788aa": a password pasted into the wrong chat and taken back.
+# Password shapes without a password cue right before the value:
+_PASSWORD_PHRASES = re.compile(
+    # "I changed it to \"hodl4ever\"" (a password cue elsewhere in the message says what "it" is)
+    r"(?<![A-Za-z])(?:changed|set|reset|updated|switched|改成了?|改为)\s*(?:it|mine|them)?\s*"
+    r"(?:to|into)?\s*[\"“'‘「]([!-~]{4,64}?)[\"”'’」]|"
+    # "try btc2moon thats what i always use", "btc2moon is what i usually use"
+    r"(?<![A-Za-z])(?:try|maybe|probably)\s+([!-~]{4,64}?)[,.]?\s+(?:that'?s|thats|it'?s|its)\s+"
+    r"(?:what|the one) i (?:always |usually |normally |mostly )?use(?![A-Za-z])|"
+    r"(?<![!-~])([!-~]{4,64}?)\s+is (?:what|the one) i (?:always |usually |normally )?use"
+    r"(?: for (?:everything|all|passwords?|log ?ins?))?(?![A-Za-z])",
+    re.IGNORECASE,
+)
+# "its either mypassword1 or mypassword2": a value that names itself a password.
+_SELF_NAMED = re.compile(
+    r"(?<![!-~])(?=[!-~]*\d)[A-Za-z0-9!@#$%^&*_.-]*(?:password|passw0rd|p@ssw0rd|pass)"
+    r"[A-Za-z0-9!@#$%^&*_.-]*(?![A-Za-z0-9!@#$%^&*_-])",
+    re.IGNORECASE,
+)
+_EITHER = re.compile(r"(?<![A-Za-z])(?:either|or|maybe|try|tried)\s+$", re.IGNORECASE)
 _MISSENT = re.compile(
     r"发错了?|打错了|(?<![A-Za-z])(?:wrong (?:chat|window|conversation|person|tab)|"
     r"(?:sent|pasted|posted) (?:it |this |that )?by mistake)(?![A-Za-z])",
@@ -238,6 +276,7 @@ def _password_after(ctx: Context, pos: int, *, pin_ok: bool) -> tuple[str, int, 
     """The password introduced by a cue ending at ``pos``, if the clause gives one."""
     text = ctx.text
     limit = min(len(text), pos + _WINDOW + 64)
+    filler_after_intro = False
     for token in _ASCII_TOKEN.finditer(text, pos, limit):
         start, end = _trim(text, *token.span())
         if start >= end:
@@ -248,11 +287,16 @@ def _password_after(ctx: Context, pos: int, *, pin_ok: bool) -> tuple[str, int, 
         value = text[start:end]
         core = mid.strip()
         # An opening quote introduces a value as well as "is" does: password "coffee&milk22".
-        introduced = bool(_INTRO_END.search(mid)) or bool(
-            core and all(c in _OPEN_QUOTES for c in core)
+        introduced = (
+            filler_after_intro
+            or bool(_INTRO_END.search(mid))
+            or bool(core and all(c in _OPEN_QUOTES for c in core))
         )
         if introduced:
-            if _looks_password(value) and not _followed_by_unit(text, end):
+            if value.lower() in _FILLER:
+                filler_after_intro = True
+                continue
+            if _looks_password(value) and not _followed_by_unit(text, end, same_line=True):
                 return (PASSWORD_KIND, start, end)
             return None
         if (not core or _WEAK_INTRO_END.search(mid)) and (
@@ -277,6 +321,8 @@ def _find_passwords(ctx: Context) -> list[tuple[str, int, int]]:
         found = _password_after(ctx, cue.end, pin_ok=True)
         if found:
             out.append(found)
+        elif cue.kind != PASSWORD:
+            out.extend(_bip39_passphrase(ctx, cue.end))
         out.extend(_trailing_value(ctx, cue.start, PASSWORD_KIND, _looks_strong))
     for match in _PASSWORD_REF.finditer(text):
         if any(0 < match.start() - end <= 120 for end in cue_ends):
@@ -287,6 +333,28 @@ def _find_passwords(ctx: Context) -> list[tuple[str, int, int]]:
         group = 1 if match.group(1) is not None else 2
         start, end = _trim(text, *match.span(group))
         if start < end and _looks_strong(text[start:end]):
+            out.append((PASSWORD_KIND, start, end))
+    has_cue = bool(cue_ends) or bool(_MENTIONS_PASSWORD.search(text))
+    for match in _PASSWORD_PHRASES.finditer(text):
+        group = next(g for g in (1, 2, 3) if match.group(g) is not None)
+        start, end = _trim(text, *match.span(group))
+        value = text[start:end]
+        strong = _looks_strong(value) or (
+            any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+        )
+        if (
+            start < end
+            and strong
+            and (has_cue or group != 1)
+            and not _VERSION.fullmatch(value)
+            and _looks_password(value)
+        ):
+            out.append((PASSWORD_KIND, start, end))
+    for match in _SELF_NAMED.finditer(text):
+        start, end = _trim(text, *match.span())
+        value = text[start:end]
+        near = text[max(0, start - 12) : start]
+        if 6 <= len(value) <= 40 and not _LINKISH.search(value) and _EITHER.search(near):
             out.append((PASSWORD_KIND, start, end))
     for match in _MISSENT.finditer(text):
         found = _password_after(ctx, match.end(), pin_ok=False)
@@ -302,7 +370,32 @@ def _find_passwords(ctx: Context) -> list[tuple[str, int, int]]:
     return out
 
 
-def _followed_by_unit(text: str, end: int) -> bool:
+# "sparrow passphrase ledgerlive zprv…": a BIP-39 passphrase given next to the wallet's key.
+_PASSPHRASE_VALUE = re.compile(r"\s*[:：=]?\s*([!-~]{4,64})(?=\s)")
+_WALLET_KEY_NEAR = re.compile(r"[xyzt]prv|[xyzt]pub|seed|mnemonic|助记词|私钥|private key", re.I)
+_NOT_PASSPHRASE = frozenset(
+    {
+        "feature", "option", "protected", "wallet", "setting", "settings", "field",
+        "prompt", "screen", "box", "word", "words", "support", "enabled", "disabled",
+        "on", "off",
+    }
+)  # fmt: skip
+
+
+def _bip39_passphrase(ctx: Context, pos: int) -> list[tuple[str, int, int]]:
+    match = _PASSPHRASE_VALUE.match(ctx.text, pos)
+    if not match or not _WALLET_KEY_NEAR.search(ctx.text, match.end(), match.end() + 24):
+        return []
+    start, end = _trim(ctx.text, *match.span(1))
+    value = ctx.text[start:end]
+    if value.lower() in _NOT_PASSPHRASE or not _looks_password(value):
+        return []
+    return [(PASSWORD_KIND, start, end)]
+
+
+def _followed_by_unit(text: str, end: int, *, same_line: bool = False) -> bool:
+    if same_line and text[end : end + 1] in ("\n", "\r"):
+        return False  # "pass: X\nuser: …": the next line is not the value's unit
     return bool(_NOT_CODE_AFTER.match(text, end))
 
 
@@ -400,15 +493,63 @@ def _looks_api_secret(value: str, cue_text: str) -> bool:
     return not _WORDY.fullmatch(value.lower())
 
 
+# An API *key* is an identifier, not a secret (the set's convention): its value counts only when
+# the message also names a secret that it does not withhold ("API key (NOT the secret): …",
+# "apiKey 是 … secret 我就不发了").
+_KEY_ONLY_CUE = re.compile(r"key|access|token|credential", re.IGNORECASE)
+_SECRET_CUE = re.compile(r"secret|passphrase|密钥|秘钥|私钥", re.IGNORECASE)
+_WITHHELD_BEFORE = re.compile(
+    r"(?:不是|并非|(?<![A-Za-z])(?:not|no|without|isn'?t|minus|except))\s*(?:the|my|a|你们|我的|的)?\s*$",
+    re.IGNORECASE,
+)
+_WITHHELD_AFTER = re.compile(
+    r"[\s)）]*(?:我?就?(?:先)?不(?:发|给|贴|提供)|没(?:有)?(?:发|给|贴)|"
+    r"(?:is |are )?(?:hidden|redacted|"
+    r"removed|withheld|omitted)|i(?:'ll| will)? (?:won'?t|not|don'?t) (?:send|share|post|paste)|"
+    r"(?:not|won'?t) (?:send|share|post|paste|included))",
+    re.IGNORECASE,
+)
+# A cue for public or signed data between an API cue and a value names the value:
+# "X-MBX-APIKEY header is set, signature <hex>".
+_API_INTERRUPT = frozenset({TX, PUBLIC})
+# "SECRET_KEY = '…'" in a script: a secret key assigned in code.
+_ASSIGNED = re.compile(r"\s*[:=]\s*[\"']")
+
+
+def _names_a_secret(ctx: Context) -> bool:
+    text = ctx.text
+    for cue in ctx.cues:
+        if cue.kind not in (API, SECRET_KEY) or not _SECRET_CUE.search(text, cue.start, cue.end):
+            continue
+        if not _withheld(text, cue.start, cue.end):
+            return True
+    return False
+
+
+def _withheld(text: str, start: int, end: int) -> bool:
+    return bool(
+        _WITHHELD_BEFORE.search(text[max(0, start - 16) : start])
+        or _WITHHELD_AFTER.match(text, end)
+    )
+
+
 def _find_api_secrets(ctx: Context) -> list[tuple[str, int, int]]:
     text = ctx.text
     out: list[tuple[str, int, int]] = []
+    names_secret: bool | None = None
     for cue in ctx.cues:
-        if cue.kind == SECRET_KEY and not ctx.mentions_api:
+        if cue.kind == SECRET_KEY and not ctx.mentions_api and not _ASSIGNED.match(text, cue.end):
             continue
         if cue.kind not in (API, SECRET_KEY):
             continue
         cue_text = text[cue.start : cue.end]
+        if _withheld(text, cue.start, cue.end):
+            continue
+        if _KEY_ONLY_CUE.search(cue_text) and not _SECRET_CUE.search(cue_text):
+            if names_secret is None:
+                names_secret = _names_a_secret(ctx)
+            if not names_secret:
+                continue
         last_end = -1
         for match in _API_TOKEN.finditer(text, cue.end, min(len(text), cue.end + _WINDOW + 400)):
             start, end = _trim(text, *match.span())
@@ -426,6 +567,8 @@ def _find_api_secrets(ctx: Context) -> list[tuple[str, int, int]]:
                 continue
             mid = text[cue.end : start]
             if len(mid) > _WINDOW or _BREAK.search(mid.rstrip(".")) or "@" in mid:
+                break
+            if ctx.after(cue.end, _API_INTERRUPT, len(mid)) is not None:
                 break
             if _looks_api_secret(value, cue_text):
                 out.append((API_SECRET_KIND, start, end))

@@ -201,7 +201,14 @@ def find_keys(text: str, ctx: Context) -> list[tuple[str, int, int]]:
         decoded = _b58(match.group())
         if decoded is None or len(decoded) != 64:
             continue
-        if is_ed25519_keypair(decoded) or _nearest_cue(ctx, *match.span()) in _KEYISH:
+        cue = _nearest_cue(ctx, *match.span())
+        # "Wrote new keypair to id.json … secret (base58): <88 chars>": a 64-byte secret in a
+        # message about a (Solana) key pair is that key, not an exchange API secret.
+        if (
+            is_ed25519_keypair(decoded)
+            or cue in _KEYISH
+            or (cue in (API, SECRET_KEY) and ctx.has(KEY))
+        ):
             out.append((PRIVATE_KEY, *match.span()))
     for match in _BYTE_ARRAY.finditer(text):
         numbers = [int(n) for n in re.findall(r"\d+", match.group())]

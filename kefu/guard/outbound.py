@@ -33,7 +33,8 @@ _NOUNS: dict[str, str] = {
         # "the words on the paper", "抄写的那张纸上的单词": the backup, by where it is written
         r"|" + _EN + r"phrase (?:that |which )?(?:[\w-]+ ){1,2}(?:showed|gave|displayed|generated)|"
         r"words? (?:you (?:wrote|noted|copied|backed up)|(?:written |printed )?"
-        r"on (?:the|your|that) (?:paper|card|sheet|steel plate))"
+        r"on (?:the|your|that) (?:paper|card|sheet|steel plate)|"
+        r"(?:from|on|in) (?:the|your|that) (?:backup |recovery |seed )?(?:card|paper|sheet|plate))"
         + _EN_END
         + r"|(?:纸|卡片|卡)上的?(?:单词|词)|抄(?:写|下)的?(?:单词|词)|备份的?(?:单词|词)"
     ),
@@ -52,7 +53,9 @@ _NOUNS: dict[str, str] = {
         # The code named by where it is or where it came from: "the code that arrives by SMS",
         # "the current code showing in your authenticator", "the digits from the text".
         r"(?:current|latest|new) code|code (?:that |which )?(?:arrives?|arrived|came|comes|"
-        r"showing|shown|displayed)|code (?:in|from) (?:the|your|that) (?:message|text|sms|"
+        r"showing|shown|displayed|popped up|pops up|appears|appeared|you see|is showing)|"
+        r"(?:screenshot|photo|picture|snapshot) of (?:your |the )?(?:google |ga |2fa )?"
+        r"authenticator(?: app)?|code (?:in|from) (?:the|your|that) (?:message|text|sms|"
         r"e-?mail|app|authenticator|phone)|sent (?:you )?a (?:new )?code|"
         r"digits (?:from|in|on|shown|showing|displayed)|"
         r"(?:6|six)[ -]digits(?= (?:you|we|that|sent|texted))|"
@@ -62,14 +65,15 @@ _NOUNS: dict[str, str] = {
         r"(?:confirmation|verification|security) (?:number|digits|pin))"
         + _EN_END
         + r"|验证码|动态码|谷歌码|谷歌验证码|短信码|安全码|校验码|2[fF][aA]码|授权码|"
-        r"[gG][aA]码|6位数?码|六位数?码|(?:6|六)位数字|验证短信|短信验证|"
+        r"[gG][aA]码|6位数?码|六位数?码|(?:6|六)位数字|验证短信|短信验证|短信(?:原文|内容|全文)|"
+        r"显示的(?:是)?(?:几位|哪几个|什么)?数字|"
         # "手机上收到的那串数字", "验证器现在显示的数字"
         r"(?:验证器|令牌|短信|手机|邮箱)[^，。？！,.?!]{0,8}?(?:收到|显示)的?(?:那串|那个|这串)?"
         r"(?:6位|六位)?数字"
     ),
     "password": (
         _EN + r"(?:(?:login|account|fund(?:s|ing)?|trading|withdrawal|email)[ -]?)?"
-        r"(?:passwords?|passcode|passwd|pin(?:[ -]?code)?)"
+        r"(?:passwords?|passcode|passwd|passw0rd|pwd|pin(?:[ -]?code)?)"
         + _EN_END
         # "whatever you type in when you log in"
         + r"|"
@@ -85,7 +89,10 @@ _NOUN_RE = re.compile(
 )
 
 _ASK_BEFORE = re.compile(
-    _EN + r"(?:(?:reply|respond|answer|come back)(?: here| back| to (?:me|us))? with|"
+    _EN + r"(?:(?:reply|respond|answer|come back|replying|responding)"
+    r"(?: here| back| to (?:me|us))? with|"
+    r"by (?:submitting|sending|providing|sharing|giving|forwarding|pasting)|"
+    r"(?:typ|read|spell|writ)(?:e|ing) out|"
     r"send|give(?! it | them | each |[^.]{0,30}\b(?:its|their) own)|provide|share|tell|forward|"
     r"paste|type|write|post|dm|pm|reply|"
     r"respond|read|spell|confirm|submit|what(?:'s| is| are| was)?|which|"
@@ -113,7 +120,8 @@ _ELSEWHERE = re.compile(
 _ASK_AFTER = re.compile(
     r"^(?:\s*,?\s*please|\s*，?\s*谢谢|\s*(?:is|are)\s*\?|\s*(?:是多少|是什么|是啥|多少)\s*(?:[？?。]|$)|"
     r"[^，,。.!?！？]{0,10}?(?:发给我|发我|发一下|发过来|告诉我|给我|报一下|说一下|发送给我|"
-    r"(?:发|发送|提供|告诉|转发|复制)给(?:客服|我们|官方|工作人员|专员|技术))|"
+    r"(?:发|发送|提供|告诉|转发|复制|念|读|报)给(?:客服|我们|官方|工作人员|专员|技术|他|她)|"
+    r"告诉(?:他|她|专员|客服|工作人员))|"
     r"\s*(?:here\b|in (?:this|the) chat|to (?:me|us)\b))",
     re.IGNORECASE,
 )
@@ -143,7 +151,8 @@ _SAFE_AFTER = re.compile(
     r"(?:is|are)\s+(?:for|only)|不要|不会|不应|请勿|切勿|只有您|仅限)",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
+# "." inside a URL or a domain ("forms.gle/…") does not end a sentence.
+_SENTENCE = re.compile(r"(?:[^.!?。！？\n]|[.!?](?=[^\s.!?]))+[.!?。！？]*")
 _ASK_WINDOW = 48
 
 
@@ -172,11 +181,17 @@ _KEPT = re.compile(
 )
 # After the secret: it is to be moved into the chat ("… and send it to us", "… into the chat",
 # "— just type it here", "然后send给客服").
-_MOVE = _EN + r"(?:send|give|forward|paste|share|copy|drop|post|put|type|write|submit)" + _EN_END
+_MOVE = (
+    _EN + r"(?:send|give|forward|paste|share|copy|drop|post|put|type|write|submit|enter|attach|"
+    r"read (?:it |them )?out)" + _EN_END
+)
 _DESTINATION = (
     r"(?:" + _EN + r"(?:to (?:me|us|our (?:[\w-]+ )?(?:team|engineers?|agents?|support))|"
     r"(?:in|into) (?:this|the|our) (?:secure )?(?:chat|conversation|thread|ticket)|"
-    r"with (?:me|us|our (?:[\w-]+ )?team)|here)" + _EN_END + r"|给我|给我们|给客服|给官方|发我|"
+    r"with (?:me|us|our (?:[\w-]+ )?team)|here|in (?:the|your|a) (?:reply|response)|"
+    r"to (?:him|her|them|the (?:agent|caller|specialist|officer))|to this number)"
+    + _EN_END
+    + r"|给我|给我们|给客服|给官方|发我|"
     r"(?:到|在)(?:这里|对话框|聊天框|聊天窗口|会话|聊天)里?)"
 )
 _MOVE_LATER = re.compile(
@@ -208,7 +223,7 @@ _NOT_OTP_CODE = re.compile(
 )
 _OTP_CONTEXT = re.compile(
     _EN + r"(?:sms|text(?:ed)?|phone|call|authenticator|verif\w*|2fa|log ?in|sign ?in|"
-    r"withdraw\w*|e-?mail|identity|unlock|unfreeze|security)"
+    r"withdraw\w*|e-?mail|identity|unlock|unfreeze|security|expir\w*|codes? by)"
     + _EN_END
     + r"|短信|验证|手机|邮箱|登录|提现|提币|解冻",
     re.IGNORECASE,
@@ -218,7 +233,9 @@ _ASK_IT = re.compile(
     _EN
     + r"(?:(?:let (?:me|us) know|tell (?:me|us)) what (?:it|the code|the number) (?:is|was|says)|"
     r"(?:send|give|forward|paste|share|read|type|pass) (?:it|that|them) "
-    r"(?:(?:back )?to (?:me|us)|here|in (?:this|the) chat|over|along))" + _EN_END,
+    r"(?:(?:back )?to (?:me|us)|here|in (?:this|the) chat|over|along))"
+    + _EN_END
+    + r"|念给我|读给我|报给我|说给我听",
     re.IGNORECASE,
 )
 _SCREENSHOT = re.compile(_EN + r"(?:screenshot|photo|picture)" + _EN_END + r"|截图|拍照", re.I)
@@ -232,13 +249,91 @@ _ELSEWHERE_WALLET = re.compile(
 )
 
 
+# "Kindly reply with: 1) your UID 2) your email 3) your current password": a list of things to
+# send, introduced by a request and a colon, reaches to the end of the sentence.
+_LIST_ASK = re.compile(
+    _EN + r"(?:reply|respond|send|provide|give|share|submit|include|tell|dm|message)"
+    r"(?: (?:to )?(?:me|us))?(?: (?:back )?with)?(?: (?:the following|these|this info\w*|below))?"
+    r"\s*[:：]"
+    r"|(?:提供|发送|回复|发给我|告诉我)(?:以下|如下|下列)?(?:信息|资料|内容)?[:：]",
+    re.IGNORECASE,
+)
+# "DM our verification officer @X on Telegram with your seed words": a secret sent to a person.
+_SEND_TO_PERSON_WITH = re.compile(
+    _EN
+    + r"(?:dm|pm|message|text|e-?mail|whatsapp|telegram|send|ping|write to)"
+    + _EN_END
+    + r"[^.!?。！？]{0,80}?"
+    + _EN
+    + r"with (?:your|the|all (?:of )?your)\s*$",
+    re.IGNORECASE,
+)
+# "fill in the form at <url> with your recovery phrase": for a seed or a key a form is phishing.
+_FILL_WITH = re.compile(
+    _EN
+    + r"(?:fill (?:in|out)|complete|submit)"
+    + _EN_END
+    + r"[^.!?。！？]{0,80}?"
+    + _EN
+    + r"with (?:your|the|all (?:of )?your)\s*$",
+    re.IGNORECASE,
+)
+# "forward that message to this number", "把短信转发给我": the SMS holding a code, moved to us.
+_FORWARD_SMS = re.compile(
+    _EN + r"(?:forward|send|copy|paste|screenshot)(?: (?:me|us))? (?:that|the|this|your) "
+    r"(?:sms|text(?: message)?|message|e-?mail)(?: you (?:get|got|receive|received))?"
+    r" (?:to (?:me|us|this number|our)|here|in (?:this|the) chat)"
+    + _EN_END
+    + r"|(?:转发|复制|截图发)给?(?:我|我们|客服)?[^，。？！]{0,6}短信|"
+    r"短信[^，。？！]{0,8}(?:转发|复制|截图)给(?:我|我们|客服)",
+    re.IGNORECASE,
+)
+_MENTIONS_CODE = re.compile(r"codes?|digits|otp|验证码|动态码|数字", re.IGNORECASE)
+# A form that lists a key or seed among its fields ("(fields: wallet address, private key)").
+_FORM_FIELDS = re.compile(
+    _EN + r"(?:fields?|form|inputs?)\s*[:：]|表单[:：]|字段[:：]", re.IGNORECASE
+)
+_WITH_END = re.compile(_EN + r"with (?:your|the|all (?:of )?your)\s*$", re.IGNORECASE)
+_URL = re.compile(r"\S+://\S+|www\.\S+")
+
+
+def _asks_wider(body: str, noun_start: int, kind: str) -> bool:
+    """Requests further from the noun than the ask window: lists, "DM … with your", forms."""
+    head = body[max(0, noun_start - 240) : noun_start]
+    # Cheap gates first: a sentence made of thousands of nouns must stay linear.
+    if ":" in head or "：" in head:
+        listed = _LIST_ASK.search(head)
+        elsewhere = _ELSEWHERE_WALLET if kind in _KEEP_SECRET else _ELSEWHERE
+        if listed and not elsewhere.search(_URL.sub(" ", head[listed.end() :])):
+            return True
+    if _WITH_END.search(head[-24:]):
+        near = _URL.sub(" ", head[-160:])
+        if _SEND_TO_PERSON_WITH.search(near):
+            return True
+        if kind in _KEEP_SECRET and _FILL_WITH.search(near):
+            return True
+    return kind in _KEEP_SECRET and bool(_FORM_FIELDS.search(head[-120:]))
+
+
 def _asks(before: str, kind: str = "") -> bool:
     """Whether the text before a secret holds a request, with nothing that sends it elsewhere."""
     matches = [m for m in _ASK_BEFORE.finditer(before) if not _YES_NO.match(before, m.end())]
     if not matches:
         return kind in _KEEP_SECRET and bool(_NEEDS.search(before))
     elsewhere = _ELSEWHERE_WALLET if kind in _KEEP_SECRET else _ELSEWHERE
-    return not elsewhere.search(before, matches[-1].end())
+    # "fill in the form at https://…/restore with your recovery phrase": a URL is no app.
+    return not elsewhere.search(_URL.sub(lambda m: " " * len(m.group()), before), matches[-1].end())
+
+
+_COERCION = re.compile(
+    _EN + r"(?:(?:can'?t|cannot|can not|won'?t be able to|unable to|are not able to)\s+"
+    r"(?:[\w-]+\s+){0,3}?(?:unless|until|without)|"
+    r"if (?:you )?(?:don'?t|do not|fail to|refuse to)(?= (?:provide|send|submit|share|give|"
+    r"verify|confirm|reply|complete)))"
+    + _EN_END
+    + r"|除非|如果(?:您|你)?(?:不|未|没有)(?=提供|发送|回复|告诉|验证)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,8 +348,11 @@ class _Sentence:
     @classmethod
     def of(cls, body: str) -> _Sentence:
         never = len(body) + 1
-        safe = _SAFE.search(body)
-        condition = _CONDITIONAL.search(body)
+        # "we can't proceed unless you send …", "if you don't provide … your account will be
+        # frozen": a negation that pressures the customer into sending is no warning.
+        masked = _COERCION.sub(lambda m: " " * len(m.group()), body)
+        safe = _SAFE.search(masked)
+        condition = _CONDITIONAL.search(masked)
         return cls(
             body,
             safe.end() if safe else never,
@@ -269,7 +367,7 @@ class _Sentence:
         return self.first_condition_end <= start and not self.to_us
 
 
-def _check_sentence(sentence: _Sentence) -> tuple[str, int, int] | None:
+def _check_sentence(sentence: _Sentence, otp_message: bool) -> tuple[str, int, int] | None:
     body = sentence.body
     for noun in _NOUN_RE.finditer(body):
         kind = noun.lastgroup
@@ -295,11 +393,26 @@ def _check_sentence(sentence: _Sentence) -> tuple[str, int, int] | None:
                 and not _ELSEWHERE.search(body, noun.end(), later.end())
                 and not _SAFE.search(body, noun.end(), later.end())
             )
-            asked = moved or bool(
-                _MOVE_BEFORE.search(before) and _DESTINATION_LATER.match(body, noun.end())
+            dest = (
+                _DESTINATION_LATER.match(body, noun.end()) if _MOVE_BEFORE.search(before) else None
             )
+            asked = moved or (
+                dest is not None
+                and not _ELSEWHERE.search(body, noun.end(), dest.end())
+                and not _SAFE.search(body, noun.end(), dest.end())
+            )
+        if not asked:
+            asked = _asks_wider(body, noun.start(), kind)
         if asked:
             return kind, noun.start(), noun.end()
+    forward = _FORWARD_SMS.search(body)
+    if (
+        forward
+        and otp_message
+        and _MENTIONS_CODE.search(body)
+        and not sentence.safe(forward.start(), forward.end())
+    ):
+        return "otp_code", forward.start(), forward.end()
     code_ok: bool | None = None
     for noun in _WEAK_NOUN.finditer(body):
         text = noun.group().lower()
@@ -309,7 +422,7 @@ def _check_sentence(sentence: _Sentence) -> tuple[str, int, int] | None:
             continue
         if text.endswith("code"):
             if code_ok is None:
-                code_ok = bool(_OTP_CONTEXT.search(body)) and not _NOT_OTP_CODE.search(body)
+                code_ok = otp_message and not _NOT_OTP_CODE.search(body)
             if not code_ok:
                 continue
         return "otp_code", noun.start(), noun.end()
@@ -321,13 +434,14 @@ def check_outbound(text: str) -> OutboundFinding | None:
     if not isinstance(text, str) or not text:
         return None
     text = text[:20_000]
+    otp_message = bool(_OTP_CONTEXT.search(text))  # once: is the message about codes at all?
     previous: tuple[str, int, int] | None = None
     since = 0  # sentences since ``previous`` (an e-mail address or "e.g." splits one in two)
     for sentence in _SENTENCE.finditer(text):
         body = sentence.group()
         offset = sentence.start()
         checked = _Sentence.of(body)
-        found = _check_sentence(checked)
+        found = _check_sentence(checked, otp_message)
         if found is not None:
             kind, start, end = found
             return OutboundFinding(kind, offset + start, offset + end)

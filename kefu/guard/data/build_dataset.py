@@ -12,12 +12,14 @@ Outputs (JSONL, one row a line):
 - ``inbound_dev.jsonl`` / ``inbound_test.jsonl``: {"id", "text", "lang", "findings": [...]}
 - ``outbound_dev.jsonl`` / ``outbound_test.jsonl``: {"id", "text", "lang", "asks_for"}
 
-The third split, ``fresh`` (``inbound_fresh.jsonl`` / ``outbound_fresh.jsonl``), is not generated:
-it is an independent challenge set written by someone who never saw the rules, imported once with
-``python -m kefu.guard.data.build_dataset --import-fresh DIR`` (``DIR/inbound.jsonl`` rows
+The third and fourth splits, ``fresh`` and ``fresh2`` (``inbound_fresh.jsonl`` /
+``outbound_fresh.jsonl``, ``inbound_fresh2.jsonl`` / ``outbound_fresh2.jsonl``), are not generated:
+each is an independent challenge set written by someone who never saw the rules, imported once with
+``python -m kefu.guard.data.build_dataset --import-fresh DIR [fresh|fresh2]``
+(``DIR/inbound.jsonl`` rows
 {"id", "lang", "text", "secrets": [{"kind", "value"}], "note"?}, ``DIR/outbound.jsonl`` rows
 {"id", "lang", "text", "asks_for"}) and kept as a static regression file. ``build`` never
-touches it.
+touches them.
 """
 
 from __future__ import annotations
@@ -638,12 +640,19 @@ def build(out: Path = DATA) -> dict[str, int]:
     return counts
 
 
-def import_fresh(source: Path, out: Path = DATA) -> dict[str, int]:
-    """Convert a challenge set in ``source`` into ``inbound_fresh.jsonl``/``outbound_fresh.jsonl``.
+FRESH_SPLITS = ("fresh", "fresh2")
+
+
+def import_fresh(source: Path, out: Path = DATA, split: str = "fresh") -> dict[str, int]:
+    """Convert a challenge set in ``source`` into ``{inbound,outbound}_<split>.jsonl``.
+
+    ``split`` is ``fresh`` (the first independent set) or ``fresh2`` (the second).
 
     Each labelled secret is given by its value; its offsets are those of the value's first
     occurrence in the text. A ``note`` (why a row is labelled as it is) is kept.
     """
+    if split not in FRESH_SPLITS:
+        raise ValueError(f"unknown challenge split {split!r}")
     inbound: list[Row] = []
     for line in (source / "inbound.jsonl").read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -673,15 +682,16 @@ def import_fresh(source: Path, out: Path = DATA) -> dict[str, int]:
                     "asks_for": raw["asks_for"],
                 }
             )
-    _write(out, "inbound_fresh.jsonl", inbound)
-    _write(out, "outbound_fresh.jsonl", outbound)
-    return {"inbound_fresh": len(inbound), "outbound_fresh": len(outbound)}
+    _write(out, f"inbound_{split}.jsonl", inbound)
+    _write(out, f"outbound_{split}.jsonl", outbound)
+    return {f"inbound_{split}": len(inbound), f"outbound_{split}": len(outbound)}
 
 
 if __name__ == "__main__":
     import sys
 
-    if len(sys.argv) == 3 and sys.argv[1] == "--import-fresh":
-        print(json.dumps(import_fresh(Path(sys.argv[2]))))
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--import-fresh":
+        split = sys.argv[3] if len(sys.argv) == 4 else "fresh"
+        print(json.dumps(import_fresh(Path(sys.argv[2]), split=split)))
     else:
         print(json.dumps(build()))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from kefu.guard.data.build_dataset import build, import_fresh
-from kefu.guard.evaluate import DATA, evaluate, load
+from kefu.guard.evaluate import DATA, SPLITS, evaluate, load
 
 
 def test_targets_hold_on_the_test_split():
@@ -41,10 +43,10 @@ def test_dataset_size_and_shape():
     for row in outbound:
         assert set(row) == {"id", "text", "lang", "asks_for"}
     for direction in ("inbound", "outbound"):
-        ids = [{row["id"] for row in load(direction, split)} for split in ("dev", "test", "fresh")]
-        assert ids[0].isdisjoint(ids[1])
-        assert ids[0].isdisjoint(ids[2])
-        assert ids[1].isdisjoint(ids[2])
+        ids = [{row["id"] for row in load(direction, split)} for split in SPLITS]
+        for i, first in enumerate(ids):
+            for second in ids[i + 1 :]:
+                assert first.isdisjoint(second)
         assert len(load(direction, "all")) == sum(map(len, ids))
 
 
@@ -61,13 +63,17 @@ def test_generator_is_deterministic_and_matches_the_committed_files(tmp_path):
     assert not (tmp_path / "outbound_fresh.jsonl").exists()
 
 
-def test_fresh_split_is_the_imported_challenge_set(tmp_path):
-    inbound = load("inbound", "fresh")
-    outbound = load("outbound", "fresh")
-    assert len(inbound) == 286
-    assert len(outbound) == 131
-    assert all(row["id"].startswith("f-in-") for row in inbound)
-    assert all(row["id"].startswith("f-out-") for row in outbound)
+@pytest.mark.parametrize(
+    ("split", "n_in", "n_out", "prefix"),
+    [("fresh", 286, 131, "f-"), ("fresh2", 298, 105, "g-")],
+)
+def test_challenge_splits_are_the_imported_challenge_sets(tmp_path, split, n_in, n_out, prefix):
+    inbound = load("inbound", split)
+    outbound = load("outbound", split)
+    assert len(inbound) == n_in
+    assert len(outbound) == n_out
+    assert all(row["id"].startswith(prefix + "in-") for row in inbound)
+    assert all(row["id"].startswith(prefix + "out-") for row in outbound)
     # Re-importing the committed rows (values back from offsets) reproduces the files.
     source = tmp_path / "challenge"
     source.mkdir()
@@ -87,14 +93,23 @@ def test_fresh_split_is_the_imported_challenge_set(tmp_path):
     )
     out = tmp_path / "out"
     out.mkdir()
-    assert import_fresh(source, out) == {"inbound_fresh": 286, "outbound_fresh": 131}
-    for name in ("inbound_fresh", "outbound_fresh"):
+    assert import_fresh(source, out, split) == {
+        f"inbound_{split}": n_in,
+        f"outbound_{split}": n_out,
+    }
+    for name in (f"inbound_{split}", f"outbound_{split}"):
         assert (out / f"{name}.jsonl").read_text(encoding="utf-8") == (
             DATA / f"{name}.jsonl"
         ).read_text(encoding="utf-8")
 
 
-def test_targets_hold_on_the_fresh_split():
-    report = evaluate("fresh")
+def test_import_refuses_an_unknown_split(tmp_path):
+    with pytest.raises(ValueError, match="unknown challenge split"):
+        import_fresh(tmp_path, tmp_path, "fresh9")
+
+
+@pytest.mark.parametrize("split", ["fresh", "fresh2"])
+def test_targets_hold_on_the_challenge_splits(split):
+    report = evaluate(split)
     assert report.failures == [], report.errors
     assert report.fp_overall <= 0.005

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandParser
 
 from kefu.guard.detect import scan
-from kefu.guard.evaluate import Report, evaluate
+from kefu.guard.evaluate import SPLITS, Report, evaluate
 
 
 class Command(BaseCommand):
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         ev = sub.add_parser(
             "eval", help="per-kind recall, precision and false-positive rate; exit 1 on a miss"
         )
-        ev.add_argument("--split", choices=("dev", "test", "fresh", "all"), default="dev")
+        ev.add_argument("--split", choices=(*SPLITS, "all"), default="dev")
         ev.add_argument("--json", action="store_true", help="print the report as JSON")
         ev.add_argument(
             "--show-errors", action="store_true", help="list every missed or wrong finding"
