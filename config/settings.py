@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "kefu.transcripts",
     "kefu.integrations",
     "kefu.privacy",
+    "kefu.chain",
+    "kefu.exchange",
     "kefu.portal",
     "kefu.workspace",
     "kefu.backoffice",
@@ -321,6 +323,20 @@ KEFU_TRANSCRIPT_ISSUER = os.environ.get("KEFU_TRANSCRIPT_ISSUER", "Kefu support"
 KEFU_TRANSCRIPT_VERIFY_MAX_BYTES = int(
     os.environ.get("KEFU_TRANSCRIPT_VERIFY_MAX_BYTES", str(20 * 1024 * 1024))
 )
+# Exchange connector (docs/subsystems/exchange.md): "demo" (built-in tables) or "http" (the
+# exchange's internal REST API, docs/exchange-api.yaml, HMAC-signed with the key id and secret).
+KEFU_EXCHANGE_CONNECTOR = os.environ.get("KEFU_EXCHANGE_CONNECTOR", "demo").strip().lower()
+KEFU_EXCHANGE_API_URL = os.environ.get("KEFU_EXCHANGE_API_URL", "")
+KEFU_EXCHANGE_API_KEY_ID = os.environ.get("KEFU_EXCHANGE_API_KEY_ID", "")
+KEFU_EXCHANGE_API_SECRET = _env_secret("KEFU_EXCHANGE_API_SECRET") or ""
+KEFU_EXCHANGE_TIMEOUT_SECONDS = float(os.environ.get("KEFU_EXCHANGE_TIMEOUT_SECONDS", "5"))
+# On-chain lookups (docs/subsystems/chain.md): a JSON object of network -> {"kind": "evm" |
+# "bitcoin", "url": ...} or an alias ("ERC20": "ETH"); URLs may hold credentials (or use _FILE).
+# KEFU_CHAIN_CONFIRMATIONS overrides the confirmations each network needs, e.g. {"BTC": 3}.
+KEFU_CHAIN_RPC = _env_secret("KEFU_CHAIN_RPC") or ""
+KEFU_CHAIN_CONFIRMATIONS = os.environ.get("KEFU_CHAIN_CONFIRMATIONS", "")
+KEFU_CHAIN_TIMEOUT_SECONDS = float(os.environ.get("KEFU_CHAIN_TIMEOUT_SECONDS", "5"))
+KEFU_CHAIN_CACHE_SECONDS = float(os.environ.get("KEFU_CHAIN_CACHE_SECONDS", "15"))
 # Outbound webhooks (docs/subsystems/webhooks.md): by default endpoints on private, loopback
 # and link-local addresses are refused, so an admin cannot aim Kefu at the internal network.
 KEFU_WEBHOOKS_ALLOW_PRIVATE = _env_bool("KEFU_WEBHOOKS_ALLOW_PRIVATE", False)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("django-admin/login/", accounts_views.admin_login, name="admin_login_redirect"),
     path("django-admin/", admin.site.urls),
     path("agent/manage/", include("kefu.backoffice.urls")),
+    path("agent/exchange/", include("kefu.exchange.urls")),
     path("agent/", include("kefu.workspace.urls")),
     path("", include("kefu.portal.urls")),
 ]

@@ -59,6 +59,7 @@ from kefu.core.actor import Actor, ActorKind
 from kefu.demo import content, scenarios
 from kefu.demo.content import CustomerSeed, StaffSeed
 from kefu.demo.scenarios import Scenario
+from kefu.exchange.demo_data import seed_demo_ledger
 from kefu.helpcenter.models import Article, ContactOption
 from kefu.helpcenter.services import contact_option_save
 from kefu.helpcenter.transfer import kb_import
@@ -209,6 +210,8 @@ def load_demo(
     """Load the demo data set once; return what was created (nothing if already loaded)."""
     if demo_is_loaded():
         _demo_security_policy()  # a demo loaded before two-factor sign-in existed
+        emails = [c.email for c in content.customers()]
+        seed_demo_ledger(Contact.objects.filter(email__in=emails))  # ... or the exchange ledger
         return DemoResult(created=False)
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
     with transaction.atomic():
@@ -310,6 +313,7 @@ class _World:
         for i, seed in enumerate(content.customers()):
             self.customers.append(self._customer(i, seed))
         log(f"Customers: {len(self.customers)}")
+        seed_demo_ledger([c.contact for c in self.customers])  # the exchange's demo back office
         year_ago = self.real_now - timedelta(days=365)
         User.objects.filter(email__endswith="@kefu.demo", date_joined__gt=year_ago).update(
             date_joined=year_ago

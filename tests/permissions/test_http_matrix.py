@@ -178,6 +178,9 @@ ROUTES: dict[str, Route] = {
     "workspace:security_sign_out_everywhere": Route(Level.WORKSPACE),
     "workspace:security_password": Route(Level.WORKSPACE),
     "trust:phrase_issue": Route(Level.CONVERSATION_A, _conv),
+    # The customer's account and fund records at the exchange, beside the conversation.
+    "exchange:funds": Route(Level.CONVERSATION_A, _conv),
+    "exchange:diagnose": Route(Level.CONVERSATION_A, _conv),
     "workspace:conversation": Route(Level.CONVERSATION_A, _conv),
     "workspace:conversation_timeline": Route(Level.CONVERSATION_A, _conv),
     "workspace:conversation_state": Route(Level.CONVERSATION_A, _conv),

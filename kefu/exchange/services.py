@@ -1,0 +1,277 @@
+"""Audited access to the exchange: every lookup of a customer's exchange data and every action
+goes through here, and each writes an audit row (who, what, when, why).
+
+Reads are for staff (and the assistant or the system working for them); customers never call
+these. Audit data names the account, the reason, the filters and how many rows came back, never
+amounts or addresses. A lookup that fails (no account, the exchange unreachable) is audited too,
+with its outcome, and the error is raised to the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import User
+from kefu.audit.services import audit_record
+from kefu.contacts.models import Contact
+from kefu.core.actor import Actor, ActorKind
+from kefu.core.errors import PermissionDenied, ValidationFailed
+from kefu.exchange.connector import (
+    AccountNotFound,
+    AccountProfile,
+    ActionResult,
+    CaseAuthorisation,
+    CaseKind,
+    ConnectorError,
+    Direction,
+    FundRecord,
+    SecurityEvent,
+)
+from kefu.exchange.registry import get_connector
+
+REASON_MAX_LENGTH = 200
+MAX_LIMIT = 500
+ACTION_AUDIT = {
+    CaseKind.FREEZE: "exchange.account_frozen",
+    CaseKind.UNLOCK: "exchange.account_unlocked",
+    CaseKind.RESET_2FA: "exchange.two_factor_reset",
+}
+T = TypeVar("T")
+
+
+def _require_staff(actor: Actor) -> None:
+    if actor.kind in (ActorKind.ASSISTANT, ActorKind.SYSTEM):
+        return
+    if actor.kind == ActorKind.AGENT and actor.user_id is not None:
+        user = User.objects.filter(pk=actor.user_id).first()
+        if user is not None and user.is_agent:
+            return
+    raise PermissionDenied(_("Only staff may look up a customer's exchange account."))
+
+
+def _clean_reason(reason: str) -> str:
+    cleaned = " ".join((reason or "").split())
+    if not cleaned:
+        raise ValidationFailed(
+            _("Say why you are looking at this account."),
+            fields={"reason": [_("This field is required.")]},
+        )
+    if len(cleaned) > REASON_MAX_LENGTH:
+        message = _("Keep the reason under %(max)d characters.") % {"max": REASON_MAX_LENGTH}
+        raise ValidationFailed(message, fields={"reason": [message]})
+    return cleaned
+
+
+def _clean_limit(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        message = _("The limit must be between 1 and %(max)d.") % {"max": MAX_LIMIT}
+        raise ValidationFailed(message, fields={"limit": [message]})
+    return limit
+
+
+def _audited(
+    *,
+    action: str,
+    contact: Contact,
+    actor: Actor,
+    reason: str,
+    filters: dict[str, Any],
+    call: Callable[[str], T],
+    count: Callable[[T], int],
+) -> T:
+    """Check, call the connector for the contact's uid, and audit the outcome either way."""
+    _require_staff(actor)
+    cleaned = _clean_reason(reason)
+    uid = (contact.uid or "").strip()
+    data: dict[str, Any] = {"uid": uid, "contact_id": contact.pk, "reason": cleaned}
+    if filters:
+        data["filters"] = filters
+    try:
+        if not uid:
+            raise AccountNotFound("This customer has no exchange account id (uid).")
+        result = call(uid)
+    except ConnectorError as exc:
+        data["outcome"] = "not_found" if isinstance(exc, AccountNotFound) else "error"
+        data["retryable"] = exc.retryable
+        with transaction.atomic():
+            audit_record(
+                actor=actor, action=action, object_type="exchange_account",
+                object_id=uid or f"contact:{contact.pk}", data=data,
+            )  # fmt: skip
+        raise
+    data["outcome"] = "ok"
+    data["count"] = count(result)
+    with transaction.atomic():
+        audit_record(
+            actor=actor, action=action, object_type="exchange_account", object_id=uid, data=data
+        )
+    return result
+
+
+def account_lookup(*, contact: Contact, actor: Actor, reason: str) -> AccountProfile:
+    """Fetch the contact's exchange account profile and status (audited).
+
+    Staff, assistant or system only (PermissionDenied); ``reason`` required (ValidationFailed);
+    AccountNotFound when the contact has no uid or the exchange does not know it; ConnectorError
+    when the exchange cannot answer.
+    """
+    return _audited(
+        action="exchange.account_viewed",
+        contact=contact,
+        actor=actor,
+        reason=reason,
+        filters={},
+        call=lambda uid: get_connector().account(uid=uid),
+        count=lambda _profile: 1,
+    )
+
+
+def fund_records_lookup(
+    *,
+    contact: Contact,
+    actor: Actor,
+    reason: str,
+    direction: Direction | str | None = None,
+    asset: str | None = None,
+    network: str | None = None,
+    txid: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+) -> list[FundRecord]:
+    """List the contact's deposits and withdrawals matching every filter, newest first (audited).
+
+    Same checks and errors as ``account_lookup``; ``limit`` from 1 to 500.
+    """
+    limit = _clean_limit(limit)
+    if direction is not None and direction != "":
+        try:
+            direction = Direction(direction)
+        except ValueError:
+            message = _("Choose deposits or withdrawals.")
+            raise ValidationFailed(message, fields={"direction": [message]}) from None
+    else:
+        direction = None
+    asset = (asset or "").strip().upper() or None
+    network = (network or "").strip().upper() or None
+    txid = (txid or "").strip() or None
+    filters: dict[str, Any] = {
+        key: value
+        for key, value in {
+            "direction": str(direction) if direction else None,
+            "asset": asset,
+            "network": network,
+            "txid": txid,
+            "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None,
+        }.items()
+        if value
+    }
+    filters["limit"] = limit
+    return _audited(
+        action="exchange.fund_records_viewed",
+        contact=contact,
+        actor=actor,
+        reason=reason,
+        filters=filters,
+        call=lambda uid: get_connector().fund_records(
+            uid=uid,
+            direction=direction,
+            asset=asset,
+            network=network,
+            txid=txid,
+            since=since,
+            until=until,
+            limit=limit,
+        ),
+        count=len,
+    )
+
+
+def security_events_lookup(
+    *, contact: Contact, actor: Actor, reason: str, limit: int = 50
+) -> list[SecurityEvent]:
+    """List the contact's recent security events, newest first (audited).
+
+    Same checks and errors as ``account_lookup``; ``limit`` from 1 to 500.
+    """
+    limit = _clean_limit(limit)
+    return _audited(
+        action="exchange.security_events_viewed",
+        contact=contact,
+        actor=actor,
+        reason=reason,
+        filters={"limit": limit},
+        call=lambda uid: get_connector().security_events(uid=uid, limit=limit),
+        count=len,
+    )
+
+
+def _require_action_allowed(authorisation: CaseAuthorisation, actor: Actor) -> None:
+    if actor.kind == ActorKind.SYSTEM:
+        return
+    if actor.kind == ActorKind.AGENT and actor.user_id is not None:
+        user = User.objects.filter(pk=actor.user_id).first()
+        if user is not None and user.is_agent:
+            return
+    if (
+        actor.kind == ActorKind.CUSTOMER
+        and authorisation.kind == CaseKind.FREEZE
+        and authorisation.prepared_by == "customer"
+        and actor.contact_id is not None
+        and Contact.objects.filter(pk=actor.contact_id, uid=authorisation.uid).exists()
+    ):
+        return  # a customer's own emergency freeze
+    raise PermissionDenied(_("You may not take this action on the exchange account."))
+
+
+def account_action(*, authorisation: CaseAuthorisation, actor: Actor) -> ActionResult:
+    """Carry out the action a verified case authorises (freeze, unlock, reset 2FA) (audited).
+
+    Staff or system; a customer only for the emergency freeze of their own account. Unlock and
+    2FA reset need two different people (prepared_by != approved_by): ValidationFailed otherwise.
+    The exchange makes each action idempotent per ``case_ref``, so a retry after a timeout is
+    safe. Connector errors are audited (``exchange.action_failed``) and raised.
+    """
+    _require_action_allowed(authorisation, actor)
+    if not authorisation.case_ref.strip() or not authorisation.uid.strip():
+        raise ValidationFailed(_("The case reference and account are required."))
+    if authorisation.kind != CaseKind.FREEZE and (
+        not authorisation.approved_by or authorisation.prepared_by == authorisation.approved_by
+    ):
+        raise ValidationFailed(_("Unlock and 2FA reset must be approved by a second person."))
+    connector = get_connector()
+    act = {
+        CaseKind.FREEZE: connector.freeze_account,
+        CaseKind.UNLOCK: connector.unlock_account,
+        CaseKind.RESET_2FA: connector.reset_two_factor,
+    }[authorisation.kind]
+    data: dict[str, Any] = {
+        "uid": authorisation.uid,
+        "case_ref": authorisation.case_ref,
+        "kind": str(authorisation.kind),
+        "prepared_by": authorisation.prepared_by,
+        "approved_by": authorisation.approved_by,
+    }
+    try:
+        result = act(authorisation=authorisation)
+    except ConnectorError as exc:
+        data.update(error=str(exc), retryable=exc.retryable)
+        with transaction.atomic():
+            audit_record(
+                actor=actor, action="exchange.action_failed", object_type="exchange_account",
+                object_id=authorisation.uid, data=data,
+            )  # fmt: skip
+        raise
+    data.update(status=str(result.status), exchange_ref=result.exchange_ref)
+    with transaction.atomic():
+        audit_record(
+            actor=actor, action=ACTION_AUDIT[authorisation.kind], object_type="exchange_account",
+            object_id=authorisation.uid, data=data,
+        )  # fmt: skip
+    return result

@@ -1,0 +1,167 @@
+"""The "Funds" section of the conversation page's side panel: the customer's exchange account
+status, their latest fund records and the diagnosis form.
+
+Every load and every diagnosis goes through the audited lookups (kefu.exchange.services) with
+the conversation as the reason. The side panel only holds a placeholder (``_panel.html``);
+``static/exchange/panel.js`` fetches the section once per page and keeps it across the live
+page's swaps. Without JavaScript the placeholder's link and the diagnosis form open pages of
+their own, where the customer-facing text sits in a text box to copy.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from kefu.conversations.models import Conversation
+from kefu.conversations.selectors import conversation_get_for_agent
+from kefu.core.errors import ValidationFailed
+from kefu.exchange import diagnosis_text
+from kefu.exchange.connector import AccountNotFound, AccountStatus, ConnectorError
+from kefu.exchange.diagnosis import DiagnosisQuery, Outcome, diagnosis_for, format_amount
+from kefu.exchange.services import account_lookup, fund_records_lookup
+from kefu.workspace.access import agent_required, current_actor, current_agent, page_context
+
+PANEL_RECORDS = 8
+
+
+class DiagnoseForm(forms.Form):
+    txid = forms.CharField(
+        label=gettext_lazy("Transaction ID (txid)"), required=False, max_length=200
+    )
+    asset = forms.CharField(label=gettext_lazy("Asset"), required=False, max_length=20)
+    network = forms.CharField(label=gettext_lazy("Network"), required=False, max_length=20)
+    amount = forms.DecimalField(
+        label=gettext_lazy("Amount"),
+        required=False,
+        min_value=Decimal(0),
+        max_digits=36,
+        decimal_places=18,
+    )
+
+    def query(self) -> DiagnosisQuery:
+        data = self.cleaned_data
+        return DiagnosisQuery(
+            txid=data["txid"].strip(),
+            asset=data["asset"].strip().upper(),
+            network=data["network"].strip().upper(),
+            amount=data["amount"],
+        )
+
+
+def _reason(conversation: Conversation) -> str:
+    # Audit data, not shown to customers: kept in English like the other reasons.
+    return f"conversation {conversation.reference}"
+
+
+def _is_fragment(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+def _account_status_label(status: AccountStatus) -> str:
+    labels = {
+        AccountStatus.ACTIVE: pgettext("exchange account status", "Active"),
+        AccountStatus.LOCKED: pgettext("exchange account status", "Locked"),
+        AccountStatus.FROZEN: pgettext("exchange account status", "Frozen"),
+        AccountStatus.DISABLED: pgettext("exchange account status", "Closed"),
+    }
+    return labels[status]
+
+
+def _panel_context(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
+    actor = current_actor(request)
+    reason = _reason(conversation)
+    context: dict[str, Any] = {"conversation": conversation, "account": None, "rows": []}
+    try:
+        account = account_lookup(contact=conversation.contact, actor=actor, reason=reason)
+        records = fund_records_lookup(
+            contact=conversation.contact, actor=actor, reason=reason, limit=PANEL_RECORDS
+        )
+    except AccountNotFound:
+        context["error"] = _("No exchange account is linked to this customer.")
+        return context
+    except ConnectorError:
+        context["error"] = _("The exchange did not answer. Try again in a moment.")
+        return context
+    context["account"] = account
+    context["account_status_label"] = _account_status_label(account.status)
+    context["rows"] = [
+        {
+            "record": r,
+            "direction": diagnosis_text.direction_label(r.direction),
+            "status": diagnosis_text.status_label(r.status),
+            "amount": format_amount(r.amount),
+        }
+        for r in records
+    ]
+    return context
+
+
+@never_cache
+@require_GET
+@agent_required
+def funds_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Funds section of a conversation the agent may see (its own page without JS)."""
+    conversation = conversation_get_for_agent(user=current_agent(request), pk=pk)
+    context = {**_panel_context(request, conversation), "form": DiagnoseForm()}
+    if _is_fragment(request):
+        return TemplateResponse(request, "exchange/_funds.html", context)
+    return TemplateResponse(
+        request, "exchange/funds_page.html", {**page_context(request, "inbox"), **context}
+    )
+
+
+@never_cache
+@require_POST
+@agent_required
+def funds_diagnose(request: HttpRequest, pk: int) -> HttpResponse:
+    """Diagnose the customer's question about a deposit or withdrawal."""
+    conversation = conversation_get_for_agent(user=current_agent(request), pk=pk)
+    form = DiagnoseForm(request.POST)
+    context: dict[str, Any] = {"conversation": conversation, "form": form}
+    status = 200
+    if not form.is_valid():
+        status = 400
+    else:
+        try:
+            diagnosis = diagnosis_for(
+                contact=conversation.contact,
+                actor=current_actor(request),
+                query=form.query(),
+                reason=_reason(conversation),
+            )
+        except ConnectorError:
+            context["error"] = _("The exchange did not answer. Try again in a moment.")
+            status = 503
+        except ValidationFailed as error:
+            context["error"] = error.message
+            status = 400
+        else:
+            language = conversation.language or conversation.contact.language
+            context.update(
+                diagnosis=diagnosis,
+                outcome_label={
+                    Outcome.MATCHED: _("One matching record"),
+                    Outcome.SEVERAL: _("Several records match: ask the customer which one"),
+                    Outcome.NONE: _("Nothing matches"),
+                    Outcome.NO_ACCOUNT: _("No exchange account"),
+                }[diagnosis.outcome],
+                customer_text=diagnosis.customer_message(language),
+                customer_language="zh-hans" if language.lower().startswith("zh") else "en",
+            )
+    if _is_fragment(request):
+        return TemplateResponse(request, "exchange/_diagnosis.html", context, status=status)
+    return TemplateResponse(
+        request,
+        "exchange/diagnosis_page.html",
+        {**page_context(request, "inbox"), **context},
+        status=status,
+    )
