@@ -89,7 +89,10 @@ _CUES: dict[str, str] = {
         r"export(?:ed|ing)?\s+(?:my\s+|the\s+)?(?:private\s+)?key|"
         r"import(?:ed|ing)?\s+(?:my\s+|the\s+)?(?:private\s+)?key|pk|my key|the key|"
         r"(?:ed25519|secp256k1)[ _-]?(?:secret|key)?|solana[ _-]?key|sol[ _-]?key|"
-        r"id\.json|keypair(?:\.json)?)" + _EN_END + r"|"
+        r"id\.json|keypair(?:\.json)?|"
+        # `privateKeyToAccount('0x…')`, "private <64 hex>" on a line of its own
+        r"(?:from)?private[ _-]?key(?:to\w*|from\w*)?|"
+        r"private(?=[ \t]*[:=]?[ \t]*(?:0x)?[0-9a-f]{64}(?![0-9a-f])))" + _EN_END + r"|"
         r"私钥|私匙|私鈅|钱包私钥|导出的?私钥|导入私钥|私人密钥"
     ),
     PASSWORD: (

@@ -123,7 +123,8 @@ _NOT_CODE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _DIGIT_CODE = re.compile(
-    r"(?<![A-Za-z0-9_.#$,/-])(\d{3}[ -]\d{3}|\d{4}[ -]\d{4}|\d{2} \d{2} \d{2}|\d{4,8})"
+    r"(?<![A-Za-z0-9_.#$,/-])(\d{3}[ -]\d{3}|\d{4}[ -]\d{4}|\d{2} \d{2} \d{2}|\d(?: \d){5,7}|"
+    r"\d{4,8})"
     r"(?![A-Za-z0-9_/]|[.,:-]\d| \d)"
 )
 _BASE32 = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z2-7]{4}[ -]?){3,15}[A-Z2-7]{0,4}(?![A-Za-z0-9])")
@@ -156,6 +157,15 @@ _LOOSE_CODES: tuple[tuple[re.Pattern[str], bool], ...] = (
         False,
     ),
 )
+# "tried 460185 and then 840036 from authy": codes tried, named by the app they came from.
+_TRIED_CODES = re.compile(
+    r"(?<![A-Za-z])(?:tried|entered|typed|put in|used)\s+"
+    r"(\d{6}(?:\s*(?:,?\s*(?:and then|and|then|or)|,)\s*\d{6}){0,3})(?!\d)"
+    r"[^.\n]{0,20}?(?<![A-Za-z])(?:from|in|on)\s+(?:my\s+|the\s+)?"
+    r"(?:authy|authenticator|google auth\w*|ga|2fa|sms|text)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_SIX_DIGITS = re.compile(r"(?<!\d)\d{6}(?!\d)")
 _CHAIN_GAP = re.compile(r"[\s,;，；/|]*(?:(?:and|&|和|以及)\s*)?(?:secret[:：]?\s*)?$", re.I)
 
 
@@ -264,6 +274,20 @@ _SELF_NAMED = re.compile(
     r"[A-Za-z0-9!@#$%^&*_.-]*(?![A-Za-z0-9!@#$%^&*_-])",
     re.IGNORECASE,
 )
+# "changed it to Qwerty!2024 yesterday": unquoted, but with three character classes it can only be
+# a password.
+_CHANGED_TO = re.compile(
+    r"(?<![A-Za-z])(?:changed|set|reset|updated|switched)\s+(?:it|mine|them)\s+(?:to|into)\s+"
+    r"([!-~]{6,64})",
+    re.IGNORECASE,
+)
+# "可能是 qq123456 或者 Qq123456", "it should be Summer2023 or summer2023!": guesses of one value.
+_GUESSES = re.compile(
+    r"(?:可能是|应该是|大概是|也许是|或许是|(?<![A-Za-z])(?:should be|might be|may be|maybe|"
+    r"either|probably))\s*([!-~]{6,64}?)\s*(?:或者|或是|或|还是|(?<![A-Za-z])or(?![A-Za-z]))"
+    r"\s*([!-~]{6,64})",
+    re.IGNORECASE,
+)
 _EITHER = re.compile(r"(?<![A-Za-z])(?:either|or|maybe|try|tried)\s+$", re.IGNORECASE)
 _MISSENT = re.compile(
     r"发错了?|打错了|(?<![A-Za-z])(?:wrong (?:chat|window|conversation|person|tab)|"
@@ -301,7 +325,13 @@ def _password_after(ctx: Context, pos: int, *, pin_ok: bool) -> tuple[str, int, 
             return None
         if (not core or _WEAK_INTRO_END.search(mid)) and (
             _looks_strong(value)
-            or (pin_ok and not core and _PIN.fullmatch(value) and not _followed_by_unit(text, end))
+            or (
+                # "资金密码 761470", "set 资金密码 to 135790"
+                pin_ok
+                and _PIN.fullmatch(value)
+                and not _followed_by_unit(text, end)
+                and not _NOT_CODE_BEFORE.search(mid[:-3] if core.lower() == "to" else mid)
+            )
         ):
             return (PASSWORD_KIND, start, end)
     return None
@@ -350,6 +380,33 @@ def _find_passwords(ctx: Context) -> list[tuple[str, int, int]]:
             and _looks_password(value)
         ):
             out.append((PASSWORD_KIND, start, end))
+    for match in _CHANGED_TO.finditer(text):
+        start, end = _trim(text, *match.span(1))
+        value = text[start:end]
+        classes = sum(
+            (
+                any(c.islower() for c in value),
+                any(c.isupper() for c in value),
+                any(c.isdigit() for c in value),
+                any(not c.isalnum() for c in value),
+            )
+        )
+        if (
+            start < end
+            and (classes >= 3 or has_cue)
+            and _looks_strong(value)
+            and not _VERSION.fullmatch(value)
+        ):
+            out.append((PASSWORD_KIND, start, end))
+    for match in _GUESSES.finditer(text):
+        spans = [_trim(text, *match.span(g)) for g in (1, 2)]
+        values = [text[a:b] for a, b in spans]
+        same = len({re.sub(r"\W", "", v).lower() for v in values}) == 1
+        if all(
+            any(c.isdigit() for c in v) and any(c.isalpha() for c in v) and _looks_password(v)
+            for v in values
+        ) and (has_cue or same):
+            out.extend((PASSWORD_KIND, a, b) for a, b in spans if a < b)
     for match in _SELF_NAMED.finditer(text):
         start, end = _trim(text, *match.span())
         value = text[start:end]
@@ -472,6 +529,9 @@ def _find_otp_codes(ctx: Context) -> list[tuple[str, int, int]]:
                 if len(value) >= 16 and any(c.isdigit() for c in value):
                     out.append((OTP_KIND, *setup_key.span()))
     has_code_cue = ctx.has(OTP, OTP_WEAK)
+    for match in _TRIED_CODES.finditer(text):
+        for code in _SIX_DIGITS.finditer(text, *match.span(1)):
+            out.append((OTP_KIND, *code.span()))
     for pattern, needs_cue in _LOOSE_CODES:
         if needs_cue and not has_code_cue:
             continue

@@ -131,7 +131,7 @@ _ASK_AFTER = re.compile(
 _QUALIFIED = re.compile(
     r"[ -]?(?:method|settings?|page|reset|change|status|setup|set-up|device|app|requirements?|"
     r"policy|rules?|field|manager|strength|link|e-?mail|options?|recovery|length|feature|"
-    r"screen|form|history|expir\w*|attempts?|issue|problem)(?![A-Za-z])|"
+    r"screen|form|history|expir\w*|attempts?|issue|problem|flow)(?![A-Za-z])|"
     r"(?:的?(?:规则|要求|长度|强度|设置|修改|重置|页面|功能|问题)|是什么时候|什么时候)",
     re.IGNORECASE,
 )
@@ -148,7 +148,8 @@ _SAFE = re.compile(
 )
 _SAFE_AFTER = re.compile(
     r"[^,，;；]{0,30}?(?:(?:should|must|will|is|are)\s+(?:never|not)|never|"
-    r"(?:is|are)\s+(?:for|only)|不要|不会|不应|请勿|切勿|只有您|仅限)",
+    r"(?:is|are)\s+(?:for|only)|yourself|stays? (?:with|on) you|"
+    r"不要|不会|不应|请勿|切勿|只有您|仅限|自己)",
     re.IGNORECASE,
 )
 # "." inside a URL or a domain ("forms.gle/…") does not end a sentence.
@@ -367,12 +368,37 @@ class _Sentence:
         return self.first_condition_end <= start and not self.to_us
 
 
+# The request is for something else that the secret only describes: "provide the email address
+# where the verification code was sent", "why the SMS code is delayed", "接收验证码的手机号码".
+_ABOUT_BEFORE = re.compile(
+    _EN + r"(?:where|why|which (?:phone|number|e-?mail|address|wallet|app|device)|"
+    r"look into|(?:we|i)(?:'ll| will| just| can| have)? (?:re)?(?:send|sent|text|texted|e-?mail)\w*"
+    r"(?: you)?(?: a| an| the| another)?(?: new| fresh)?)"
+    + _EN_END
+    + r"|为什么|哪个|查询|我们(?:会|将)?(?:重新)?发送",
+    re.IGNORECASE,
+)
+_ABOUT_AFTER = re.compile(
+    r"\s*(?:的(?:手机号码?|号码|邮箱|地址|账号|设备|时间)|为什么|"
+    r"(?:was|were|will be|is being) (?:sent|delivered)(?![A-Za-z])|(?:is|was) delayed)",
+    re.IGNORECASE,
+)
+_ENTER_VERB = re.compile(_EN + r"(?:enter|type|input|key in)" + _EN_END, re.IGNORECASE)
+# "请发送钱包的公开地址，不是私钥": the noun names what is not wanted.
+_NEGATED_NOUN = re.compile(
+    r"(?:不是|而非|并非|" + _EN + r"not (?:the |your |a )?|" + _EN + r"isn't (?:the |your )?)$",
+    re.IGNORECASE,
+)
+
+
 def _check_sentence(sentence: _Sentence, otp_message: bool) -> tuple[str, int, int] | None:
     body = sentence.body
     for noun in _NOUN_RE.finditer(body):
         kind = noun.lastgroup
         assert kind is not None
-        if sentence.safe(noun.start(), noun.end()):
+        if sentence.safe(noun.start(), noun.end()) or _NEGATED_NOUN.search(
+            body, max(0, noun.start() - 12), noun.start()
+        ):
             continue
         before = body[max(0, noun.start() - _ASK_WINDOW) : noun.start()]
         if noun.group().lower().startswith("code") and _NOT_OTP_CODE.search(before[-16:]):
@@ -382,6 +408,14 @@ def _check_sentence(sentence: _Sentence, otp_message: bool) -> tuple[str, int, i
             _SCREENSHOT.search(before) and _AUTHENTICATOR.search(noun.group())
         ):
             continue
+        if (
+            kind in ("otp_code", "password")
+            and _ENTER_VERB.search(before)
+            and _USED_THERE.search(body, noun.end(), noun.end() + 60)
+        ):
+            continue  # "type the 6-digit code … on the confirmation page"
+        if _ABOUT_BEFORE.search(before) or _ABOUT_AFTER.match(body, noun.end()):
+            continue  # "the email where the code was sent", "接收验证码的手机号码"
         after = body[noun.end() : noun.end() + 24]
         asked = _asks(before, kind) or bool(_ASK_AFTER.search(after))
         if asked and _KEPT.match(body, noun.end()) and re.search(r"write|note|copy", before, re.I):
@@ -429,6 +463,103 @@ def _check_sentence(sentence: _Sentence, otp_message: bool) -> tuple[str, int, i
     return None
 
 
+# ---------------------------------------------------------------------------------------------
+# A second, message-level check built from three general concepts (after the third challenge
+# set): a SECRET noun (the nouns above plus synonyms and artefacts that hold the secret), a
+# TRANSFER intent anywhere in the message (a verb that moves something to someone, or a
+# destination other than the customer's own app: a link, an e-mail address, a handle) and no
+# SAFE frame anywhere in the message (negation, warning, "yourself"). It catches requests
+# phrased far from the noun ("验证码收到了吗？收到了直接发我") and through other channels
+# ("把邮箱验证码发过去", "DM … on Telegram with your recovery phrase").
+_CONCEPT_NOUNS: dict[str, str] = {
+    "seed_phrase": (
+        _EN + r"(?:secret words|recovery (?:card|sheet)|backup mnemonic|mnemonic|"
+        r"(?:12|24) (?:secret )?words)" + _EN_END + r"|(?:12|24|十二|二十四) ?个(?:单)?词"
+    ),
+    "private_key": (
+        _EN + r"(?:key ?pair|id\.json|solana-keygen|show private key|export the key)" + _EN_END
+    ),
+    "otp_code": (
+        _EN + r"(?:code (?:on|in|from) (?:your|the) (?:authenticator|google authenticator|ga)|"
+        r"code (?:that )?we (?:texted|sent|emailed)|sms code|full sms|(?:6|six)[ -]digit code|"
+        r"(?:google )?authenticator (?:is )?(?:showing|shows|displaying|displays|says))"
+        + _EN_END
+        + r"|[gG][aA] ?码|(?:6|六) ?位 ?(?:code|码|数字)"
+    ),
+}
+_CONCEPT_NOUN_RE = re.compile(
+    "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _CONCEPT_NOUNS.items()), re.IGNORECASE
+)
+_TRANSFER = re.compile(
+    _EN + r"(?:send|give|provide|paste|upload|forward|attach|share|submit|tell|dm|pm|"
+    r"read (?:it |them )?out|fill (?:in|out)|reply|bring|drop|"
+    r"(?:we|i) (?:need|require)|what(?:'s| is) the|what (?:number|digits|code))"
+    + _EN_END
+    + r"|[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\.|\b[\w-]+\.(?:com|io|app|cc|top|net|org|me)"
+    r"(?:/\S*)?|@\w+|telegram|whatsapp|wechat|微信|私聊|发(?:给|我|过来|过去|来|一下)|发送给|"
+    r"给我|提供|填写|上传|念|告诉|复制|提交|回复|带上|是多少|link",
+    re.IGNORECASE,
+)
+_CONCEPT_SAFE = re.compile(
+    _EN + r"(?:never|not|no(?! worries)|don'?t(?! worry| hesitate)|do not|won'?t|shouldn'?t|"
+    r"nobody|no one|anyone|anybody|scam\w*|phishing|fraud\w*|impersonat\w*|yourself|"
+    r"only you|beware|hide|cover|mask|blur|redact\w*|forgot\w*|reset|other than|stolen|steal|"
+    r"in the app|official (?:app|website|site)|someone|somebody|cannot|can't|"
+    # the secret stays with the customer: "stays on your device", "its own strong password"
+    r"stays?|keep\w*|its own|their own|strong|"
+    # a question about the secret, not for it: "which wallet app you used to create the seed
+    # phrase", "the time you last changed your password", "why the SMS code is delayed"
+    r"which (?:wallet|app|phone|e-?mail|device|number)|"
+    r"when you (?:set|created?|changed|last|first)|"
+    r"why|used to create|(?:last|you) changed|set up|"
+    # where a code goes, described: "the email where the code was sent", "we will send a new one"
+    r"(?:was|were|will be|is being|gets?) (?:sent|delivered)|we(?:'ll| will) send)"
+    + _EN_END
+    + r"|不是|不要|请勿|切勿|勿|无需|不需要|不必|不用(?!担心|怕)|绝不|绝对不|不会|永远不|千万别|"
+    r"别(?:发|给|告诉|提供|泄露|透露)|任何人|谨防|小心|诈骗|骗|自己|遮|打码|隐藏|保管|保密|忘记|"
+    r"没收到|收不到|未收到|重置|输入|官网|官方(?:应用|网站|App)|是否|有没有收到|哪个|什么时候|"
+    r"为什么|延迟|接收|" + _EN + r"whether" + _EN_END,
+    re.IGNORECASE,
+)
+
+# "the code we send you", "验证码会发送到新号码": the secret travels to the customer, not to us.
+_SENT_TO_THEM = re.compile(
+    _EN
+    + r"(?:we|i)(?:'ll| will| just)? (?:send|sent|text|texted|e-?mail|e-?mailed) you"
+    + _EN_END
+    + r"|发送到|发到(?:您|你)",
+    re.IGNORECASE,
+)
+
+_USED_THERE = re.compile(
+    _EN + r"(?:on|in) (?:the|our|your) [\w -]{0,20}?(?:page|app|screen|device)" + _EN_END,
+    re.IGNORECASE,
+)
+
+_PICTURE_OF = re.compile(_EN + r"(?:screenshot|photo|picture|snapshot|image) of" + _EN_END, re.I)
+
+
+def _concept_request(text: str) -> OutboundFinding | None:
+    """A secret noun, a transfer intent and no safe frame anywhere in the message."""
+    masked = _COERCION.sub(lambda m: " " * len(m.group()), text)
+    masked = _SENT_TO_THEM.sub(lambda m: " " * len(m.group()), masked)
+    if _CONCEPT_SAFE.search(masked) or not _TRANSFER.search(masked):
+        return None
+    # "enter the code on the withdrawal page" uses the secret there - unless a picture of that
+    # page is to be sent ("a screenshot of the 'Backup mnemonic' screen in the wallet app").
+    if _USED_THERE.search(masked) and not _PICTURE_OF.search(masked):
+        return None
+    for pattern in (_NOUN_RE, _CONCEPT_NOUN_RE):
+        for noun in pattern.finditer(text):
+            if not noun.lastgroup or _QUALIFIED.match(text, noun.end()):
+                continue
+            if _NOT_OTP_CODE.search(text, max(0, noun.start() - 16), noun.start()):
+                continue  # "the error code shown on the page"
+            if not _NEGATED_NOUN.search(text, max(0, noun.start() - 12), noun.start()):
+                return OutboundFinding(noun.lastgroup, noun.start(), noun.end())
+    return None
+
+
 def check_outbound(text: str) -> OutboundFinding | None:
     """The first request for a secret in a staff message, or None when it asks for none."""
     if not isinstance(text, str) or not text:
@@ -455,4 +586,4 @@ def check_outbound(text: str) -> OutboundFinding | None:
             if noun.lastgroup and not checked.safe(noun.start(), noun.end()):
                 previous = (noun.lastgroup, offset + noun.start(), offset + noun.end())
                 since = 0
-    return None
+    return _concept_request(text)

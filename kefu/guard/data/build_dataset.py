@@ -12,10 +12,10 @@ Outputs (JSONL, one row a line):
 - ``inbound_dev.jsonl`` / ``inbound_test.jsonl``: {"id", "text", "lang", "findings": [...]}
 - ``outbound_dev.jsonl`` / ``outbound_test.jsonl``: {"id", "text", "lang", "asks_for"}
 
-The third and fourth splits, ``fresh`` and ``fresh2`` (``inbound_fresh.jsonl`` /
+The challenge splits, ``fresh``, ``fresh2`` and ``fresh3`` (``inbound_fresh.jsonl`` /
 ``outbound_fresh.jsonl``, ``inbound_fresh2.jsonl`` / ``outbound_fresh2.jsonl``), are not generated:
 each is an independent challenge set written by someone who never saw the rules, imported once with
-``python -m kefu.guard.data.build_dataset --import-fresh DIR [fresh|fresh2]``
+``python -m kefu.guard.data.build_dataset --import-fresh DIR [fresh|fresh2|fresh3]``
 (``DIR/inbound.jsonl`` rows
 {"id", "lang", "text", "secrets": [{"kind", "value"}], "note"?}, ``DIR/outbound.jsonl`` rows
 {"id", "lang", "text", "asks_for"}) and kept as a static regression file. ``build`` never
@@ -640,13 +640,14 @@ def build(out: Path = DATA) -> dict[str, int]:
     return counts
 
 
-FRESH_SPLITS = ("fresh", "fresh2")
+FRESH_SPLITS = ("fresh", "fresh2", "fresh3")
 
 
 def import_fresh(source: Path, out: Path = DATA, split: str = "fresh") -> dict[str, int]:
     """Convert a challenge set in ``source`` into ``{inbound,outbound}_<split>.jsonl``.
 
-    ``split`` is ``fresh`` (the first independent set) or ``fresh2`` (the second).
+    ``split`` is ``fresh`` (the first independent set), ``fresh2`` (the second) or ``fresh3``
+    (the third).
 
     Each labelled secret is given by its value; its offsets are those of the value's first
     occurrence in the text. A ``note`` (why a row is labelled as it is) is kept.
