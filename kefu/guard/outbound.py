@@ -25,7 +25,13 @@ _EN_END = r"(?![A-Za-z])"
 
 _NOUNS: dict[str, str] = {
     "seed_phrase": (
-        _EN + r"(?:seed(?:[ -]?(?:phrase|words?))?|mnemonic(?:[ -]?phrase)?|"
+        # A bare "seed" is the secret only when it is somebody's ("your seed", "wallet seed"):
+        # "seed round", "reply about the seed funding" and "Seed reply." are not requests.
+        _EN + r"(?:seed[ -]?(?:phrase|words?|card|sheet|backup)|"
+        r"(?<=\byour )seed|(?<=\bur )seed|(?<=\byr )seed|"
+        r"(?<=\bwallet )seed|(?<=\bwallet's )seed|"
+        r"(?<=the )seed(?= (?:of|for) (?:your|ur|the) wallet)|"
+        r"mnemonic(?:[ -]?phrase)?|"
         r"(?:secret[ -]?)?recovery[ -]?(?:phrase|words|seed)|backup[ -]?(?:phrase|words)|"
         r"(?:12|24|twelve|twenty[ -]four)[ -]words?(?:[ -]phrase)?|wallet[ -]words)"
         + _EN_END

@@ -58,3 +58,24 @@ def test_warning_then_request_in_the_next_sentence_is_blocked():
     text = "We never ask for passwords. Now send me your 2FA code."
     start = text.index("2FA code")
     assert check_outbound(text) == OutboundFinding("otp_code", start, start + len("2FA code"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Seed reply.",
+        "We will reply about the seed funding round next week.",
+        "Our seed investors asked us to send a reply.",
+    ],
+)
+def test_a_bare_seed_that_is_nobodys_wallet_is_not_a_request(text):
+    assert check_outbound(text) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["Reply with your seed.", "send me ur seed pls", "What is your wallet seed? Send it."]
+)
+def test_somebodys_seed_is_still_a_request(text):
+    finding = check_outbound(text)
+    assert finding is not None
+    assert finding.kind == "seed_phrase"
