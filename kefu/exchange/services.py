@@ -10,20 +10,25 @@ with its outcome, and the error is raised to the caller.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.audit.services import audit_record
 from kefu.contacts.models import Contact
+from kefu.conversations.models import Category, Channel, Conversation, Priority, Status
+from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import PermissionDenied, ValidationFailed
 from kefu.exchange.connector import (
     AccountNotFound,
     AccountProfile,
+    AccountStatus,
     ActionResult,
     CaseAuthorisation,
     CaseKind,
@@ -275,3 +280,135 @@ def account_action(*, authorisation: CaseAuthorisation, actor: Actor) -> ActionR
             object_id=authorisation.uid, data=data,
         )  # fmt: skip
     return result
+
+
+FREEZE_NOTE_MAX_LENGTH = 500
+FREEZE_CONVERSATION_REUSE = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class EmergencyFreeze:
+    """The outcome of an emergency freeze: the exchange's answer and the security conversation."""
+
+    result: ActionResult
+    conversation: Conversation
+    already_frozen: bool
+
+
+def _freeze_requested_by(*, contact: Contact, actor: Actor, note: str) -> tuple[str, str]:
+    """Check who may ask; return (prepared_by, cleaned note)."""
+    note = " ".join((note or "").split())
+    if actor.kind == ActorKind.CUSTOMER:
+        if actor.contact_id is None or actor.contact_id != contact.pk:
+            raise PermissionDenied(_("You may only freeze your own account."))
+        return "customer", note[:FREEZE_NOTE_MAX_LENGTH]
+    user = None
+    if actor.kind == ActorKind.AGENT and actor.user_id is not None:
+        user = User.objects.filter(pk=actor.user_id).first()
+    if user is None or not user.is_agent:
+        raise PermissionDenied(_("You may not take this action on the exchange account."))
+    if not note:
+        message = _("Say how you verified that the customer asked for the freeze.")
+        raise ValidationFailed(message, fields={"note": [message]})
+    if len(note) > FREEZE_NOTE_MAX_LENGTH:
+        message = _("Keep the note under %(max)d characters.") % {"max": FREEZE_NOTE_MAX_LENGTH}
+        raise ValidationFailed(message, fields={"note": [message]})
+    return f"agent:{user.pk}", note
+
+
+def _security_conversation(
+    *, contact: Contact, actor: Actor, case_ref: str, already_frozen: bool
+) -> Conversation:
+    """Reuse an open security conversation opened in the last hour, or open an urgent one."""
+    from kefu.conversations import services as conversation_services
+
+    recent = (
+        Conversation.objects.filter(
+            contact=contact,
+            category=Category.SECURITY,
+            created_at__gte=clock.now() - FREEZE_CONVERSATION_REUSE,
+        )
+        .exclude(status__in=[Status.SOLVED, Status.CLOSED])
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if recent is not None:
+        return recent
+    with translation.override(contact.language or "en"):
+        subject = _("Emergency freeze: account hacked")
+        lines = [
+            _("The customer reported that their account has been hacked."),
+            _("The account was already frozen.")
+            if already_frozen
+            else _("The account is now frozen: withdrawals and trading are stopped."),
+            _("Freeze reference: %(ref)s") % {"ref": case_ref},
+            "",
+            _("Next steps:"),
+            _("1. Change your password from a clean device."),
+            _("2. Check your API keys and delete any you do not recognise."),
+            _("3. Contact support only through official channels; we never ask for passwords."),
+            _("Support will verify your identity before unlocking the account."),
+        ]
+        return conversation_services.conversation_create(
+            contact=contact,
+            subject=subject,
+            body="\n".join(lines),
+            category=Category.SECURITY,
+            channel=Channel.WEB,
+            priority=Priority.URGENT,
+            actor=actor,
+        )
+
+
+def emergency_freeze(*, contact: Contact, actor: Actor, note: str = "") -> EmergencyFreeze:
+    """Freeze the contact's exchange account at once ("I have been hacked") and open (or reuse)
+    an urgent security conversation (audited).
+
+    The customer themself, or staff on the customer's verified request (``note`` says how it was
+    verified: required, at most 500 characters). An account that is already frozen is left as
+    it is and its state returned. ValidationFailed when the contact has no exchange account id;
+    connector errors are raised (and audited by ``account_action``).
+    """
+    prepared_by, cleaned_note = _freeze_requested_by(contact=contact, actor=actor, note=note)
+    uid = (contact.uid or "").strip()
+    if not uid:
+        raise ValidationFailed(_("This customer has no exchange account."))
+    now = clock.now()
+    case_ref = f"EF-{contact.pk}-{now.strftime('%Y%m%d%H%M%S')}"
+    profile = get_connector().account(uid=uid)
+    already_frozen = profile.status == AccountStatus.FROZEN
+    if already_frozen:
+        result = ActionResult(
+            uid=uid, action=CaseKind.FREEZE, status=profile.status, exchange_ref=""
+        )
+    else:
+        result = account_action(
+            authorisation=CaseAuthorisation(
+                case_ref=case_ref,
+                kind=CaseKind.FREEZE,
+                uid=uid,
+                prepared_by=prepared_by,
+                approved_by="customer",  # the customer's own request approves it
+                approved_at=now,
+            ),
+            actor=actor,
+        )
+    with transaction.atomic():
+        conversation = _security_conversation(
+            contact=contact, actor=actor, case_ref=case_ref, already_frozen=already_frozen
+        )
+        data: dict[str, Any] = {
+            "uid": uid,
+            "contact_id": contact.pk,
+            "case_ref": case_ref,
+            "already_frozen": already_frozen,
+            "status": str(result.status),
+            "conversation_id": conversation.pk,
+        }
+        if cleaned_note and prepared_by != "customer":
+            data["verification"] = cleaned_note
+        audit_record(
+            actor=actor, action="exchange.emergency_freeze_requested",
+            object_type="exchange_account", object_id=uid, data=data,
+        )  # fmt: skip
+    return EmergencyFreeze(result=result, conversation=conversation, already_frozen=already_frozen)

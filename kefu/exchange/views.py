@@ -15,19 +15,22 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kefu.conversations.models import Conversation
 from kefu.conversations.selectors import conversation_get_for_agent
-from kefu.core.errors import ValidationFailed
+from kefu.core import ratelimit
+from kefu.core.errors import KefuError, RateLimited, ValidationFailed
 from kefu.exchange import diagnosis_text
 from kefu.exchange.connector import AccountNotFound, AccountStatus, ConnectorError
 from kefu.exchange.diagnosis import DiagnosisQuery, Outcome, diagnosis_for, format_amount
-from kefu.exchange.services import account_lookup, fund_records_lookup
+from kefu.exchange.services import account_lookup, emergency_freeze, fund_records_lookup
+from kefu.portal.access import Customer, customer_required
 from kefu.workspace.access import agent_required, current_actor, current_agent, page_context
 
 PANEL_RECORDS = 8
@@ -165,3 +168,50 @@ def funds_diagnose(request: HttpRequest, pk: int) -> HttpResponse:
         {**page_context(request, "inbox"), **context},
         status=status,
     )
+
+
+# -- The customer's emergency freeze ("I have been hacked") on the portal account page --------
+
+EMERGENCY_FREEZE_LIMIT = 5  # POSTs per customer per window
+EMERGENCY_FREEZE_WINDOW_SECONDS = 3600
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@customer_required
+def emergency_freeze_view(request: HttpRequest, customer: Customer) -> HttpResponse:
+    """GET: the confirmation form. POST (checkbox ticked): freeze and show what happens next."""
+    if request.method == "GET":
+        return render(request, "exchange/emergency_freeze_page.html", {})
+    try:
+        ratelimit.hit(
+            f"emergency-freeze:{customer.contact.pk}",
+            limit=EMERGENCY_FREEZE_LIMIT,
+            window_seconds=EMERGENCY_FREEZE_WINDOW_SECONDS,
+        )
+    except RateLimited as exc:
+        return render(
+            request, "exchange/emergency_freeze_page.html", {"error": str(exc)}, status=429
+        )
+    if request.POST.get("confirm") != "yes":
+        error = _("Tick the box to confirm that you want to freeze your account.")
+        return render(request, "exchange/emergency_freeze_page.html", {"error": error}, status=400)
+    try:
+        outcome = emergency_freeze(contact=customer.contact, actor=customer.actor)
+    except AccountNotFound:
+        error = _(
+            "We could not find your exchange account. Contact support through the official "
+            "channels."
+        )
+        return render(request, "exchange/emergency_freeze_page.html", {"error": error}, status=400)
+    except ConnectorError:
+        error = _(
+            "We could not reach the exchange to freeze your account. Try again in a minute, "
+            "or contact support through the official channels."
+        )
+        return render(request, "exchange/emergency_freeze_page.html", {"error": error}, status=503)
+    except KefuError as exc:
+        return render(
+            request, "exchange/emergency_freeze_page.html", {"error": str(exc)}, status=400
+        )
+    return render(request, "exchange/emergency_freeze_done.html", {"outcome": outcome})

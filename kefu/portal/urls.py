@@ -1,5 +1,6 @@
 from django.urls import path
 
+from kefu.exchange import views as exchange_views
 from kefu.portal.views import auth, pages, security, support_requests
 from kefu.privacy import views as privacy_views
 from kefu.transcripts import views as transcript_views
@@ -19,6 +20,11 @@ urlpatterns = [
         name="account_sign_out_everywhere",
     ),
     path("account/password", security.change_password, name="account_password"),
+    path(
+        "account/emergency-freeze",
+        exchange_views.emergency_freeze_view,
+        name="account_emergency_freeze",
+    ),
     path("account/export", privacy_views.portal_export, name="account_export"),
     path("account/erasure", privacy_views.portal_erasure_request, name="account_erasure"),
     path("requests/", support_requests.request_list, name="request_list"),

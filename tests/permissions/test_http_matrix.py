@@ -152,6 +152,7 @@ ROUTES: dict[str, Route] = {
     "portal:account_antiphishing": Route(Level.PORTAL),
     "portal:account_sign_out_everywhere": Route(Level.PORTAL),
     "portal:account_password": Route(Level.PORTAL),
+    "portal:account_emergency_freeze": Route(Level.PORTAL),
     "portal:account_export": Route(Level.PORTAL),
     "portal:account_erasure": Route(Level.PORTAL),
     "portal:request_list": Route(Level.PORTAL),
