@@ -27,10 +27,6 @@ from kefu.integrations.models import DeliveryState, WebhookEndpoint
 SECTION = "webhooks"
 
 
-def _admin(request: HttpRequest) -> User:
-    return api_key_manager_or_404(request)
-
-
 def _endpoint(me: User, pk: int) -> WebhookEndpoint:
     try:
         return selectors.endpoint_get_for_admin(viewer=me, pk=pk)
@@ -55,7 +51,7 @@ def _secret_page(
 @login_required
 @require_GET
 def endpoint_list(request: HttpRequest) -> HttpResponse:
-    me = _admin(request)
+    me = api_key_manager_or_404(request)
     endpoints = selectors.endpoint_list_for_admin(viewer=me)
     return render(
         request, "integrations/endpoint_list.html", page_context(me, SECTION, endpoints=endpoints)
@@ -66,7 +62,7 @@ def endpoint_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def endpoint_create(request: HttpRequest) -> HttpResponse:
-    me = _admin(request)
+    me = api_key_manager_or_404(request)
     form = bind_form(request, EndpointForm)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -91,7 +87,7 @@ def endpoint_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _admin(request)
+    me = api_key_manager_or_404(request)
     endpoint = _endpoint(me, pk)
     initial = {"url": endpoint.url, "description": endpoint.description, "events": endpoint.events}
     form = bind_form(request, EndpointForm, initial)
@@ -133,7 +129,7 @@ def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_POST
 def endpoint_rotate(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _admin(request)
+    me = api_key_manager_or_404(request)
     endpoint = _endpoint(me, pk)
     try:
         secret = services.endpoint_rotate_secret(endpoint=endpoint, actor=actor_for(request, me))
@@ -146,7 +142,7 @@ def endpoint_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def endpoint_toggle(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _admin(request)
+    me = api_key_manager_or_404(request)
     endpoint = _endpoint(me, pk)
     active = request.POST.get("active") == "1"
     return act_and_redirect(
@@ -162,7 +158,7 @@ def endpoint_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def endpoint_ping(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _admin(request)
+    me = api_key_manager_or_404(request)
     endpoint = _endpoint(me, pk)
     return act_and_redirect(
         request,
@@ -175,7 +171,7 @@ def endpoint_ping(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def endpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _admin(request)
+    me = api_key_manager_or_404(request)
     endpoint = _endpoint(me, pk)
     return act_and_redirect(
         request,
@@ -188,7 +184,7 @@ def endpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def delivery_redeliver(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResponse:
-    me = _admin(request)
+    me = api_key_manager_or_404(request)
     endpoint = _endpoint(me, pk)
     try:
         found = selectors.delivery_get_for_admin(viewer=me, endpoint=endpoint, pk=delivery_pk)

@@ -29,10 +29,6 @@ from kefu.privacy.services import retention as retention_service
 SECTION = "privacy"
 
 
-def _admin(request: HttpRequest) -> User:
-    return api_key_manager_or_404(request)
-
-
 def _retention_page(
     request: HttpRequest, me: User, *, form: RetentionPolicyForm, hold_form: HoldForm
 ) -> HttpResponse:
@@ -54,7 +50,7 @@ def _retention_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def retention(request: HttpRequest) -> HttpResponse:
-    me = _admin(request)
+    me = api_key_manager_or_404(request)
     policy = RetentionPolicy.load()
     initial = {
         "message_days": policy.message_days,
@@ -86,7 +82,7 @@ def retention(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def hold_create(request: HttpRequest) -> HttpResponse:
-    me = _admin(request)
+    me = api_key_manager_or_404(request)
     hold_form = HoldForm(request.POST)
     if hold_form.is_valid():
         try:
@@ -124,7 +120,7 @@ def _hold(me: User, pk: int) -> LegalHold:
 @login_required
 @require_POST
 def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _admin(request)
+    me = api_key_manager_or_404(request)
     hold = _hold(me, pk)
     return act_and_redirect(
         request,
@@ -144,7 +140,7 @@ def _erasure(me: User, pk: int) -> ErasureRequest:
 @login_required
 @require_GET
 def erasure_list(request: HttpRequest) -> HttpResponse:
-    me = _admin(request)
+    me = api_key_manager_or_404(request)
     return render(
         request,
         "privacy/erasure_list.html",
@@ -159,7 +155,7 @@ def erasure_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def erasure_execute(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _admin(request)
+    me = api_key_manager_or_404(request)
     found = _erasure(me, pk)
     return act_and_redirect(
         request,
@@ -174,7 +170,7 @@ def erasure_execute(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def erasure_decline(request: HttpRequest, pk: int) -> HttpResponse:
-    me = _admin(request)
+    me = api_key_manager_or_404(request)
     found = _erasure(me, pk)
     form = DeclineForm(request.POST)
     if not form.is_valid():
