@@ -55,6 +55,7 @@ urlpatterns = [
     ),
     path("audit/", audit.audit_list, name="audit_list"),
     path("official-channels/", include("kefu.trust.manage_urls")),
+    path("diagnosis-policy/", include("kefu.exchange.manage_urls")),
     path("webhooks/", include("kefu.integrations.urls")),
     path("", include("kefu.privacy.urls")),
     path("incidents/", incidents.incident_list, name="incident_list"),

@@ -6,7 +6,9 @@ reason, the on-chain status, the account's status and any open status-page incid
 ``Diagnosis`` with customer-facing wording in every language of ``LANGUAGES`` and agent-facing
 facts. ``diagnosis_for`` is the service the workspace and the assistant call: it gathers those
 inputs through the audited lookups (kefu.exchange.services), the chain lookup (kefu.chain) and
-the status page, then calls ``diagnose``.
+the status page, then calls ``diagnose`` with the service levels of the diagnosis policy
+(``selectors.diagnosis_policy_get``; ``service_levels.DEFAULT`` when ``diagnose`` is called
+without them).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from kefu.contacts.models import Contact
 from kefu.core import clock
 from kefu.core.actor import Actor
 from kefu.exchange import diagnosis_text as text
-from kefu.exchange import services
+from kefu.exchange import selectors, services
 from kefu.exchange.connector import (
     AccountNotFound,
     AccountProfile,
@@ -39,6 +41,8 @@ from kefu.exchange.connector import (
     FundRecord,
     FundStatus,
 )
+from kefu.exchange.service_levels import DEFAULT as DEFAULT_LEVELS
+from kefu.exchange.service_levels import ServiceLevels
 from kefu.status.models import Incident, IncidentKind, IncidentState
 
 logger = logging.getLogger(__name__)
@@ -46,11 +50,8 @@ logger = logging.getLogger(__name__)
 # The languages the customer-facing wording is produced in (settings.LANGUAGES codes).
 LANGUAGES = ("en", "zh-hans")
 
-# Service levels quoted to customers; kept here so wording and tests agree.
-REVIEW_HOURS = 24
-PROCESSING_MINUTES = 30
-WHITELIST_LOCK_HOURS = 24
-RECOVERY_DAYS = 7
+# The service levels quoted to customers (review hours, ...) are the diagnosis policy's:
+# kefu.exchange.service_levels, edited by admins (DiagnosisPolicy).
 # Without a time in the question, only records this recent are candidates.
 DEFAULT_WINDOW = timedelta(days=30)
 # With a time in the question: how far from it a record may be.
@@ -282,10 +283,22 @@ _BLOCKING_ACCOUNT = {
 }
 
 
+def _review_overdue_hours(record: FundRecord, levels: ServiceLevels, now: datetime) -> int:
+    """How many whole hours a record has waited for review, when that is longer than the
+    review time customers are told (``levels.review_hours``); else 0."""
+    waited = now - record.created_at
+    if waited <= timedelta(hours=levels.review_hours):
+        return 0
+    return int(waited.total_seconds() // 3600)
+
+
 def _classify(
     record: FundRecord,
     account: AccountProfile | None,
     chain: ChainStatusLike | None,
+    *,
+    levels: ServiceLevels = DEFAULT_LEVELS,
+    now: datetime | None = None,
 ) -> tuple[str, Severity, str]:
     """(code, severity, agent alert) for one record."""
     status, reason = record.status, record.failure_reason
@@ -321,6 +334,17 @@ def _classify(
         if account is not None and account.status in _BLOCKING_ACCOUNT:
             return _BLOCKING_ACCOUNT[account.status], Severity.ACTION, ""
         if status == FundStatus.PENDING_REVIEW:
+            waited = _review_overdue_hours(record, levels, now) if now is not None else 0
+            if waited:
+                return (
+                    "withdrawal.pending_review_overdue",
+                    Severity.ALERT,
+                    _(
+                        "Pending review too long: waiting %(hours)s hours, longer than the "
+                        "%(limit)s hours customers are told. Ask the review team to look at it."
+                    )
+                    % {"hours": waited, "limit": levels.review_hours},
+                )
             return "withdrawal.pending_review", Severity.WAIT, ""
         if status == FundStatus.PROCESSING:
             return "withdrawal.processing", Severity.WAIT, ""
@@ -378,6 +402,7 @@ def _facts(
     incident: IncidentInfo | None,
     now: datetime,
     language: str,
+    levels: ServiceLevels = DEFAULT_LEVELS,
 ) -> dict[str, object]:
     confirmations = max(record.confirmations, chain.confirmations if chain else 0)
     return {
@@ -396,10 +421,10 @@ def _facts(
         "remaining_minutes": _remaining_minutes(record, confirmations),
         "created": _when(record.created_at),
         "updated": _when(record.updated_at),
-        "review_hours": REVIEW_HOURS,
-        "processing_minutes": PROCESSING_MINUTES,
-        "lock_hours": WHITELIST_LOCK_HOURS,
-        "recovery_days": RECOVERY_DAYS,
+        "review_hours": levels.review_hours,
+        "processing_minutes": levels.processing_minutes,
+        "lock_hours": levels.whitelist_lock_hours,
+        "recovery_days": levels.recovery_days,
         "reset_hours": _hours_to_utc_midnight(now),
         "incident_title": incident.title(language) if incident else "",
         "incident_url": incident.url(language) if incident else "",
@@ -455,9 +480,10 @@ def explain(
     chain: ChainStatusLike | None,
     incidents: Sequence[IncidentInfo],
     now: datetime,
+    levels: ServiceLevels = DEFAULT_LEVELS,
 ) -> Finding:
     """The finding for one record."""
-    code, severity, alert = _classify(record, account, chain)
+    code, severity, alert = _classify(record, account, chain, levels=levels, now=now)
     incident = None
     if record.status not in _SETTLED or record.failure_reason in {
         FailureReason.NETWORK_SUSPENDED,
@@ -468,7 +494,7 @@ def explain(
     for language in LANGUAGES:
         with translation.override(language):
             texts[language] = text.customer_text(
-                code, _facts(record, chain, incident, now, language)
+                code, _facts(record, chain, incident, now, language, levels)
             )
     return Finding(
         record=record,
@@ -491,6 +517,7 @@ def _message(
     account: AccountProfile | None,
     now: datetime,
     language: str,
+    levels: ServiceLevels = DEFAULT_LEVELS,
 ) -> str:
     with translation.override(language):
         paragraphs: list[str] = []
@@ -498,7 +525,7 @@ def _message(
             return text.no_account()
         if outcome == Outcome.MATCHED:
             finding = findings[0]
-            facts = _facts(finding.record, finding.chain, finding.incident, now, language)
+            facts = _facts(finding.record, finding.chain, finding.incident, now, language, levels)
             paragraphs.append(text.intro(facts))
             paragraphs.extend(finding.texts[language].message(language))
             if finding.incident is not None:
@@ -506,7 +533,7 @@ def _message(
         elif outcome == Outcome.SEVERAL:
             lines = [text.several_intro(len(findings))]
             for f in findings:
-                facts = _facts(f.record, f.chain, f.incident, now, language)
+                facts = _facts(f.record, f.chain, f.incident, now, language, levels)
                 lines.append("- " + text.several_line(facts))
             paragraphs.append("\n".join(lines))
             paragraphs.append(text.several_question())
@@ -530,11 +557,14 @@ def diagnose(
     incidents: Sequence[IncidentInfo],
     query: DiagnosisQuery,
     now: datetime,
+    levels: ServiceLevels = DEFAULT_LEVELS,
 ) -> Diagnosis:
     """Explain the customer's question from their records (pure).
 
     ``chain`` maps a record id to its on-chain status; a missing key or ``None`` means the
-    chain was not checked (no node configured, or the lookup failed).
+    chain was not checked (no node configured, or the lookup failed). ``levels`` are the
+    service levels quoted to the customer and checked against (a withdrawal under review for
+    longer than ``levels.review_hours`` is flagged to the agent).
     """
     notes: list[str] = []
     if account is None:
@@ -579,7 +609,9 @@ def diagnose(
             )
         candidates = candidates[:MAX_CANDIDATES]
     findings = tuple(
-        explain(r, account=account, chain=chain.get(r.id), incidents=incidents, now=now)
+        explain(
+            r, account=account, chain=chain.get(r.id), incidents=incidents, now=now, levels=levels
+        )
         for r in candidates
     )
     return Diagnosis(
@@ -587,7 +619,9 @@ def diagnose(
         query=query,
         findings=findings,
         account=account,
-        messages={lang: _message(outcome, findings, account, now, lang) for lang in LANGUAGES},
+        messages={
+            lang: _message(outcome, findings, account, now, lang, levels) for lang in LANGUAGES
+        },
         agent_notes=tuple(notes),
         checked_at=now,
     )
@@ -676,4 +710,5 @@ def diagnosis_for(
         incidents=open_incidents_for_diagnosis(),
         query=query,
         now=now,
+        levels=selectors.diagnosis_policy_get(),
     )

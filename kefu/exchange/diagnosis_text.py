@@ -73,6 +73,18 @@ def _table() -> _Table:
             _("You do not need to do anything, and please do not submit it again."),
             _("Reviews are usually finished within %(review_hours)s hours."),
         ),
+        "withdrawal.pending_review_overdue": lambda: (
+            _(
+                "Your withdrawal is still waiting for its review, which is taking longer than "
+                "usual."
+            ),
+            _(
+                "Reviews are usually finished within %(review_hours)s hours; we have asked the "
+                "review team to look at yours."
+            ),
+            _("You do not need to do anything, and please do not submit it again."),
+            _("We will update you as soon as the review is finished."),
+        ),
         "withdrawal.processing": lambda: (
             _("Your withdrawal has been approved and is being sent to the network."),
             "",

@@ -1,14 +1,19 @@
-"""The ``demo`` adapter's own tables: a small stand-in for an exchange's back office.
+"""The ``demo`` adapter's own tables (a small stand-in for an exchange's back office) and the
+diagnosis policy (``DiagnosisPolicy``: the service levels an exchange's admins choose).
 
-Only ``kefu.exchange.adapters.demo`` and the demo seed (``demo_data``) touch these; everything
-else reads the exchange through the connector (``registry.get_connector()``), so swapping in the
-``http`` adapter changes nothing above it. Values mirror ``kefu.exchange.connector``.
+Only ``kefu.exchange.adapters.demo`` and the demo seed (``demo_data``) touch the demo tables;
+everything else reads the exchange through the connector (``registry.get_connector()``), so
+swapping in the ``http`` adapter changes nothing above it. Values mirror
+``kefu.exchange.connector``.
 """
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
+from kefu.exchange import service_levels
 from kefu.exchange.connector import (
     AccountStatus,
     Direction,
@@ -89,3 +94,55 @@ class DemoSecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return self.ref
+
+
+def _bounded(name: str) -> list[MinValueValidator | MaxValueValidator]:
+    low, high = service_levels.BOUNDS[name]
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
+class DiagnosisPolicy(models.Model):
+    """The service levels a diagnosis quotes to customers and checks records against. One row
+    (pk 1), written by ``services.diagnosis_policy_save``; until then the defaults of
+    ``service_levels.DEFAULT`` apply. Read through ``selectors.diagnosis_policy_get``."""
+
+    review_hours = models.PositiveSmallIntegerField(
+        _("review time (hours)"),
+        default=service_levels.DEFAULT.review_hours,
+        validators=_bounded("review_hours"),
+    )
+    processing_minutes = models.PositiveSmallIntegerField(
+        _("sending time (minutes)"),
+        default=service_levels.DEFAULT.processing_minutes,
+        validators=_bounded("processing_minutes"),
+    )
+    whitelist_lock_hours = models.PositiveSmallIntegerField(
+        _("new whitelist address lock (hours)"),
+        default=service_levels.DEFAULT.whitelist_lock_hours,
+        validators=_bounded("whitelist_lock_hours"),
+    )
+    recovery_days = models.PositiveSmallIntegerField(
+        _("deposit recovery time (working days)"),
+        default=service_levels.DEFAULT.recovery_days,
+        validators=_bounded("recovery_days"),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("diagnosis policy")
+        verbose_name_plural = _("diagnosis policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(**{f"{name}__gte": low, f"{name}__lte": high}),
+                name=f"exchange_policy_{name}_range",
+            )
+            for name, (low, high) in service_levels.BOUNDS.items()
+        ]
+
+    def __str__(self) -> str:
+        return "diagnosis policy"
+
+    def levels(self) -> service_levels.ServiceLevels:
+        return service_levels.ServiceLevels(
+            **{name: getattr(self, name) for name in service_levels.FIELDS}
+        )

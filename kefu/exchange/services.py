@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from kefu.accounts import permissions
 from kefu.accounts.models import User
 from kefu.audit.services import audit_record
 from kefu.contacts.models import Contact
@@ -25,6 +26,7 @@ from kefu.conversations.models import Category, Channel, Conversation, Priority,
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import PermissionDenied, ValidationFailed
+from kefu.exchange import selectors, service_levels
 from kefu.exchange.connector import (
     AccountNotFound,
     AccountProfile,
@@ -37,6 +39,7 @@ from kefu.exchange.connector import (
     FundRecord,
     SecurityEvent,
 )
+from kefu.exchange.models import DiagnosisPolicy
 from kefu.exchange.registry import get_connector
 
 REASON_MAX_LENGTH = 200
@@ -412,3 +415,74 @@ def emergency_freeze(*, contact: Contact, actor: Actor, note: str = "") -> Emerg
             object_type="exchange_account", object_id=uid, data=data,
         )  # fmt: skip
     return EmergencyFreeze(result=result, conversation=conversation, already_frozen=already_frozen)
+
+
+# -- The diagnosis policy (the service levels quoted to customers) -----------------------------
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.kind == ActorKind.SYSTEM:
+        return
+    if actor.kind == ActorKind.AGENT and actor.user_id is not None:
+        user = User.objects.filter(pk=actor.user_id).first()
+        if user is not None and permissions.can_manage_api_keys(user):
+            return
+    raise PermissionDenied(_("You do not have permission to do that."))
+
+
+def _clean_levels(values: dict[str, int]) -> dict[str, int]:
+    errors: dict[str, list[str]] = {}
+    for name, (low, high) in service_levels.BOUNDS.items():
+        value = values[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            errors[name] = [
+                _("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}
+            ]
+    if errors:
+        raise ValidationFailed(_("Some values are out of range."), fields=errors)
+    return values
+
+
+def diagnosis_policy_save(
+    *,
+    review_hours: int,
+    processing_minutes: int,
+    whitelist_lock_hours: int,
+    recovery_days: int,
+    actor: Actor,
+) -> DiagnosisPolicy:
+    """Set the service levels diagnoses quote to customers and check records against (audited).
+
+    Admins (or the system) only: PermissionDenied otherwise. Each value a whole number within
+    ``service_levels.BOUNDS``: ValidationFailed otherwise, and nothing is saved. The row is
+    locked while it changes; saving the same values writes nothing. The cached policy is dropped
+    on commit.
+    """
+    _require_admin(actor)
+    values = _clean_levels(
+        {
+            "review_hours": review_hours,
+            "processing_minutes": processing_minutes,
+            "whitelist_lock_hours": whitelist_lock_hours,
+            "recovery_days": recovery_days,
+        }
+    )
+    with transaction.atomic():
+        policy, _created = DiagnosisPolicy.objects.select_for_update().get_or_create(
+            pk=selectors.POLICY_PK
+        )
+        changes = {
+            name: [getattr(policy, name), value]
+            for name, value in values.items()
+            if getattr(policy, name) != value
+        }
+        if changes:
+            for name, (_old, new) in changes.items():
+                setattr(policy, name, new)
+            policy.save(update_fields=[*changes, "updated_at"])
+            audit_record(
+                actor=actor, action="exchange.diagnosis_policy_updated",
+                object_type="diagnosis_policy", object_id=selectors.POLICY_PK, data=changes,
+            )  # fmt: skip
+        transaction.on_commit(selectors.diagnosis_policy_forget)
+    return policy

@@ -1,5 +1,5 @@
 """The "Funds" section of the conversation page's side panel: the customer's exchange account
-status, their latest fund records and the diagnosis form.
+status, their latest fund records, the diagnosis form and the staff emergency freeze.
 
 Every load and every diagnosis goes through the audited lookups (kefu.exchange.services) with
 the conversation as the reason. The side panel only holds a placeholder (``_panel.html``);
@@ -26,10 +26,16 @@ from kefu.conversations.models import Conversation
 from kefu.conversations.selectors import conversation_get_for_agent
 from kefu.core import ratelimit
 from kefu.core.errors import KefuError, RateLimited, ValidationFailed
+from kefu.core.forms import add_service_error
 from kefu.exchange import diagnosis_text
 from kefu.exchange.connector import AccountNotFound, AccountStatus, ConnectorError
 from kefu.exchange.diagnosis import DiagnosisQuery, Outcome, diagnosis_for, format_amount
-from kefu.exchange.services import account_lookup, emergency_freeze, fund_records_lookup
+from kefu.exchange.services import (
+    FREEZE_NOTE_MAX_LENGTH,
+    account_lookup,
+    emergency_freeze,
+    fund_records_lookup,
+)
 from kefu.portal.access import Customer, customer_required
 from kefu.workspace.access import agent_required, current_actor, current_agent, page_context
 
@@ -58,6 +64,24 @@ class DiagnoseForm(forms.Form):
             network=data["network"].strip().upper(),
             amount=data["amount"],
         )
+
+
+class StaffFreezeForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("How did you verify that the customer asked for the freeze?"),
+        help_text=gettext_lazy(
+            "For example: called back on the verified phone number and checked the identity "
+            "questions. Recorded in the audit log."
+        ),
+        max_length=FREEZE_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    confirm = forms.BooleanField(
+        label=gettext_lazy(
+            "I understand withdrawals and trading stop at once, until the account is unlocked "
+            "through a verified case"
+        ),
+    )
 
 
 def _reason(conversation: Conversation) -> str:
@@ -114,7 +138,11 @@ def _panel_context(request: HttpRequest, conversation: Conversation) -> dict[str
 def funds_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The Funds section of a conversation the agent may see (its own page without JS)."""
     conversation = conversation_get_for_agent(user=current_agent(request), pk=pk)
-    context = {**_panel_context(request, conversation), "form": DiagnoseForm()}
+    context = {
+        **_panel_context(request, conversation),
+        "form": DiagnoseForm(),
+        "freeze_form": StaffFreezeForm(),
+    }
     if _is_fragment(request):
         return TemplateResponse(request, "exchange/_funds.html", context)
     return TemplateResponse(
@@ -168,6 +196,56 @@ def funds_diagnose(request: HttpRequest, pk: int) -> HttpResponse:
         {**page_context(request, "inbox"), **context},
         status=status,
     )
+
+
+# -- Staff freeze the customer's account on their verified request (the Funds section) ------
+
+
+def _freeze_page(
+    request: HttpRequest, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    return TemplateResponse(
+        request,
+        "exchange/freeze_page.html",
+        {**page_context(request, "inbox"), **context},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@agent_required
+def funds_freeze(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the freeze form with its warning. POST: freeze the customer's exchange account on
+    their verified request (the note says how it was verified) and show the outcome."""
+    conversation = conversation_get_for_agent(user=current_agent(request), pk=pk)
+    if request.method == "GET":
+        return _freeze_page(request, {"conversation": conversation, "form": StaffFreezeForm()})
+    form = StaffFreezeForm(request.POST)
+    context: dict[str, Any] = {"conversation": conversation, "form": form}
+    if not form.is_valid():
+        return _freeze_page(request, context, status=400)
+    try:
+        outcome = emergency_freeze(
+            contact=conversation.contact,
+            actor=current_actor(request),
+            note=form.cleaned_data["note"],
+        )
+    except AccountNotFound:
+        context["error"] = _("No exchange account is linked to this customer.")
+        return _freeze_page(request, context, status=400)
+    except ConnectorError:
+        context["error"] = _(
+            "The exchange did not answer, so the account was not frozen. Try again in a moment."
+        )
+        return _freeze_page(request, context, status=503)
+    except ValidationFailed as exc:
+        add_service_error(form, exc)
+        return _freeze_page(request, context, status=400)
+    except KefuError as exc:
+        context["error"] = exc.message
+        return _freeze_page(request, context, status=exc.status)
+    return _freeze_page(request, {"conversation": conversation, "outcome": outcome})
 
 
 # -- The customer's emergency freeze ("I have been hacked") on the portal account page --------

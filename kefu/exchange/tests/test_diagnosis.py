@@ -113,6 +113,9 @@ def run(
 CASES = [
     ("w-review", record(W, S.PENDING_REVIEW), None, None,
      "withdrawal.pending_review", Severity.WAIT, "within 24 hours", "24 小时内"),
+    ("w-review-overdue", record(W, S.PENDING_REVIEW, created_at=NOW - timedelta(hours=30)),
+     None, None, "withdrawal.pending_review_overdue", Severity.ALERT, "longer than usual",
+     "比平时长"),
     ("w-processing", record(W, S.PROCESSING), None, None,
      "withdrawal.processing", Severity.WAIT, "within 30 minutes", "30 分钟内"),
     ("w-broadcast", record(W, S.BROADCAST, network="ERC20", confirmations=3), None,
