@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "kefu.privacy",
     "kefu.chain",
     "kefu.exchange",
+    "kefu.callbacks",
+    "kefu.cases",
     "kefu.portal",
     "kefu.workspace",
     "kefu.backoffice",
@@ -322,6 +324,16 @@ KEFU_TRANSCRIPT_RETIRED_PUBLIC_KEYS = _env_secret("KEFU_TRANSCRIPT_RETIRED_PUBLI
 KEFU_TRANSCRIPT_ISSUER = os.environ.get("KEFU_TRANSCRIPT_ISSUER", "Kefu support")
 KEFU_TRANSCRIPT_VERIFY_MAX_BYTES = int(
     os.environ.get("KEFU_TRANSCRIPT_VERIFY_MAX_BYTES", str(20 * 1024 * 1024))
+)
+# Verified cases (docs/subsystems/cases.md): identity documents are encrypted at rest under keys
+# from the environment (comma-separated secrets; the first encrypts, every one decrypts, so keys
+# can be rotated). Without one, a key derived from SECRET_KEY is used and `kefu check --deploy`
+# warns.
+KEFU_CASE_DOCUMENT_KEYS = [
+    key.strip() for key in (_env_secret("KEFU_CASE_DOCUMENT_KEYS") or "").split(",") if key.strip()
+]
+KEFU_CASE_UPLOAD_MAX_BYTES = int(
+    os.environ.get("KEFU_CASE_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))
 )
 # Exchange connector (docs/subsystems/exchange.md): "demo" (built-in tables) or "http" (the
 # exchange's internal REST API, docs/exchange-api.yaml, HMAC-signed with the key id and secret).

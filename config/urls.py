@@ -14,6 +14,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),
     path("chat/", include("kefu.inbox.adapters.webchat.urls")),
+    # Verified cases: /help/verify/ (public) and /agent/cases/ (staff), before the catch-alls.
+    path("", include("kefu.cases.urls")),
     path("trust/", include("kefu.trust.urls")),
     path("transcripts/", include("kefu.transcripts.urls")),
     path("help/", include("kefu.status.urls")),
@@ -24,6 +26,8 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("agent/manage/", include("kefu.backoffice.urls")),
     path("agent/exchange/", include("kefu.exchange.urls")),
+    path("agent/callbacks/", include("kefu.callbacks.workspace_urls")),
     path("agent/", include("kefu.workspace.urls")),
+    path("callbacks/", include("kefu.callbacks.portal_urls")),
     path("", include("kefu.portal.urls")),
 ]

@@ -42,6 +42,8 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     ),
     # Data retention: purge what the policy says is past its time (bounded per run).
     PeriodicJob("privacy.retention", "kefu.privacy.tasks.enforce_retention", timedelta(hours=1)),
+    # Verified cases: expire undecided ones, delete identity documents past their retention.
+    PeriodicJob("cases.housekeep", "kefu.cases.tasks.housekeep_cases", timedelta(hours=1)),
 )
 
 

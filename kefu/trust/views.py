@@ -28,6 +28,7 @@ from kefu.conversations.models import Conversation
 from kefu.core import ratelimit
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import KefuError, NotFound, RateLimited
+from kefu.core.validation import form_add_error
 from kefu.helpcenter.languages import best_language
 from kefu.helpcenter.views.common import render_help
 from kefu.trust import reasons, selectors, services
@@ -197,7 +198,7 @@ def report(request: HttpRequest, lang: str) -> HttpResponse:
             actor=_actor(request),
         )
     except KefuError as exc:
-        _form_error(form, exc)
+        form_add_error(form, exc)
         return _page(request, lang, status=400, report_form=form, report_open=True)
     return _page(request, lang, reported=_reported(conversation, contact))
 
@@ -205,16 +206,6 @@ def report(request: HttpRequest, lang: str) -> HttpResponse:
 def _reported(conversation: Conversation, contact: Contact | None) -> dict[str, str]:
     url = reverse("portal:request_detail", args=[conversation.pk]) if contact else ""
     return {"reference": conversation.reference, "url": url}
-
-
-def _form_error(form: Any, exc: KefuError) -> None:
-    fields = [name for name in exc.fields if name in form.fields]
-    if fields:
-        for name in fields:
-            for message in exc.fields[name]:
-                form.add_error(name, message)
-    else:
-        form.add_error(None, exc.message)
 
 
 @require_POST

@@ -94,6 +94,18 @@ def _webhook(w: World) -> dict[str, Any]:
     return {"pk": w.webhook_pk}
 
 
+def _callback(w: World) -> dict[str, Any]:
+    from kefu.callbacks.tests.factories import open_callback
+
+    return {"pk": open_callback(w.users["customer_1"]).pk}
+
+
+def _case(w: World) -> dict[str, Any]:
+    from kefu.cases.tests.factories import verification_case
+
+    return {"pk": verification_case().pk}
+
+
 @dataclass(frozen=True)
 class Route:
     level: Level
@@ -167,6 +179,10 @@ ROUTES: dict[str, Route] = {
     "portal:request_transcript": Route(
         Level.PORTAL_OWN, lambda w: {"pk": w.conversation.pk, "fmt": "json"}
     ),
+    "callbacks:book": Route(Level.PORTAL),
+    "callbacks:current": Route(Level.PORTAL),
+    "callbacks:cancel": Route(Level.PORTAL),
+    "callbacks:renew": Route(Level.PORTAL),
     # --- agent workspace --------------------------------------------------------------------
     "workspace:inbox": Route(Level.WORKSPACE),
     "workspace:preferences": Route(Level.WORKSPACE),
@@ -179,9 +195,23 @@ ROUTES: dict[str, Route] = {
     "workspace:security_sign_out_everywhere": Route(Level.WORKSPACE),
     "workspace:security_password": Route(Level.WORKSPACE),
     "trust:phrase_issue": Route(Level.CONVERSATION_A, _conv),
+    # Phone callbacks: every agent sees the queue; the customer's details wait for the code.
+    "agent_callbacks:queue": Route(Level.WORKSPACE),
+    "agent_callbacks:detail": Route(Level.WORKSPACE, _callback),
+    "agent_callbacks:claim": Route(Level.WORKSPACE, _callback),
+    "agent_callbacks:verify": Route(Level.WORKSPACE, _callback),
+    "agent_callbacks:complete": Route(Level.WORKSPACE, _callback),
+    "agent_callbacks:missed": Route(Level.WORKSPACE, _callback),
+    "agent_callbacks:cancel": Route(Level.WORKSPACE, _callback),
     # The customer's account and fund records at the exchange, beside the conversation.
     "exchange:funds": Route(Level.CONVERSATION_A, _conv),
+    "cases:submit": Route(Level.PUBLIC),
+    "cases:queue": Route(Level.WORKSPACE),
+    "cases:detail": Route(Level.WORKSPACE, _case),
+    "cases:document": Route(Level.WORKSPACE, lambda w: {**_case(w), "kind": "selfie"}),
+    "cases:act": Route(Level.WORKSPACE, lambda w: {**_case(w), "action": "take"}),
     "exchange:diagnose": Route(Level.CONVERSATION_A, _conv),
+    "exchange:freeze": Route(Level.CONVERSATION_A, _conv),
     "workspace:conversation": Route(Level.CONVERSATION_A, _conv),
     "workspace:conversation_timeline": Route(Level.CONVERSATION_A, _conv),
     "workspace:conversation_state": Route(Level.CONVERSATION_A, _conv),
@@ -271,6 +301,7 @@ ROUTES: dict[str, Route] = {
     "backoffice:official_channels:create": Route(Level.ADMIN),
     "backoffice:official_channels:edit": Route(Level.ADMIN, _channel),
     "backoffice:official_channels:delete": Route(Level.ADMIN, _channel),
+    "backoffice:diagnosis_policy:edit": Route(Level.ADMIN),
     "backoffice:webhooks:endpoint_list": Route(Level.ADMIN),
     "backoffice:webhooks:endpoint_create": Route(Level.ADMIN),
     "backoffice:webhooks:endpoint_edit": Route(Level.ADMIN, _webhook),

@@ -27,6 +27,8 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.audit.services import audit_record
+from kefu.callbacks.services import callback_erase_for_contact
+from kefu.cases.services import cases_erase_for_contact
 from kefu.contacts.models import Contact
 from kefu.conversations import search
 from kefu.conversations.models import Attachment, Conversation, Message, TimelineEntry
@@ -160,6 +162,8 @@ def customer_erase(
         visitors = ChatVisitor.objects.filter(contact=locked).update(email="", name="")
         redacted = deliveries_redact_for_conversations(conversation_ids=erasable, actor=actor)
         login_erased = _erase_user(locked.user_id)
+        callbacks = callback_erase_for_contact(contact=locked, actor=actor)
+        cases = cases_erase_for_contact(contact=locked, actor=actor)
         locked.name, locked.email, locked.phone = ERASED_NAME, None, ""
         if not policy.erasure_keeps_account_id:
             locked.uid = None
@@ -172,6 +176,8 @@ def customer_erase(
             "chat_visitors": visitors,
             "webhook_deliveries": redacted,
             "portal_login": login_erased,
+            "callbacks": callbacks,
+            "verification_cases": cases,
             "kept_account_id": policy.erasure_keeps_account_id,
             "kept_transaction_ids": policy.erasure_keeps_transaction_ids,
         }
