@@ -40,6 +40,7 @@ from kefu.accounts.services import actor_for_user, staff_create, staff_update, t
 from kefu.accounts.twofactor import security_policy_set
 from kefu.audit.models import AuditEntry
 from kefu.audit.services import audit_record
+from kefu.cases.demo import seed_demo_cases
 from kefu.contacts.models import Contact, VipTier
 from kefu.contacts.services import contact_create, customer_signup
 from kefu.conversations import services as conv
@@ -314,6 +315,7 @@ class _World:
             self.customers.append(self._customer(i, seed))
         log(f"Customers: {len(self.customers)}")
         seed_demo_ledger([c.contact for c in self.customers])  # the exchange's demo back office
+        seed_demo_cases()  # an unlock request waiting in the verified-case queue
         year_ago = self.real_now - timedelta(days=365)
         User.objects.filter(email__endswith="@kefu.demo", date_joined__gt=year_ago).update(
             date_joined=year_ago

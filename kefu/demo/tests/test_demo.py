@@ -50,6 +50,14 @@ def test_demo_loads_required_data_once_and_second_run_changes_nothing(db):
     assert set(contacts.values_list("language", flat=True)) == {"en", "zh-hans"}
     assert contacts.filter(vip_tier__gte=2).exists()
 
+    # The locked demo account has an unlock request waiting in the verified-case queue.
+    from kefu.cases.models import CaseState, VerificationCase
+
+    [case] = VerificationCase.objects.all()
+    assert case.state == CaseState.SUBMITTED
+    assert case.contact is not None
+    assert case.documents.count() == 2
+
     conversations = Conversation.objects.all()
     assert conversations.count() >= 300
     assert set(conversations.values_list("language", flat=True)) == {"en", "zh-hans"}
