@@ -10,8 +10,9 @@ import pytest
 
 from kefu.exchange.adapters.http import HttpConnector
 from kefu.exchange.adapters.memory import MemoryConnector
-from kefu.exchange.demo_data import DemoCustomer, demo_ledger
+from kefu.exchange.demo_data import DemoCustomer, demo_ledger, seed_demo_ledger
 from kefu.exchange.reference_server import ReferenceServer
+from kefu.testing import factories
 
 KEY_ID = "kefu-test"
 SECRET = "s3cret-Exchange-Key-0123456789abcdef"
@@ -30,6 +31,20 @@ CUSTOMERS = [
     ],
 ]
 MAIN_UID = "31000000"
+
+
+@pytest.fixture
+def main_contact(db, customer_1):
+    """Customer 1's contact owns the main demo account; the others own the rest (demo tables)."""
+    contact = customer_1.contact
+    contact.uid, contact.name = MAIN_UID, CUSTOMERS[0].name
+    contact.save(update_fields=["uid", "name"])
+    others = [
+        factories.ContactFactory(email=c.email, uid=c.uid, name=c.name, phone=c.phone)
+        for c in CUSTOMERS[1:]
+    ]
+    seed_demo_ledger([contact, *others])
+    return contact
 
 
 @pytest.fixture

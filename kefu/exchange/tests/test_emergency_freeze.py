@@ -11,26 +11,10 @@ from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import PermissionDenied, ValidationFailed
 from kefu.exchange import services, views
 from kefu.exchange.connector import AccountStatus, SecurityEventKind
-from kefu.exchange.demo_data import seed_demo_ledger
 from kefu.exchange.models import DemoAccount, DemoSecurityEvent
-from kefu.exchange.tests.conftest import CUSTOMERS, MAIN_UID
-from kefu.testing import factories
+from kefu.exchange.tests.conftest import MAIN_UID
 
 URL_NAME = "portal:account_emergency_freeze"
-
-
-@pytest.fixture
-def main_contact(db, customer_1):
-    """Customer 1's contact owns the main demo account; the others own the rest."""
-    contact = customer_1.contact
-    contact.uid, contact.name = MAIN_UID, CUSTOMERS[0].name
-    contact.save(update_fields=["uid", "name"])
-    others = [
-        factories.ContactFactory(email=c.email, uid=c.uid, name=c.name, phone=c.phone)
-        for c in CUSTOMERS[1:]
-    ]
-    seed_demo_ledger([contact, *others])
-    return contact
 
 
 def _status() -> str:

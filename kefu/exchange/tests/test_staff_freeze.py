@@ -11,9 +11,8 @@ from kefu.audit.models import AuditEntry
 from kefu.conversations.models import Category, Conversation, Priority
 from kefu.exchange import services
 from kefu.exchange.connector import AccountStatus, ConnectorError
-from kefu.exchange.demo_data import seed_demo_ledger
 from kefu.exchange.models import DemoAccount
-from kefu.exchange.tests.conftest import CUSTOMERS, MAIN_UID
+from kefu.exchange.tests.conftest import MAIN_UID
 from kefu.testing import factories
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -26,20 +25,6 @@ def login(user, **kwargs) -> Client:
     client = Client(**kwargs)
     client.force_login(user, backend=MODEL_BACKEND)
     return client
-
-
-@pytest.fixture
-def main_contact(db, customer_1):
-    """Customer 1's contact owns the main demo account; the others own the rest."""
-    contact = customer_1.contact
-    contact.uid, contact.name = MAIN_UID, CUSTOMERS[0].name
-    contact.save(update_fields=["uid", "name"])
-    others = [
-        factories.ContactFactory(email=c.email, uid=c.uid, name=c.name, phone=c.phone)
-        for c in CUSTOMERS[1:]
-    ]
-    seed_demo_ledger([contact, *others])
-    return contact
 
 
 @pytest.fixture
