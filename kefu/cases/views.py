@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kefu.cases import forms, selectors, services
 from kefu.cases.documents import DocumentUnreadable
-from kefu.cases.models import CaseState, DocumentKind, VerificationCase
+from kefu.cases.models import CaseKind, CaseState, DocumentKind, VerificationCase
 from kefu.core import ratelimit
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import KefuError, NotFound, RateLimited
@@ -65,7 +65,9 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 def _submit(request: HttpRequest, lang: str) -> HttpResponse:
     if request.method == "GET":
-        return _submit_page(request, lang, form=forms.SubmitForm())
+        kind = request.GET.get("kind", "")
+        initial = {"kind": kind} if kind in CaseKind.values else {}
+        return _submit_page(request, lang, form=forms.SubmitForm(initial=initial))
     form = forms.SubmitForm(request.POST, request.FILES)
     if not form.is_valid():
         return _submit_page(request, lang, status=400, form=form)

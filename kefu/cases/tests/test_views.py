@@ -40,6 +40,13 @@ def test_the_form_is_public_and_bilingual(client, db):
     assert "身份证件" in response.content.decode()
 
 
+def test_a_link_can_preselect_what_is_needed(client, db):
+    page = client.get(reverse(SUBMIT) + "?kind=reset_2fa").content.decode()
+    assert 'value="reset_2fa" required id="id_kind_1" checked' in page
+    page = client.get(reverse(SUBMIT) + "?kind=bogus").content.decode()
+    assert "checked" not in page
+
+
 def test_submitting_shows_the_reference(client, locked_contact):
     response = client.post(reverse(SUBMIT), _form())
     assert response.status_code == 200
