@@ -123,10 +123,11 @@ def _record(
             last_error=error[:ERROR_MAX],
             next_attempt_at=now + wait if wait is not None else None,
         )
-        status = {
+        statuses: dict[str, str] = {
             OutboundState.SENT: DeliveryStatus.SENT,
             OutboundState.FAILED: DeliveryStatus.FAILED,
-        }.get(state, DeliveryStatus.QUEUED)
+        }
+        status = statuses.get(state, DeliveryStatus.QUEUED)
         Message.objects.filter(pk=delivery.message_id).update(delivery_status=status)
         if state == OutboundState.FAILED:
             audit_record(

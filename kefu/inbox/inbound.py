@@ -22,6 +22,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import translation
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from kefu.accounts import permissions
@@ -30,6 +31,7 @@ from kefu.audit.services import audit_record
 from kefu.contacts.models import Contact
 from kefu.conversations import services as conversation_services
 from kefu.conversations.attachments import UploadedFile, validate_attachments
+from kefu.conversations.models import Message
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import (
@@ -182,7 +184,7 @@ def inbound_process(*, event_pk: int, attempts: int) -> str:
     except PermanentError as exc:
         _fail(event, str(exc))
         return "failed"
-    except (RetryableError, KefuError, Exception) as exc:  # noqa: BLE001 - any failure is retried
+    except Exception as exc:  # retryable, a service's refusal, or a bug: retried with a bound
         error = str(exc) if isinstance(exc, RetryableError | KefuError) else repr(exc)
         if not isinstance(exc, RetryableError | KefuError):
             log.exception("inbound event %s: processing failed", event.pk)
@@ -237,7 +239,7 @@ def _reply_directly(adapter: ChannelAdapter, thread_key: str, text: str) -> None
         log.info("%s: could not send a notice: %s", adapter.kind, exc)
 
 
-def _receive_one(adapter: ChannelAdapter, item: InboundMessage):  # type: ignore[no-untyped-def]
+def _receive_one(adapter: ChannelAdapter, item: InboundMessage) -> Message | None:
     if item.ignorable:
         if item.notify_ignored and item.thread_key:
             _group_notice(adapter, item)
@@ -250,11 +252,15 @@ def _receive_one(adapter: ChannelAdapter, item: InboundMessage):  # type: ignore
                 try:
                     channel_identity_link(identity=identity, token=item.command_arg)
                 except NotFound:
-                    text = _("This link has expired or was already used. Open your account "
-                             "page on our website and choose “Connect Telegram” again.")
+                    text = _(
+                        "This link has expired or was already used. Open your account "
+                        "page on our website and choose “Connect Telegram” again."
+                    )
                 else:
-                    text = _("Your Telegram account is now connected to your exchange account. "
-                             "Write your question here and our support team will answer.")
+                    text = _(
+                        "Your Telegram account is now connected to your exchange account. "
+                        "Write your question here and our support team will answer."
+                    )
             else:
                 text = _("Hello! Write your question here and our support team will answer.")
         _reply_directly(adapter, item.thread_key, text)
@@ -281,14 +287,17 @@ def _files(item: InboundMessage) -> tuple[list[UploadedFile], list[str]]:
     for attachment in item.attachments:
         upload = UploadedFile(filename=attachment.name, content=attachment.content)
         if attachment.too_large:
-            notes.append(_("[%(name)s was not accepted: the file is too large.]")
-                         % {"name": attachment.name})
+            notes.append(
+                _("[%(name)s was not accepted: the file is too large.]") % {"name": attachment.name}
+            )
             continue
         try:
             validate_attachments([upload])
         except ValidationFailed as exc:
-            notes.append(_("[%(name)s was not accepted: %(reason)s]")
-                         % {"name": attachment.name, "reason": exc.message})
+            notes.append(
+                _("[%(name)s was not accepted: %(reason)s]")
+                % {"name": attachment.name, "reason": exc.message}
+            )
             continue
         accepted.append(upload)
     return accepted, notes
@@ -306,8 +315,9 @@ def _group_notice(adapter: ChannelAdapter, item: InboundMessage) -> None:
     except IntegrityError:
         return  # told once already
     with translation.override(_language(item.sender.language)):
-        text = _("Hello! For your privacy I only answer in private messages. "
-                 "Please message me directly.")
+        text = _(
+            "Hello! For your privacy I only answer in private messages. Please message me directly."
+        )
     _reply_directly(adapter, item.thread_key, text)
 
 
@@ -392,7 +402,7 @@ def channel_identity_link(*, identity: ChannelIdentity, token: str) -> ChannelId
     """
     nonce, _sep, signature = token.partition("-")
     expected = signing.Signer(salt=LINK_SALT).signature(nonce) if nonce else ""
-    if not nonce or not signing.constant_time_compare(signature, expected):
+    if not nonce or not constant_time_compare(signature, expected):
         raise NotFound()
     now = clock.now()
     with transaction.atomic():

@@ -6,6 +6,7 @@ import secrets
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.accounts.models import Team
 from kefu.contacts.models import Contact
@@ -123,10 +124,10 @@ class ChatVisitor(models.Model):
 
 
 class InboundState(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    PROCESSED = "processed", _("Processed")
-    IGNORED = "ignored", _("Ignored")
-    FAILED = "failed", _("Failed")
+    RECEIVED = "received", pgettext_lazy("inbound event state", "Received")
+    PROCESSED = "processed", pgettext_lazy("inbound event state", "Processed")
+    IGNORED = "ignored", pgettext_lazy("inbound event state", "Ignored")
+    FAILED = "failed", pgettext_lazy("inbound event state", "Failed")
 
 
 class InboundEvent(models.Model):
@@ -171,9 +172,9 @@ class InboundEvent(models.Model):
 
 
 class OutboundState(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
+    QUEUED = "queued", pgettext_lazy("outbound delivery state", "Queued")
+    SENT = "sent", pgettext_lazy("outbound delivery state", "Sent")
+    FAILED = "failed", pgettext_lazy("outbound delivery state", "Failed")
 
 
 class OutboundDelivery(models.Model):
@@ -195,9 +196,7 @@ class OutboundDelivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["state", "next_attempt_at"], name="outbound_delivery_due")
-        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="outbound_delivery_due")]
 
     def __str__(self) -> str:
         return f"message {self.message_id} -> {self.channel} ({self.state})"

@@ -15,7 +15,7 @@ def chat_site(team_a):
 
 # --- Telegram -------------------------------------------------------------------------------
 
-WEBHOOK_SECRET = "test-webhook-secret"  # noqa: S105
+WEBHOOK_SECRET = "test-webhook-secret"
 
 
 @pytest.fixture

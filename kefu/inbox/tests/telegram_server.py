@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-TOKEN = "123456:TEST-bot-token-abcdefghijklmnop"  # noqa: S105 - a test token
+TOKEN = "123456:TEST-bot-token-abcdefghijklmnop"
 
 
 @dataclass
@@ -50,7 +50,7 @@ class BotApiState:
 
 def _handler(state: BotApiState) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet tests
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def _json(self, status: int, body: dict[str, Any]) -> None:
@@ -61,7 +61,7 @@ def _handler(state: BotApiState) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             prefix = f"/file/bot{TOKEN}/"
             if not self.path.startswith(prefix):
                 self._json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
@@ -77,7 +77,7 @@ def _handler(state: BotApiState) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(content)
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             prefix = f"/bot{TOKEN}/"
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if not self.path.startswith(prefix):
@@ -97,7 +97,11 @@ def _handler(state: BotApiState) -> type[BaseHTTPRequestHandler]:
                 if file_id not in state.files:
                     self._json(
                         400,
-                        {"ok": False, "error_code": 400, "description": "Bad Request: wrong file_id"},
+                        {
+                            "ok": False,
+                            "error_code": 400,
+                            "description": "Bad Request: wrong file_id",
+                        },
                     )
                     return
                 result: dict[str, Any] = {

@@ -19,8 +19,14 @@ PNG = (
 
 
 def user(user_id: int = USER_ID, **extra: Any) -> dict[str, Any]:
-    return {"id": user_id, "is_bot": False, "first_name": "Li", "last_name": "Wei",
-            "language_code": "en", **extra}
+    return {
+        "id": user_id,
+        "is_bot": False,
+        "first_name": "Li",
+        "last_name": "Wei",
+        "language_code": "en",
+        **extra,
+    }
 
 
 def message_update(

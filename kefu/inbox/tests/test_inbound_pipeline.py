@@ -150,8 +150,12 @@ def test_bot_token_never_reaches_logs_audit_or_stored_rows(
 ):
     caplog.set_level(logging.DEBUG)
     bot_api.files["doc-9"] = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-    document = {"file_id": "doc-9", "file_unique_id": "d9", "file_name": "proof.pdf",
-                "file_size": 50}
+    document = {
+        "file_id": "doc-9",
+        "file_unique_id": "d9",
+        "file_name": "proof.pdf",
+        "file_size": 50,
+    }
     with django_capture_on_commit_callbacks(execute=True):
         post(Client(), message_update(70, text="see file", document=document))
     conversation = Conversation.objects.get()
@@ -164,7 +168,8 @@ def test_bot_token_never_reaches_logs_audit_or_stored_rows(
     fake_clock.advance(hours=1)
     dispatch_due_channels.call()
     secret_part = TOKEN.split(":", 1)[1]
-    assert bot_api.sent("getFile") and len(bot_api.sent("sendMessage")) == 2
+    assert bot_api.sent("getFile")
+    assert len(bot_api.sent("sendMessage")) == 2
     assert secret_part not in caplog.text
     for entry in AuditEntry.objects.all():
         assert secret_part not in str(entry.data)

@@ -59,7 +59,8 @@ def test_reply_with_a_photo_goes_out_as_multipart(
     photo = bot_api.sent("sendPhoto")
     assert len(photo) == 1
     assert photo[0].content_type.startswith("multipart/form-data")
-    assert photo[0].field("photo") and photo[0].field("chat_id")
+    assert photo[0].field("photo")
+    assert photo[0].field("chat_id")
     assert PNG in photo[0].raw
 
 
@@ -68,7 +69,9 @@ def test_internal_note_never_reaches_telegram(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.note_add(
-            conversation=telegram_conversation, body="Customer sounds upset", actor=actor_of(agent_a)
+            conversation=telegram_conversation,
+            body="Customer sounds upset",
+            actor=actor_of(agent_a),
         )
     assert bot_api.calls == []
     assert OutboundDelivery.objects.count() == 0
@@ -171,8 +174,12 @@ def test_sent_reply_shows_as_sent_in_the_workspace(
 
 
 def test_telegram_reply_sends_no_email(
-    bot_api, telegram_conversation, agent_a, actor_of, mailoutbox,
-    django_capture_on_commit_callbacks
+    bot_api,
+    telegram_conversation,
+    agent_a,
+    actor_of,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
 ):
     contact = telegram_conversation.contact
     contact.email = "li@example.com"
@@ -197,5 +204,3 @@ def test_customer_without_a_telegram_chat_fails_permanently(
     assert row.state == OutboundState.FAILED
     assert "no chat" in row.last_error
     assert bot_api.calls == []
-
-

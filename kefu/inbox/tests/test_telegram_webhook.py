@@ -43,7 +43,11 @@ def test_text_update_opens_a_telegram_conversation(bot_api, django_capture_on_co
     assert response.status_code == 200
     assert response.json() == {"ok": True}
     event = InboundEvent.objects.get()
-    assert (event.channel, event.event_id, event.state) == ("telegram", "10", InboundState.PROCESSED)
+    assert (event.channel, event.event_id, event.state) == (
+        "telegram",
+        "10",
+        InboundState.PROCESSED,
+    )
     assert event.account == "123456"
     assert "x-telegram-bot-api-secret-token" not in event.headers
     conversation = Conversation.objects.get()
@@ -56,7 +60,9 @@ def test_text_update_opens_a_telegram_conversation(bot_api, django_capture_on_co
     identity = ChannelIdentity.objects.get()
     assert identity.contact_id == conversation.contact_id
     assert (identity.external_id, identity.thread_key, identity.linked) == (
-        str(USER_ID), str(USER_ID), False
+        str(USER_ID),
+        str(USER_ID),
+        False,
     )
     assert identity.display_name == "Li Wei"
 
@@ -98,8 +104,13 @@ def test_photo_update_makes_a_conversation_with_an_attachment(
     bot_api.files["photo-big"] = PNG
     photo = [
         {"file_id": "photo-small", "file_unique_id": "s", "width": 90, "height": 90},
-        {"file_id": "photo-big", "file_unique_id": "b", "width": 800, "height": 800,
-         "file_size": len(PNG)},
+        {
+            "file_id": "photo-big",
+            "file_unique_id": "b",
+            "width": 800,
+            "height": 800,
+            "file_size": len(PNG),
+        },
     ]
     update = message_update(20, text=None, caption="Screenshot of the error", photo=photo)
     with django_capture_on_commit_callbacks(execute=True):
@@ -115,8 +126,7 @@ def test_document_of_a_refused_type_is_named_in_the_message(
     bot_api, django_capture_on_commit_callbacks
 ):
     bot_api.files["doc-1"] = b"MZ\x90\x00 not a pdf"
-    document = {"file_id": "doc-1", "file_unique_id": "d", "file_name": "tool.exe",
-                "file_size": 16}
+    document = {"file_id": "doc-1", "file_unique_id": "d", "file_name": "tool.exe", "file_size": 16}
     with django_capture_on_commit_callbacks(execute=True):
         post(Client(), message_update(21, text=None, document=document))
     message = Message.objects.get()
@@ -127,8 +137,12 @@ def test_document_of_a_refused_type_is_named_in_the_message(
 def test_too_large_document_is_not_downloaded(
     bot_api, settings, django_capture_on_commit_callbacks
 ):
-    document = {"file_id": "big", "file_unique_id": "b", "file_name": "statement.pdf",
-                "file_size": settings.KEFU_ATTACHMENT_MAX_BYTES + 1}
+    document = {
+        "file_id": "big",
+        "file_unique_id": "b",
+        "file_name": "statement.pdf",
+        "file_size": settings.KEFU_ATTACHMENT_MAX_BYTES + 1,
+    }
     with django_capture_on_commit_callbacks(execute=True):
         post(Client(), message_update(22, text="see file", document=document))
     assert bot_api.sent("getFile") == []

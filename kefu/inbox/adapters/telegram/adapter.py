@@ -22,8 +22,8 @@ from kefu.inbox.adapters.base import (
     InboundAttachment,
     InboundMessage,
     OutboundMessage,
-    SendResult,
     Sender,
+    SendResult,
 )
 from kefu.inbox.adapters.telegram.client import BotApi
 

@@ -57,7 +57,9 @@ class BotApi:
         except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
             raise PermanentError(f"Telegram {what}: bad request ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
-            raise RetryableError(f"Telegram {what}: connection failed ({type(exc).__name__})") from None
+            raise RetryableError(
+                f"Telegram {what}: connection failed ({type(exc).__name__})"
+            ) from None
         finally:
             transport.close()
         return response.status_code, bytes(data)
@@ -122,7 +124,8 @@ def _result(method: str, status: int, body: bytes) -> Any:
         raise PermanentError(f"Telegram {method}: HTTP {status}, not a Bot API answer")
     if payload.get("ok") is True and status == 200:
         return payload.get("result")
-    code = payload.get("error_code") if isinstance(payload.get("error_code"), int) else status
+    raw_code = payload.get("error_code")
+    code: int = raw_code if isinstance(raw_code, int) else status
     description = str(payload.get("description") or "")[:200]
     message = f"Telegram {method}: {code} {description}".strip()
     if code == 429:

@@ -35,10 +35,10 @@ class Command(BaseCommand):
             return
         events = list(failed.order_by("pk"))
         if options["id"] is not None:
-            event = InboundEvent.objects.filter(pk=options["id"]).first()
-            if event is None:
+            chosen = InboundEvent.objects.filter(pk=options["id"]).first()
+            if chosen is None:
                 raise CommandError(f"no inbound event {options['id']}")
-            events = [event]
+            events = [chosen]
         actor = Actor.system("inbound cli")
         for event in events:
             try:
