@@ -477,3 +477,43 @@ def events_due(limit: int = 100) -> list[tuple[int, int]]:
         .order_by("next_attempt_at")
         .values_list("pk", "attempts")[:limit]
     )
+
+
+# --- privacy ------------------------------------------------------------------------------
+
+KEEP_FINISHED_DAYS = 30
+
+
+def channel_data_erase_for_contact(
+    *, contact: Contact, conversation_ids: list[int], actor: Actor
+) -> int:
+    """Forget a customer on every channel (part of ``customer_erase``, inside its transaction).
+
+    Their channel identities go (a later message starts a new, unlinked contact) and the raw
+    payloads of the events that made their erased conversations are emptied. Returns the
+    number of identities removed.
+    """
+    removed, _detail = ChannelIdentity.objects.filter(contact=contact).delete()
+    InboundEvent.objects.filter(conversation_id__in=conversation_ids).update(
+        payload=b"", headers={}
+    )
+    ChannelLinkToken.objects.filter(contact=contact).delete()
+    if removed:
+        audit_record(
+            actor=actor,
+            action="channel_identity.erased",
+            object_type="contact",
+            object_id=contact.pk,
+            data={"identities": removed},
+        )
+    return removed
+
+
+def inbound_prune() -> int:
+    """Delete processed and ignored events older than ``KEEP_FINISHED_DAYS`` (their messages
+    live on in conversations); failed ones stay until replayed. Periodic."""
+    cutoff = clock.now() - timedelta(days=KEEP_FINISHED_DAYS)
+    deleted, _detail = InboundEvent.objects.filter(
+        state__in=[InboundState.PROCESSED, InboundState.IGNORED], received_at__lt=cutoff
+    ).delete()
+    return deleted

@@ -26,7 +26,8 @@ def deliver_outbound(*, delivery_pk: int, attempts: int) -> str:
 
 @task()
 def dispatch_due_channels() -> int:
-    """Periodic: queue inbound events and outbound deliveries whose next attempt is due."""
+    """Periodic: queue inbound events and outbound deliveries whose next attempt is due,
+    and prune old finished events."""
     queued = 0
     for pk, attempts in inbound.events_due():
         process_inbound_event.enqueue(event_pk=pk, attempts=attempts)
@@ -34,6 +35,7 @@ def dispatch_due_channels() -> int:
     for pk, attempts in delivery.deliveries_due():
         deliver_outbound.enqueue(delivery_pk=pk, attempts=attempts)
         queued += 1
-    if queued:
-        log.info("channels: %s due attempts queued", queued)
+    pruned = inbound.inbound_prune()
+    if queued or pruned:
+        log.info("channels: %s due attempts queued, %s old events pruned", queued, pruned)
     return queued

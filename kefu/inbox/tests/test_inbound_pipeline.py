@@ -177,3 +177,32 @@ def test_bot_token_never_reaches_logs_audit_or_stored_rows(
         assert secret_part not in str(event.headers)
         assert secret_part not in event.last_error
     assert secret_part not in OutboundDelivery.objects.get().last_error
+
+
+def test_erasure_forgets_the_telegram_identity_and_raw_payloads(
+    bot_api, admin_user, actor_of, django_capture_on_commit_callbacks
+):
+    from kefu.inbox.models import ChannelIdentity
+    from kefu.privacy.services.erasure import customer_erase
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post(Client(), message_update(80, text="my secret story"))
+    conversation = Conversation.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = customer_erase(contact=conversation.contact, actor=actor_of(admin_user))
+    assert summary["channel_identities"] == 1
+    assert ChannelIdentity.objects.count() == 0
+    event = InboundEvent.objects.get()
+    assert bytes(event.payload) == b""
+
+
+def test_old_finished_events_are_pruned_but_failed_ones_stay(
+    bot_api, fake_clock, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(Client(), message_update(90))
+        post(Client(), {"update_id": 91, "message": {"text": "no chat"}})
+    fake_clock.advance(days=inbound.KEEP_FINISHED_DAYS + 1)
+    dispatch_due_channels.call()
+    assert list(InboundEvent.objects.values_list("event_id", "state")) == [("91", "failed")]
+    assert Conversation.objects.count() == 1
