@@ -155,14 +155,17 @@ def delivery_attempt(*, delivery_pk: int, attempts: int) -> str:
     except PermanentError as exc:
         _record(delivery, state=OutboundState.FAILED, error=str(exc))
         return "failed"
-    except RetryableError as exc:
+    except Exception as exc:  # retryable, or a bug (e.g. a missing file): retried with a bound
+        error = str(exc) if isinstance(exc, RetryableError) else repr(exc)
+        if not isinstance(exc, RetryableError):
+            log.exception("delivery %s: sending failed", delivery.pk)
         if delivery.attempts >= MAX_ATTEMPTS:
-            _record(delivery, state=OutboundState.FAILED, error=str(exc))
+            _record(delivery, state=OutboundState.FAILED, error=error)
             return "failed"
         wait = retry_delay(delivery.attempts)
         if isinstance(exc, RateLimitedError):
             wait = max(timedelta(seconds=exc.retry_after), timedelta(seconds=1))
-        _record(delivery, state=OutboundState.QUEUED, error=str(exc), wait=wait)
+        _record(delivery, state=OutboundState.QUEUED, error=error, wait=wait)
         log.info("delivery %s attempt %s failed; retrying in %s", delivery.pk, attempts + 1, wait)
         return "retry"
     OutboundDelivery.objects.filter(pk=delivery.pk).update(
