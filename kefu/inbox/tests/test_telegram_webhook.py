@@ -227,3 +227,42 @@ def test_unparseable_update_is_refused_before_storing(bot_api):
     response = post(Client(), json.dumps({"message": {}}).encode())
     assert response.status_code == 400
     assert InboundEvent.objects.count() == 0
+
+
+def test_edited_messages_and_bots_are_ignored_with_a_reason(
+    bot_api, django_capture_on_commit_callbacks
+):
+    edited = {"update_id": 95, "edited_message": message_update(95)["message"]}
+    from_bot = message_update(96)
+    from_bot["message"]["from"]["is_bot"] = True
+    with django_capture_on_commit_callbacks(execute=True):
+        post(Client(), edited)
+        post(Client(), from_bot)
+    reasons = list(InboundEvent.objects.order_by("pk").values_list("state", "ignored_reason"))
+    assert reasons == [
+        ("ignored", "unsupported update: edited_message"),
+        ("ignored", "sent by a bot"),
+    ]
+    assert Conversation.objects.count() == 0
+    assert bot_api.calls == []
+
+
+def test_plain_start_gets_a_greeting_and_no_conversation(
+    bot_api, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(Client(), message_update(97, text="/start"))
+    assert Conversation.objects.count() == 0
+    assert [c.json["text"] for c in bot_api.sent("sendMessage")] == [
+        "Hello! Write your question here and our support team will answer."
+    ]
+
+
+def test_chinese_speaking_user_is_greeted_in_chinese(bot_api, django_capture_on_commit_callbacks):
+    update = message_update(98, text="/start")
+    update["message"]["from"]["language_code"] = "zh-hans"
+    with django_capture_on_commit_callbacks(execute=True):
+        post(Client(), update)
+    assert bot_api.sent("sendMessage")[0].json["text"] == (
+        "您好！请在此写下您的问题，我们的客服团队会回复您。"
+    )
