@@ -337,6 +337,14 @@ KEFU_CASE_UPLOAD_MAX_BYTES = int(
 )
 # Exchange connector (docs/subsystems/exchange.md): "demo" (built-in tables) or "http" (the
 # exchange's internal REST API, docs/exchange-api.yaml, HMAC-signed with the key id and secret).
+# Telegram channel (kefu/inbox/adapters/telegram): one bot per deployment. The token is a
+# secret (never logged; only put into Bot API URLs when a call is made); the webhook secret is
+# what Telegram sends back in X-Telegram-Bot-Api-Secret-Token (set it with setWebhook).
+KEFU_TELEGRAM_BOT_TOKEN = _env_secret("KEFU_TELEGRAM_BOT_TOKEN") or ""
+KEFU_TELEGRAM_WEBHOOK_SECRET = _env_secret("KEFU_TELEGRAM_WEBHOOK_SECRET") or ""
+KEFU_TELEGRAM_BOT_USERNAME = os.environ.get("KEFU_TELEGRAM_BOT_USERNAME", "").lstrip("@")
+KEFU_TELEGRAM_API_BASE = os.environ.get("KEFU_TELEGRAM_API_BASE", "https://api.telegram.org")
+
 KEFU_EXCHANGE_CONNECTOR = os.environ.get("KEFU_EXCHANGE_CONNECTOR", "demo").strip().lower()
 KEFU_EXCHANGE_API_URL = os.environ.get("KEFU_EXCHANGE_API_URL", "")
 KEFU_EXCHANGE_API_KEY_ID = os.environ.get("KEFU_EXCHANGE_API_KEY_ID", "")

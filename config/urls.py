@@ -14,6 +14,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),
     path("chat/", include("kefu.inbox.adapters.webchat.urls")),
+    path("channels/", include("kefu.inbox.urls")),
     # Verified cases: /help/verify/ (public) and /agent/cases/ (staff), before the catch-alls.
     path("", include("kefu.cases.urls")),
     path("trust/", include("kefu.trust.urls")),

@@ -57,6 +57,7 @@ urlpatterns = [
     path("official-channels/", include("kefu.trust.manage_urls")),
     path("diagnosis-policy/", include("kefu.exchange.manage_urls")),
     path("webhooks/", include("kefu.integrations.urls")),
+    path("inbound/", include("kefu.inbox.manage_urls")),
     path("", include("kefu.privacy.urls")),
     path("incidents/", incidents.incident_list, name="incident_list"),
     path("incidents/new/", incidents.incident_create, name="incident_create"),

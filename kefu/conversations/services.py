@@ -277,7 +277,12 @@ def _secret_found(
 
 
 def _notify_customer(conversation: Conversation, message: Message) -> None:
-    """Tell the customer a public reply is waiting: in the chat, else by email (on commit)."""
+    """Tell the customer a public reply is waiting: in the chat, on the conversation's channel
+    if an adapter serves it (Telegram, ...), else by email (on commit)."""
+    from kefu.inbox import delivery
+
+    if delivery.delivery_queue(conversation=conversation, message=message):
+        return
     if conversation.channel == Channel.CHAT:
         # Live chat answers in the chat; email only if the visitor left (see the task).
         from kefu.inbox.adapters.webchat.tasks import continue_chat_by_email
@@ -498,6 +503,64 @@ def message_reply(
         if author_kind != AuthorKind.CUSTOMER:
             _notify_customer(conversation, message)
     return message
+
+
+def message_receive(
+    *,
+    contact: Contact,
+    channel: str,
+    external_id: str,
+    body: str,
+    attachments: Sequence[UploadedFile] = (),
+    language: str | None = None,
+    actor: Actor,
+) -> Message:
+    """Store a customer's message that arrived on a channel (Telegram, email, ...).
+
+    It joins the contact's latest conversation on that channel that is not closed (a solved
+    or pending one reopens), else it opens a new one. Idempotent on ``(channel, external_id)``:
+    a repeat returns the message already stored. Every channel adapter's messages come here.
+    """
+    if not external_id:
+        raise _field_error("external_id", _("A channel message needs its id."))
+    existing = Message.objects.filter(channel=channel, external_id=external_id).first()
+    if existing is not None:
+        return existing
+    conversation = (
+        Conversation.objects.filter(contact=contact, channel=channel)
+        .exclude(status=Status.CLOSED)
+        .order_by("-last_activity_at", "-pk")
+        .first()
+    )
+    try:
+        if conversation is not None:
+            return message_reply(
+                conversation=conversation,
+                body=body,
+                actor=actor,
+                attachments=attachments,
+                external_id=external_id,
+                channel=channel,
+                author=AuthorKind.CUSTOMER,
+            )
+        first_line = (body or "").strip().splitlines()[0] if (body or "").strip() else ""
+        subject = first_line[:80] or _("Message from %(channel)s") % {
+            "channel": Channel(channel).label if channel in Channel.values else channel
+        }
+        conversation_create(
+            contact=contact,
+            subject=subject,
+            body=body,
+            channel=channel,
+            language=language,
+            attachments=attachments,
+            external_id=external_id,
+            author=AuthorKind.CUSTOMER,
+            actor=actor,
+        )
+    except Conflict:  # the same message raced in through another worker
+        return Message.objects.get(channel=channel, external_id=external_id)
+    return Message.objects.get(channel=channel, external_id=external_id)
 
 
 def note_add(

@@ -6,10 +6,11 @@ import secrets
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.accounts.models import Team
 from kefu.contacts.models import Contact
-from kefu.conversations.models import Conversation
+from kefu.conversations.models import Conversation, Message
 from kefu.core import secretbox
 
 
@@ -117,3 +118,147 @@ class ChatVisitor(models.Model):
     @property
     def identified(self) -> bool:
         return self.external_id is not None
+
+
+# --- the channel pipeline (docs/subsystems/channels.md) ---------------------------------------
+
+
+class InboundState(models.TextChoices):
+    RECEIVED = "received", pgettext_lazy("inbound event state", "Received")
+    PROCESSED = "processed", pgettext_lazy("inbound event state", "Processed")
+    IGNORED = "ignored", pgettext_lazy("inbound event state", "Ignored")
+    FAILED = "failed", pgettext_lazy("inbound event state", "Failed")
+
+
+class InboundEvent(models.Model):
+    """One request a channel's provider sent us, stored before anything else happens.
+
+    ``event_id`` is the provider's id (Telegram's update_id): unique per channel and account,
+    so a redelivered webhook is stored once. The worker parses ``payload`` with the channel's
+    adapter and hands the messages to ``message_receive``; failures are retried with a bound,
+    then the event is ``failed`` and listed for admins to replay.
+    """
+
+    channel = models.CharField(max_length=16)
+    account = models.CharField(max_length=64, blank=True)  # which bot / mailbox
+    event_id = models.CharField(max_length=128)
+    payload = models.BinaryField()
+    content_type = models.CharField(max_length=100, blank=True)
+    # Received headers minus anything secret (see kefu.inbox.services.safe_headers).
+    headers = models.JSONField(default=dict, blank=True)
+    state = models.CharField(
+        max_length=16, choices=InboundState.choices, default=InboundState.RECEIVED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    ignored_reason = models.CharField(max_length=120, blank=True)
+    conversation_id = models.BigIntegerField(null=True, blank=True)
+    message_id = models.BigIntegerField(null=True, blank=True)
+    received_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "account", "event_id"], name="inbound_event_channel_uniq"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="inbound_event_due")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} event {self.event_id} ({self.state})"
+
+
+class OutboundState(models.TextChoices):
+    QUEUED = "queued", pgettext_lazy("outbound delivery state", "Queued")
+    SENT = "sent", pgettext_lazy("outbound delivery state", "Sent")
+    FAILED = "failed", pgettext_lazy("outbound delivery state", "Failed")
+
+
+class OutboundDelivery(models.Model):
+    """One public reply on its way to the customer's channel (Telegram, ...)."""
+
+    message = models.OneToOneField(
+        Message, on_delete=models.CASCADE, related_name="outbound_delivery"
+    )
+    channel = models.CharField(max_length=16)
+    state = models.CharField(
+        max_length=16, choices=OutboundState.choices, default=OutboundState.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    provider_message_id = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="outbound_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"message {self.message_id} -> {self.channel} ({self.state})"
+
+
+class ChannelIdentity(models.Model):
+    """Who someone is on a channel (a Telegram user id) and which contact that is.
+
+    New senders get a fresh contact of their own; ``linked`` turns true when they prove,
+    through a signed one-use link from the portal, that they own an exchange account.
+    ``thread_key`` is where replies go (Telegram: the private chat id).
+    """
+
+    channel = models.CharField(max_length=16)
+    account = models.CharField(max_length=64, blank=True)
+    external_id = models.CharField(max_length=128)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="channel_ids")
+    display_name = models.CharField(max_length=200, blank=True)
+    thread_key = models.CharField(max_length=128, blank=True)
+    linked = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    linked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "account", "external_id"], name="channel_identity_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.external_id}"
+
+
+class ChannelLinkToken(models.Model):
+    """A one-use, short-lived token the portal puts in a deep link (``/start <token>``)."""
+
+    channel = models.CharField(max_length=16)
+    nonce = models.CharField(max_length=32, unique=True)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.channel} link for contact {self.contact_id}"
+
+
+class GroupChatNotice(models.Model):
+    """A group chat we told, once, to message us privately; later messages there are ignored."""
+
+    channel = models.CharField(max_length=16)
+    account = models.CharField(max_length=64, blank=True)
+    chat_id = models.CharField(max_length=128)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "account", "chat_id"], name="group_chat_notice_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} group {self.chat_id}"

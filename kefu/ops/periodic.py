@@ -40,6 +40,12 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "kefu.integrations.tasks.dispatch_due_webhooks",
         timedelta(seconds=30),
     ),
+    # Channels (Telegram, ...): inbound events and outbound replies whose retry fell due.
+    PeriodicJob(
+        "channels.dispatch_due",
+        "kefu.inbox.tasks.dispatch_due_channels",
+        timedelta(seconds=30),
+    ),
     # Data retention: purge what the policy says is past its time (bounded per run).
     PeriodicJob("privacy.retention", "kefu.privacy.tasks.enforce_retention", timedelta(hours=1)),
     # Verified cases: expire undecided ones, delete identity documents past their retention.

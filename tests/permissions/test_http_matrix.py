@@ -106,6 +106,20 @@ def _case(w: World) -> dict[str, Any]:
     return {"pk": verification_case().pk}
 
 
+def _inbound_event(w: World) -> dict[str, Any]:
+    from kefu.core import clock
+    from kefu.inbox.models import InboundEvent, InboundState
+
+    event = InboundEvent.objects.create(
+        channel="telegram",
+        event_id="matrix",
+        payload=b"{}",
+        state=InboundState.FAILED,
+        received_at=clock.now(),
+    )
+    return {"pk": event.pk}
+
+
 @dataclass(frozen=True)
 class Route:
     level: Level
@@ -148,6 +162,10 @@ ROUTES: dict[str, Route] = {
     # The chat widget's HTTP endpoints authenticate each visitor with the site key and the
     # visitor's own token (tested in kefu/inbox); the matrix checks they never fail open.
     "webchat:site_config": Route(Level.PUBLIC, lambda w: {"key": w.chat_site_key}),
+    # Channel webhooks authenticate the provider by its secret (tested in kefu/inbox); POST
+    # only and CSRF-exempt, so every persona's GET gets 405.
+    "channels:webhook": Route(Level.PUBLIC, lambda w: {"kind": "telegram"}),
+    "channels:telegram_connect": Route(Level.PORTAL),
     "webchat:hello": Route(Level.PUBLIC),
     "webchat:frames": Route(Level.PUBLIC),
     "webchat:poll": Route(Level.PUBLIC),
@@ -312,6 +330,8 @@ ROUTES: dict[str, Route] = {
     "backoffice:webhooks:delivery_redeliver": Route(
         Level.ADMIN, lambda w: {"pk": w.webhook_pk, "delivery_pk": w.delivery_pk}
     ),
+    "backoffice:inbound:list": Route(Level.ADMIN),
+    "backoffice:inbound:replay": Route(Level.ADMIN, _inbound_event),
     "backoffice:privacy:retention": Route(Level.ADMIN),
     "backoffice:privacy:hold_create": Route(Level.ADMIN),
     "backoffice:privacy:hold_release": Route(Level.ADMIN, lambda w: {"pk": w.hold_pk}),

@@ -1,0 +1,29 @@
+"""Channel adapters and their registry.
+
+Adding a channel = one folder here, one line in ``ADAPTERS`` (docs/tutorials/new-channel.md).
+Live chat (``webchat``) is a real-time protocol of its own and is not in the registry: its
+messages already go through the conversations services directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kefu.inbox.adapters.base import ChannelAdapter
+
+
+def _telegram() -> ChannelAdapter:
+    from kefu.inbox.adapters.telegram.adapter import TelegramAdapter
+
+    return TelegramAdapter()
+
+
+ADAPTERS: dict[str, Callable[[], ChannelAdapter]] = {
+    "telegram": _telegram,
+}
+
+
+def get_adapter(kind: str) -> ChannelAdapter | None:
+    """The adapter for channel ``kind``, or None if no adapter handles that channel."""
+    factory = ADAPTERS.get(kind)
+    return factory() if factory is not None else None

@@ -36,6 +36,7 @@ from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import InvalidTransition, PermissionDenied
 from kefu.core.validation import clean_text
+from kefu.inbox.inbound import channel_data_erase_for_contact
 from kefu.inbox.models import ChatVisitor
 from kefu.integrations.services import deliveries_redact_for_conversations
 from kefu.privacy.models import ErasureRequest, ErasureState, LegalHold, RetentionPolicy
@@ -160,6 +161,9 @@ def customer_erase(
             conversation_id__in=erasable, actor_kind=ActorKind.CUSTOMER
         ).update(actor_label=ERASED_NAME)
         visitors = ChatVisitor.objects.filter(contact=locked).update(email="", name="")
+        channel_ids = channel_data_erase_for_contact(
+            contact=locked, conversation_ids=erasable, actor=actor
+        )
         redacted = deliveries_redact_for_conversations(conversation_ids=erasable, actor=actor)
         login_erased = _erase_user(locked.user_id)
         callbacks = callback_erase_for_contact(contact=locked, actor=actor)
@@ -174,6 +178,7 @@ def customer_erase(
             "messages": messages,
             "attachments": len(files),
             "chat_visitors": visitors,
+            "channel_identities": channel_ids,
             "webhook_deliveries": redacted,
             "portal_login": login_erased,
             "callbacks": callbacks,

@@ -1,0 +1,122 @@
+"""The one interface every channel adapter implements, and the plain data it returns.
+
+An adapter verifies a provider's request, parses a stored raw payload into normalised
+messages, and sends one outbound message. It never writes models: the pipeline
+(``kefu.inbox.services``) stores, retries and hands messages to ``message_receive``.
+Failures are ``kefu.core.errors.RetryableError`` (try again later, optionally after
+``retry_after`` seconds the provider asked for) or ``PermanentError`` (give up, say why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from kefu.core.errors import RetryableError
+
+
+class RateLimitedError(RetryableError):
+    """The provider asked us to wait ``retry_after`` seconds before trying again."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who wrote a message on the channel: the channel's own id for them and a display name."""
+
+    kind: str  # the channel kind, e.g. "telegram"
+    id: str
+    display_name: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundAttachment:
+    """A file that came with a message, already downloaded (validated later by the core)."""
+
+    name: str
+    content: bytes
+    too_large: bool = False  # not downloaded: the provider said it is over the size limit
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One normalised message from a channel.
+
+    ``provider_message_id`` is unique on the channel (stored as ``Message.external_id``, so a
+    repeat is dropped). ``thread_key`` is where a reply goes. ``ignorable`` messages (group
+    chats, bots, service messages) are recorded and skipped, with ``reason``; ``command`` and
+    ``command_arg`` carry a bot command such as ``/start <token>``.
+    """
+
+    provider_message_id: str
+    sender: Sender
+    thread_key: str
+    text: str = ""
+    attachments: tuple[InboundAttachment, ...] = ()
+    ignorable: bool = False
+    is_auto: bool = False
+    reason: str = ""
+    command: str = ""
+    command_arg: str = ""
+    notify_ignored: bool = False  # tell the sender once why we ignore them (group chats)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundAttachment:
+    name: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """A public reply for the channel: text and any files, to one thread."""
+
+    thread_key: str
+    text: str
+    attachments: tuple[OutboundAttachment, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    provider_message_id: str
+
+
+class ChannelAdapter(Protocol):
+    """What the pipeline needs from a channel."""
+
+    kind: str
+
+    def is_configured(self) -> bool:
+        """True when the server has what the channel needs (tokens, secrets)."""
+        ...
+
+    def account(self) -> str:
+        """Which bot / mailbox of this channel events belong to (may be "")."""
+        ...
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """True when the request really comes from the provider (signature or secret)."""
+        ...
+
+    def event_id(self, body: bytes) -> str:
+        """The provider's id for the event, for idempotent storage. Raises ValueError."""
+        ...
+
+    def parse(self, body: bytes, content_type: str) -> Sequence[InboundMessage]:
+        """The messages in a stored payload. Raises PermanentError or RetryableError."""
+        ...
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        """Deliver ``message``. Raises RetryableError (maybe RateLimitedError) or
+        PermanentError."""
+        ...
+
+    def secret_headers(self) -> frozenset[str]:
+        """Lower-case names of request headers that carry secrets (never stored)."""
+        ...

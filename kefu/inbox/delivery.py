@@ -1,0 +1,192 @@
+"""Outbound: public replies on a channel with an adapter, queued then delivered by the worker.
+
+``delivery_queue`` runs inside ``message_reply``'s transaction (through
+``conversations.services._notify_customer``): it creates the ``OutboundDelivery`` row, marks
+the message ``queued`` and enqueues ``deliver_outbound`` on commit. Only public replies by
+staff, the assistant or the system are delivered: internal notes never reach an adapter, and a
+message that came from a channel (it has an ``external_id``) is never echoed back.
+
+``delivery_attempt`` makes one attempt: claimed by a conditional UPDATE on ``attempts`` (a
+duplicated or stale job does nothing), sent outside any transaction, then recorded. Retryable
+failures wait (the provider's ``retry_after`` when it gives one, else exponential backoff) and
+the periodic ``dispatch_due_channels`` job sends them again, up to ``MAX_ATTEMPTS``; a
+permanent failure, or the last attempt, marks it ``failed`` with the reason, shown on the
+message in the agent workspace.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+
+from kefu.audit.services import audit_record
+from kefu.conversations.models import (
+    AuthorKind,
+    Conversation,
+    DeliveryStatus,
+    Message,
+    MessageKind,
+)
+from kefu.core import clock
+from kefu.core.actor import Actor
+from kefu.core.errors import PermanentError, RetryableError
+from kefu.core.jobs import enqueue_on_commit
+from kefu.inbox.adapters import get_adapter
+from kefu.inbox.adapters.base import OutboundAttachment, OutboundMessage, RateLimitedError
+from kefu.inbox.models import ChannelIdentity, OutboundDelivery, OutboundState
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+# Wait after attempt 1, 2, ...: 30 s, 2 min, 10 min, 30 min, 2 h.
+RETRY_DELAYS = (30, 120, 600, 1800, 7200)
+# A claimed attempt that never reports (the worker died) is tried again after this long.
+ATTEMPT_LEASE = timedelta(minutes=2)
+ERROR_MAX = 300
+
+
+def retry_delay(attempt: int) -> timedelta:
+    return timedelta(seconds=RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1])
+
+
+def delivery_queue(*, conversation: Conversation, message: Message) -> bool:
+    """Queue ``message`` for the conversation's channel; False if no adapter serves it.
+
+    Call inside the transaction that stored the message; the job is enqueued on commit.
+    """
+    adapter = get_adapter(conversation.channel)
+    if adapter is None:
+        return False
+    if (
+        message.kind != MessageKind.REPLY
+        or message.author_kind == AuthorKind.CUSTOMER
+        or message.external_id
+    ):
+        return True  # nothing to send, and no email either: the channel is the customer's
+    delivery = OutboundDelivery.objects.create(
+        message=message,
+        channel=conversation.channel,
+        created_at=clock.now(),
+        next_attempt_at=clock.now() + ATTEMPT_LEASE,
+    )
+    Message.objects.filter(pk=message.pk).update(delivery_status=DeliveryStatus.QUEUED)
+    message.delivery_status = DeliveryStatus.QUEUED
+    from kefu.inbox.tasks import deliver_outbound
+
+    enqueue_on_commit(deliver_outbound, delivery_pk=delivery.pk, attempts=0)
+    return True
+
+
+def _claim(delivery_pk: int, attempts: int) -> OutboundDelivery | None:
+    now = clock.now()
+    claimed = OutboundDelivery.objects.filter(
+        pk=delivery_pk, attempts=attempts, state=OutboundState.QUEUED
+    ).update(attempts=F("attempts") + 1, next_attempt_at=now + ATTEMPT_LEASE)
+    if not claimed:
+        return None
+    return OutboundDelivery.objects.select_related("message__conversation").get(pk=delivery_pk)
+
+
+def _outbound(delivery: OutboundDelivery) -> OutboundMessage:
+    message = delivery.message
+    identity = (
+        ChannelIdentity.objects.filter(
+            channel=delivery.channel, contact_id=message.conversation.contact_id
+        )
+        .exclude(thread_key="")
+        .order_by("-linked", "-pk")
+        .first()
+    )
+    if identity is None:
+        raise PermanentError("the customer has no chat on this channel")
+    files = []
+    for attachment in message.attachments.all():
+        with attachment.file.open("rb") as handle:
+            files.append(
+                OutboundAttachment(attachment.filename, attachment.content_type, handle.read())
+            )
+    return OutboundMessage(
+        thread_key=identity.thread_key, text=message.body, attachments=tuple(files)
+    )
+
+
+def _record(
+    delivery: OutboundDelivery, *, state: str, error: str = "", wait: timedelta | None = None
+) -> None:
+    now = clock.now()
+    with transaction.atomic():
+        OutboundDelivery.objects.filter(pk=delivery.pk).update(
+            state=state,
+            last_error=error[:ERROR_MAX],
+            next_attempt_at=now + wait if wait is not None else None,
+        )
+        statuses: dict[str, str] = {
+            OutboundState.SENT: DeliveryStatus.SENT,
+            OutboundState.FAILED: DeliveryStatus.FAILED,
+        }
+        status = statuses.get(state, DeliveryStatus.QUEUED)
+        Message.objects.filter(pk=delivery.message_id).update(delivery_status=status)
+        if state == OutboundState.FAILED:
+            audit_record(
+                actor=Actor.system("channels"),
+                action="message.delivery_failed",
+                object_type="conversation",
+                object_id=delivery.message.conversation_id,
+                data={"message": delivery.message_id, "channel": delivery.channel, "error": error},
+            )
+
+
+def delivery_attempt(*, delivery_pk: int, attempts: int) -> str:
+    """Make one attempt at a delivery queued after ``attempts`` attempts; return the outcome.
+
+    Idempotent: a stale or duplicated job (the row moved on) does nothing ("skipped").
+    """
+    delivery = _claim(delivery_pk, attempts)
+    if delivery is None:
+        return "skipped"
+    adapter = get_adapter(delivery.channel)
+    try:
+        if adapter is None or not adapter.is_configured():
+            raise PermanentError(f"the {delivery.channel} channel is not configured")
+        result = adapter.send(_outbound(delivery))
+    except PermanentError as exc:
+        _record(delivery, state=OutboundState.FAILED, error=str(exc))
+        return "failed"
+    except Exception as exc:  # retryable, or a bug (e.g. a missing file): retried with a bound
+        error = str(exc) if isinstance(exc, RetryableError) else repr(exc)
+        if not isinstance(exc, RetryableError):
+            log.exception("delivery %s: sending failed", delivery.pk)
+        if delivery.attempts >= MAX_ATTEMPTS:
+            _record(delivery, state=OutboundState.FAILED, error=error)
+            return "failed"
+        wait = retry_delay(delivery.attempts)
+        if isinstance(exc, RateLimitedError):
+            wait = max(timedelta(seconds=exc.retry_after), timedelta(seconds=1))
+        _record(delivery, state=OutboundState.QUEUED, error=error, wait=wait)
+        log.info("delivery %s attempt %s failed; retrying in %s", delivery.pk, attempts + 1, wait)
+        return "retry"
+    OutboundDelivery.objects.filter(pk=delivery.pk).update(
+        state=OutboundState.SENT,
+        provider_message_id=result.provider_message_id[:128],
+        sent_at=clock.now(),
+        next_attempt_at=None,
+        last_error="",
+    )
+    Message.objects.filter(pk=delivery.message_id).update(
+        delivery_status=DeliveryStatus.SENT, customer_notified_at=clock.now()
+    )
+    return "sent"
+
+
+def deliveries_due(limit: int = 100) -> list[tuple[int, int]]:
+    """(pk, attempts) of queued deliveries whose next attempt is due."""
+    return list(
+        OutboundDelivery.objects.filter(
+            state=OutboundState.QUEUED, next_attempt_at__lte=clock.now()
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", "attempts")[:limit]
+    )

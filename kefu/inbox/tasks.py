@@ -1,0 +1,41 @@
+"""Channel jobs: one attempt at an inbound event or an outbound delivery, and the periodic
+dispatcher that re-drives retries that fell due (kefu.ops.periodic)."""
+
+from __future__ import annotations
+
+import logging
+
+from django_tasks import task
+
+from kefu.inbox import delivery, inbound
+
+log = logging.getLogger(__name__)
+
+
+@task()
+def process_inbound_event(*, event_pk: int, attempts: int) -> str:
+    """Process a stored inbound event once (a stale or duplicated job does nothing)."""
+    return inbound.inbound_process(event_pk=event_pk, attempts=attempts)
+
+
+@task()
+def deliver_outbound(*, delivery_pk: int, attempts: int) -> str:
+    """Make one attempt at an outbound delivery (a stale or duplicated job does nothing)."""
+    return delivery.delivery_attempt(delivery_pk=delivery_pk, attempts=attempts)
+
+
+@task()
+def dispatch_due_channels() -> int:
+    """Periodic: queue inbound events and outbound deliveries whose next attempt is due,
+    and prune old finished events."""
+    queued = 0
+    for pk, attempts in inbound.events_due():
+        process_inbound_event.enqueue(event_pk=pk, attempts=attempts)
+        queued += 1
+    for pk, attempts in delivery.deliveries_due():
+        deliver_outbound.enqueue(delivery_pk=pk, attempts=attempts)
+        queued += 1
+    pruned = inbound.inbound_prune()
+    if queued or pruned:
+        log.info("channels: %s due attempts queued, %s old events pruned", queued, pruned)
+    return queued

@@ -1,0 +1,49 @@
+"""The public webhook every channel's provider POSTs to: verify, store, answer at once.
+
+Authentication is the adapter's (Telegram: the secret token header, compared in constant
+time), so the view is CSRF-exempt and open to anonymous requests. Nothing is stored for a
+request that fails verification. Processing happens in the worker (kefu.inbox.inbound).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from kefu.inbox import inbound
+from kefu.inbox.adapters import get_adapter
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000
+
+
+@csrf_exempt
+@require_POST
+def webhook(request: HttpRequest, kind: str) -> HttpResponse:
+    adapter = get_adapter(kind)
+    if adapter is None or not adapter.is_configured():
+        return JsonResponse({"ok": False, "error": "not_found"}, status=404)
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+        return JsonResponse({"ok": False, "error": "too_large"}, status=413)
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    body = request.body
+    if not adapter.verify(headers, body):
+        log.info("%s webhook: request failed verification", kind)
+        return JsonResponse({"ok": False, "error": "forbidden"}, status=403)
+    try:
+        event_id = adapter.event_id(body)
+    except ValueError:
+        return JsonResponse({"ok": False, "error": "bad_request"}, status=400)
+    inbound.inbound_store(
+        adapter=adapter,
+        event_id=event_id,
+        payload=body,
+        content_type=request.content_type or "",
+        headers=headers,
+    )
+    return JsonResponse({"ok": True})
