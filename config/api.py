@@ -20,6 +20,7 @@ from django.utils.html import escape
 from ninja import NinjaAPI
 from ninja.openapi.docs import DocsBase
 
+from kefu.assistant.api import router as assistant_router
 from kefu.contacts.api import router as customers_router
 from kefu.conversations.api import router as conversations_router
 from kefu.core.api_support import api_not_found, install_error_handlers, json_errors
@@ -102,3 +103,4 @@ api = KefuNinjaAPI(
 install_error_handlers(api)
 api.add_router("/customers", customers_router)
 api.add_router("/conversations", conversations_router)
+api.add_router("/assistant", assistant_router)

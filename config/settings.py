@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "kefu.helpcenter",
     "kefu.status",
     "kefu.guard",
+    "kefu.assistant",
     "kefu.trust",
     "kefu.transcripts",
     "kefu.integrations",
@@ -350,6 +351,14 @@ KEFU_EXCHANGE_API_URL = os.environ.get("KEFU_EXCHANGE_API_URL", "")
 KEFU_EXCHANGE_API_KEY_ID = os.environ.get("KEFU_EXCHANGE_API_KEY_ID", "")
 KEFU_EXCHANGE_API_SECRET = _env_secret("KEFU_EXCHANGE_API_SECRET") or ""
 KEFU_EXCHANGE_TIMEOUT_SECONDS = float(os.environ.get("KEFU_EXCHANGE_TIMEOUT_SECONDS", "5"))
+# The assistant's optional LLM (docs/subsystems/assistant.md): any OpenAI-compatible endpoint
+# (POST <base>/v1/chat/completions). Off while the base URL or the model is empty.
+KEFU_ASSISTANT_LLM_BASE_URL = os.environ.get("KEFU_ASSISTANT_LLM_BASE_URL", "").strip()
+KEFU_ASSISTANT_LLM_MODEL = os.environ.get("KEFU_ASSISTANT_LLM_MODEL", "").strip()
+KEFU_ASSISTANT_LLM_API_KEY = _env_secret("KEFU_ASSISTANT_LLM_API_KEY") or ""
+KEFU_ASSISTANT_LLM_TIMEOUT_SECONDS = float(
+    os.environ.get("KEFU_ASSISTANT_LLM_TIMEOUT_SECONDS", "8")
+)
 # On-chain lookups (docs/subsystems/chain.md): a JSON object of network -> {"kind": "evm" |
 # "bitcoin", "url": ...} or an alias ("ERC20": "ETH"); URLs may hold credentials (or use _FILE).
 # KEFU_CHAIN_CONFIRMATIONS overrides the confirmations each network needs, e.g. {"BTC": 3}.

@@ -28,6 +28,7 @@ urlpatterns = [
     path("agent/manage/", include("kefu.backoffice.urls")),
     path("agent/exchange/", include("kefu.exchange.urls")),
     path("agent/callbacks/", include("kefu.callbacks.workspace_urls")),
+    path("agent/assistant/", include("kefu.assistant.agent_urls")),
     path("agent/", include("kefu.workspace.urls")),
     path("callbacks/", include("kefu.callbacks.portal_urls")),
     path("", include("kefu.portal.urls")),

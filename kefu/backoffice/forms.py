@@ -453,6 +453,14 @@ class ChatSiteForm(_Form):
         initial=True,
         help_text=_("An inactive site's widget does not connect."),
     )
+    assistant_first = forms.BooleanField(
+        label=_("Assistant answers first"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "New chats are answered by the assistant, which hands them to the team when needed."
+        ),
+    )
 
     def clean_allowed_origins(self) -> list[str]:
         raw: str = self.cleaned_data.get("allowed_origins") or ""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 import html
+import json
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -338,7 +339,10 @@ def _columns(model: type[Model]) -> list[tuple[str, str, Any]]:
 
 
 def _plain(value: Any) -> Any:
-    """Choices members as their plain value (database drivers differ on enum subclasses)."""
+    """Choices members as their plain value (database drivers differ on enum subclasses);
+    JSON columns (dicts and lists) as JSON text."""
+    if isinstance(value, dict | list):
+        return json.dumps(value)
     return value.value if isinstance(value, enum.Enum) else value
 
 

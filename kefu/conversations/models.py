@@ -189,6 +189,9 @@ class Message(models.Model):
     created_at = models.DateTimeField()
     seq = models.PositiveIntegerField(null=True, blank=True)
     public_seq = models.PositiveIntegerField(null=True, blank=True)  # NULL for notes
+    # Structured extras (the assistant's buttons, citations and link; a customer's button
+    # choice; ``pinned`` on the assistant's hand-off note). Never secrets.
+    metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -141,6 +141,7 @@ def _add_message(
     files: Sequence[UploadedFile],
     external_id: str | None,
     index: bool = True,
+    metadata: dict[str, Any] | None = None,
 ) -> Message:
     valid = validate_attachments(list(files))
     now = clock.now()
@@ -163,6 +164,7 @@ def _add_message(
         delivery_status=DeliveryStatus.NONE,
         seq=seq,
         public_seq=public_seq,
+        metadata=metadata or {},
     )
     for item in valid:
         Attachment.objects.create(
@@ -434,6 +436,7 @@ def message_reply(
     external_id: str | None = None,
     channel: str | None = None,
     guard_override_reason: str = "",
+    metadata: dict[str, Any] | None = None,
 ) -> Message:
     """Add a public reply. A customer's reply reopens a pending or solved conversation.
 
@@ -476,9 +479,15 @@ def message_reply(
             channel=channel or conversation.channel,
             files=attachments,
             external_id=external_id,
+            metadata=metadata,
         )
         _timeline(conversation, TimelineKind.MESSAGE, actor, message=message, public=True)
         _audit(conversation, "message.replied", actor, message=message.pk)
+        if author_kind == AuthorKind.AGENT:
+            # An agent answering in person takes the chat over from the assistant.
+            from kefu.assistant.services import assistant_agent_took_over
+
+            assistant_agent_took_over(conversation=conversation, actor=actor)
         if screened is not None and screened.found:
             _secret_found(conversation, message, screened, actor)
         if overridden is not None:
@@ -564,7 +573,12 @@ def message_receive(
 
 
 def note_add(
-    *, conversation: Conversation, body: str, actor: Actor, attachments: Sequence[UploadedFile] = ()
+    *,
+    conversation: Conversation,
+    body: str,
+    actor: Actor,
+    attachments: Sequence[UploadedFile] = (),
+    metadata: dict[str, Any] | None = None,
 ) -> Message:
     """Add an internal note, visible to staff only."""
     _require_staff(actor)
@@ -580,6 +594,7 @@ def note_add(
             channel=conversation.channel,
             files=attachments,
             external_id=None,
+            metadata=metadata,
         )
         _timeline(conversation, TimelineKind.NOTE, actor, message=message, public=False)
         _audit(conversation, "note.added", actor, message=message.pk)

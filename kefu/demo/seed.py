@@ -38,6 +38,7 @@ from kefu.accounts import permissions
 from kefu.accounts.models import KbRole, Role, SecurityPolicy, Team, User
 from kefu.accounts.services import actor_for_user, staff_create, staff_update, team_save
 from kefu.accounts.twofactor import security_policy_set
+from kefu.assistant.demo import seed_assistant_demo
 from kefu.audit.models import AuditEntry
 from kefu.audit.services import audit_record
 from kefu.cases.demo import seed_demo_cases
@@ -357,6 +358,7 @@ class _World:
                 )
         self._knowledge_base(admin_actor, supervisor_actor)
         seed_trust_demo(admin_actor)  # official channels, after the staff they name
+        seed_assistant_demo(supervisor_actor)  # where the assistant's hand-offs go
         if not ChatSite.objects.filter(key=DEMO_SITE_KEY).exists():
             site = chat_site_save(
                 name="Demo Exchange website",
@@ -366,6 +368,7 @@ class _World:
                 greeting_en="Hi! How can we help you today?",
                 greeting_zh="您好！请问有什么可以帮您？",
                 is_active=True,
+                assistant_first=True,  # the demo shows the assistant answering first
                 actor=admin_actor,
             )
             # Sites get a random key; the demo host page needs a known one.

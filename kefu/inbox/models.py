@@ -54,6 +54,15 @@ class ChatSite(models.Model):
     greeting_en = models.CharField(_("greeting (English)"), max_length=300, blank=True)
     greeting_zh = models.CharField(_("greeting (Simplified Chinese)"), max_length=300, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Off unless an admin turns it on: an upgrade must not put a bot in front of every existing
+    # site's customers (docs/subsystems/assistant.md, "Acting in live chat").
+    assistant_first = models.BooleanField(
+        _("assistant answers first"),
+        default=False,
+        help_text=_(
+            "New chats are answered by the assistant, which hands them to the team when needed."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

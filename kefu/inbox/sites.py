@@ -99,6 +99,7 @@ def chat_site_save(
     greeting_en: str,
     greeting_zh: str,
     is_active: bool,
+    assistant_first: bool | None = None,
     actor: Actor,
 ) -> ChatSite:
     """Create a chat site (site=None; it gets a new key and identity secret) or update one.
@@ -124,6 +125,8 @@ def chat_site_save(
         site.team = team
         site.greeting_en, site.greeting_zh = greeting_en, greeting_zh
         site.is_active = bool(is_active)
+        if assistant_first is not None:  # None keeps the current setting
+            site.assistant_first = bool(assistant_first)
         site.save()
         audit_record(
             actor=actor,
@@ -137,6 +140,7 @@ def chat_site_save(
                 "identity_required": site.identity_required,
                 "team_id": team.pk if team is not None else None,
                 "is_active": site.is_active,
+                **({} if assistant_first is None else {"assistant_first": site.assistant_first}),
             },
         )
     return site

@@ -84,6 +84,10 @@ WIDGET_STRINGS: Final[dict[str, Promise]] = {
     "status_incident": pgettext_lazy("status kind", "Incident"),
     "status_maintenance": _("Maintenance in progress"),
     "status_upcoming": _("Upcoming maintenance"),
+    # The assistant's answers (buttons, sources, a page to open)
+    "assistant_choices": _("Suggested replies"),
+    "assistant_sources": _("Sources"),
+    "assistant_open_link": _("Open the page"),
 }
 
 

@@ -95,6 +95,20 @@ def message_for_customer(message: Message) -> dict[str, Any]:
         "html": message.body_html,
         "created_at": message.created_at.isoformat(),
         "attachments": [_attachment_for_customer(a) for a in message.attachments.all()],
+        **_assistant_extras(message),
+    }
+
+
+def _assistant_extras(message: Message) -> dict[str, Any]:
+    """The assistant's buttons, citations and link (docs/subsystems/realtime.md): an
+    allow-list of the message metadata, present on every message (empty when there are none)."""
+    meta = message.metadata if message.author_kind == "assistant" else {}
+    actions = meta.get("actions") or []
+    citations = meta.get("citations") or []
+    return {
+        "actions": [{"label": str(a["label"]), "payload": str(a["payload"])} for a in actions],
+        "citations": [{"title": str(c["title"]), "url": str(c["url"])} for c in citations],
+        "link": str(meta.get("link") or "") or None,
     }
 
 

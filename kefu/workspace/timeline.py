@@ -31,6 +31,17 @@ class TimelineItem:
     detail: str = ""  # free text that belongs to a change, such as an escalation reason
     message: Message | None = None
 
+    @property
+    def pinned(self) -> bool:
+        """An internal note marked ``pinned`` (the assistant's hand-off summary): shown again in
+        the "Pinned" box above the timeline. Only notes: a customer-visible message never is."""
+        message = self.message
+        return (
+            self.kind == "note"
+            and message is not None
+            and (message.metadata or {}).get("pinned") is True
+        )
+
 
 def _label(choices: type[Choices], value: Any) -> str:
     try:
@@ -144,3 +155,8 @@ def present_timeline(
             )
         )
     return items
+
+
+def pinned_items(items: list[TimelineItem]) -> list[TimelineItem]:
+    """The pinned internal notes among ``items``, newest first."""
+    return [item for item in reversed(items) if item.pinned]

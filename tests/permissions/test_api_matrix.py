@@ -41,6 +41,7 @@ SCOPES: dict[tuple[str, str], str] = {
     ("put", "/conversations/{conversation_id}/priority"): "conversations:write",
     ("put", "/conversations/{conversation_id}/tags"): "conversations:write",
     ("post", "/conversations/{conversation_id}/escalations"): "conversations:write",
+    ("post", "/assistant/classify"): "conversations:read",
 }
 # Public parts of the API: the document itself and its viewer.
 PUBLIC_PATHS = {"/openapi.json", "/docs"}

@@ -120,6 +120,15 @@ def _inbound_event(w: World) -> dict[str, Any]:
     return {"pk": event.pk}
 
 
+def _handoff_route(w: World) -> dict[str, Any]:
+    from kefu.assistant.models import HandoffRoute
+
+    route, _ = HandoffRoute.objects.get_or_create(
+        intent="kyc", language="*", defaults={"team_id": w.team_pk}
+    )
+    return {"pk": route.pk}
+
+
 @dataclass(frozen=True)
 class Route:
     level: Level
@@ -230,6 +239,8 @@ ROUTES: dict[str, Route] = {
     "cases:act": Route(Level.WORKSPACE, lambda w: {**_case(w), "action": "take"}),
     "exchange:diagnose": Route(Level.CONVERSATION_A, _conv),
     "exchange:freeze": Route(Level.CONVERSATION_A, _conv),
+    # Suggested replies and the summary beside the conversation (kefu/assistant/agent_views.py).
+    "agent_assistant:panel": Route(Level.CONVERSATION_A, _conv),
     "workspace:conversation": Route(Level.CONVERSATION_A, _conv),
     "workspace:conversation_timeline": Route(Level.CONVERSATION_A, _conv),
     "workspace:conversation_state": Route(Level.CONVERSATION_A, _conv),
@@ -320,6 +331,11 @@ ROUTES: dict[str, Route] = {
     "backoffice:official_channels:edit": Route(Level.ADMIN, _channel),
     "backoffice:official_channels:delete": Route(Level.ADMIN, _channel),
     "backoffice:diagnosis_policy:edit": Route(Level.ADMIN),
+    # Hand-off routes of the assistant (kefu/assistant/manage_views.py): supervisors and admins.
+    "backoffice:handoff_routes:list": Route(Level.MANAGER),
+    "backoffice:handoff_routes:create": Route(Level.MANAGER),
+    "backoffice:handoff_routes:edit": Route(Level.MANAGER, _handoff_route),
+    "backoffice:handoff_routes:delete": Route(Level.MANAGER, _handoff_route),
     "backoffice:webhooks:endpoint_list": Route(Level.ADMIN),
     "backoffice:webhooks:endpoint_create": Route(Level.ADMIN),
     "backoffice:webhooks:endpoint_edit": Route(Level.ADMIN, _webhook),

@@ -34,6 +34,7 @@ ENDPOINTS = [
     ("PUT", "/conversations/{conversation}/priority", VW),
     ("PUT", "/conversations/{conversation}/tags", VW),
     ("POST", "/conversations/{conversation}/escalations", VW),
+    ("POST", "/assistant/classify", VR),
 ]
 
 
@@ -251,6 +252,7 @@ def test_openapi_document_is_served_without_a_key_and_lists_the_paths(client):
     schema = response.json()
     assert schema["info"]["title"] == "Kefu API"
     assert sorted(schema["paths"]) == [
+        "/api/v1/assistant/classify",
         "/api/v1/conversations",
         "/api/v1/conversations/{conversation_id}",
         "/api/v1/conversations/{conversation_id}/assignment",

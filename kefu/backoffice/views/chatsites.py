@@ -55,6 +55,7 @@ def _chat_site_form(request: HttpRequest, site: ChatSite | None) -> HttpResponse
             "greeting_zh": site.greeting_zh,
             "identity_required": site.identity_required,
             "is_active": site.is_active,
+            "assistant_first": site.assistant_first,
         }
     form = bind_form(request, ChatSiteForm, initial)
     if form.is_bound and form.is_valid():
@@ -69,6 +70,7 @@ def _chat_site_form(request: HttpRequest, site: ChatSite | None) -> HttpResponse
                 greeting_en=data["greeting_en"],
                 greeting_zh=data["greeting_zh"],
                 is_active=data["is_active"],
+                assistant_first=data["assistant_first"],
                 actor=actor_for(request, me),
             )
         except KefuError as exc:

@@ -12,7 +12,7 @@ from kefu.testing.callbacks import published
 
 CUSTOMER_MESSAGE_KEYS = {
     "id", "seq", "conversation_id", "author", "name", "initials", "body", "html",
-    "created_at", "attachments",
+    "created_at", "attachments", "actions", "citations", "link",
 }  # fmt: skip
 STAFF_ONLY = ("kind", "author_user_id", "priority", "team_id", "tier", "assignee_id", "public_seq")
 

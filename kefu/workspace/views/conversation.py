@@ -36,7 +36,7 @@ from kefu.workspace.forms import (
     TagsForm,
     TeamForm,
 )
-from kefu.workspace.timeline import present_timeline
+from kefu.workspace.timeline import pinned_items, present_timeline
 
 
 def eligible_agents(conversation: Conversation) -> QuerySet[User]:
@@ -82,7 +82,12 @@ def timeline_context(conversation: Conversation) -> dict[str, Any]:
             if conversation.customer_read_seq >= message.public_seq:
                 seen_entry_id = item.entry.pk
             break
-    return {"conversation": conversation, "items": items, "seen_entry_id": seen_entry_id}
+    return {
+        "conversation": conversation,
+        "items": items,
+        "pinned": pinned_items(items),
+        "seen_entry_id": seen_entry_id,
+    }
 
 
 def state_context(

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Min, OuterRef, Subquery
 
+from kefu.accounts.models import Team
 from kefu.accounts.services import agents_online
 from kefu.conversations.models import AuthorKind, Channel, Conversation, Message, MessageKind
 from kefu.core import clock
@@ -46,15 +47,18 @@ def _recent_first_response_seconds() -> int:
     return value
 
 
-def availability(site: ChatSite, language: str) -> dict[str, Any]:
-    """Service hours, agents online and the expected wait for ``site`` right now."""
+def availability(site: ChatSite, language: str, *, team: Team | None = None) -> dict[str, Any]:
+    """Service hours, agents online and the expected wait for ``site`` right now.
+
+    ``team`` overrides the site's team (the assistant hands some chats to another team)."""
     from kefu.sla.hours import describe, is_open, next_open
     from kefu.sla.selectors import default_calendar
 
     now = clock.now()
     calendar = default_calendar()
     open_now = is_open(calendar, now)
-    online = agents_online(site.team_id)
+    team = site.team if team is None else team
+    online = agents_online(team.pk if team is not None else None)
     wait: int | None = None
     if open_now and online:
         from kefu.inbox.adapters.webchat.services import chat_load
@@ -62,7 +66,7 @@ def availability(site: ChatSite, language: str) -> dict[str, Any]:
         load = chat_load([a.pk for a in online])
         free = sum(max(0, a.chat_capacity - load[a.pk]) for a in online)
         waiting = Conversation.objects.filter(
-            channel=Channel.CHAT, status="new", assignee__isnull=True, team=site.team
+            channel=Channel.CHAT, status="new", assignee__isnull=True, team=team
         ).count()
         wait = _recent_first_response_seconds()
         if free <= waiting:

@@ -23,6 +23,9 @@ from kefu.realtime.publish import publish_ephemeral
 
 HELLO_TIMEOUT_SECONDS = 10.0
 SEEN_EVERY_SECONDS = 30.0
+# After a message the assistant will answer (from the worker, which may share no channel layer
+# with this process): a few quick database catch-ups, then the normal resync takes over.
+ASSISTANT_CATCH_UP_SECONDS = (0.5, 1.0, 1.0, 1.5, 2.0, 3.0, 5.0)
 
 
 def _origin(scope: dict[str, Any]) -> str | None:
@@ -34,6 +37,7 @@ def _origin(scope: dict[str, Any]) -> str | None:
 
 class ChatConsumer(SequencedConsumer):
     session: ChatSession | None = None
+    catch_up: asyncio.Future[None] | None = None
 
     async def opened(self) -> None:
         self.session = None
@@ -49,6 +53,15 @@ class ChatConsumer(SequencedConsumer):
 
     async def closing(self) -> None:
         self.hello_timer.cancel()
+        if self.catch_up is not None:
+            self.catch_up.cancel()
+
+    async def _catch_up_soon(self) -> None:
+        for delay in ASSISTANT_CATCH_UP_SECONDS:
+            await asyncio.sleep(delay)
+            if self.closed:
+                return
+            await self.resync()  # one cheap query; messages only when behind
 
     def fetch_after(self, conversation_id: int, after_seq: int) -> list[dict[str, Any]]:
         return payloads.customer_messages_after(conversation_id, after_seq)
@@ -75,6 +88,8 @@ class ChatConsumer(SequencedConsumer):
             await self._follow(conversation_id)
         if result.signal is not None:
             await publish_ephemeral(result.signal)
+        if result.expect_reply:
+            self.catch_up = asyncio.ensure_future(self._catch_up_soon())
         if time.monotonic() - self.last_seen > SEEN_EVERY_SECONDS:
             self.last_seen = time.monotonic()
             await database_sync_to_async(self._seen)()

@@ -42,6 +42,16 @@ class MessageSend(Frame):
     conversation_id: ConvId | None = None
 
 
+class AssistantChoose(Frame):
+    """The visitor pressed one of the assistant's buttons (``payload`` as the server sent it:
+    printable ASCII without spaces)."""
+
+    type: Literal["assistant.choose"]
+    id: Key
+    conversation_id: ConvId
+    payload: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[!-~]+$")]
+
+
 class VisitorUpdate(Frame):
     type: Literal["visitor.update"]
     email: Annotated[str, StringConstraints(max_length=254)] | None = None
@@ -73,6 +83,7 @@ class Ping(Frame):
 CLIENT_FRAMES: dict[str, type[Frame]] = {
     "hello": Hello,
     "message.send": MessageSend,
+    "assistant.choose": AssistantChoose,
     "visitor.update": VisitorUpdate,
     "typing": TypingFrame,
     "read": ReadFrame,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -267,12 +268,15 @@ def chat_message_send(
     body: str,
     conversation_id: int | None = None,
     attachments: Sequence[UploadedFile] = (),
+    metadata: dict[str, Any] | None = None,
     actor: Actor,
 ) -> tuple[Message, bool]:
     """Store a visitor's chat message once per ``key``; return it and whether it is new.
 
     With no ``conversation_id`` a new conversation starts (routed to the site's team and, if
-    one is online with room, an agent). A repeated key returns the stored message unchanged.
+    one is online with room, an agent; or answered by the assistant when the site says so).
+    A repeated key returns the stored message unchanged. The assistant hears every new
+    message (``kefu.assistant.chat.on_customer_message``) in the transaction that stores it.
     """
     if not isinstance(key, str) or not CLIENT_KEY.match(key):
         raise ValidationFailed(
@@ -300,14 +304,17 @@ def chat_message_send(
                 raise ConversationClosed(
                     _("This conversation is closed. Start a new one to write again.")
                 )
-            message = conversation_services.message_reply(
-                conversation=conversation,
-                body=body,
-                actor=actor,
-                attachments=attachments,
-                external_id=external_id,
-                channel=Channel.CHAT,
-            )
+            with transaction.atomic():
+                message = conversation_services.message_reply(
+                    conversation=conversation,
+                    body=body,
+                    actor=actor,
+                    attachments=attachments,
+                    external_id=external_id,
+                    channel=Channel.CHAT,
+                    metadata=metadata,
+                )
+                _assistant_hears(visitor, conversation, message, new=False, actor=actor)
     except (Conflict, IntegrityError):
         # The same key raced us and won: answer with the stored message.
         existing = _existing(external_id)
@@ -318,6 +325,23 @@ def chat_message_send(
         ChatVisitor.objects.filter(pk=visitor.pk).update(conversation=message.conversation_id)
         visitor.conversation_id = message.conversation_id
     return message, True
+
+
+def existing_message(visitor: ChatVisitor, key: str) -> Message | None:
+    """The visitor's message stored under client ``key``, if any."""
+    if not isinstance(key, str) or not CLIENT_KEY.match(key):
+        return None
+    return _existing(f"{visitor.pk}:{key}")
+
+
+def _assistant_hears(
+    visitor: ChatVisitor, conversation: Conversation, message: Message, *, new: bool, actor: Actor
+) -> bool:
+    from kefu.assistant.chat import on_customer_message
+
+    return on_customer_message(
+        conversation=conversation, message=message, site=visitor.site, new=new, actor=actor
+    )
 
 
 def _existing(external_id: str) -> Message | None:
@@ -348,7 +372,12 @@ def _start_conversation(
             external_id=external_id,
             actor=actor,
         )
-        assign_new_chat(conversation)
+        message = Message.objects.select_related("conversation").get(
+            channel=Channel.CHAT, external_id=external_id
+        )
+        # While the assistant answers, nobody is assigned; its hand-off assigns.
+        if not _assistant_hears(visitor, conversation, message, new=True, actor=actor):
+            assign_new_chat(conversation)
     return Message.objects.select_related("conversation").get(
         channel=Channel.CHAT, external_id=external_id
     )

@@ -121,6 +121,12 @@ def public_site_config(site: ChatSite, language: str) -> dict[str, Any]:
         }
 
 
+def _assistant_answers(conversation_id: int) -> bool:
+    from kefu.assistant.models import AssistantSession
+
+    return AssistantSession.objects.filter(conversation_id=conversation_id, active=True).exists()
+
+
 @dataclass
 class Result:
     """What handling one frame produced: frames for this client, groups to join, a signal."""
@@ -128,6 +134,9 @@ class Result:
     frames: list[dict[str, Any]] = field(default_factory=list)
     join: list[int] = field(default_factory=list)
     signal: Event | None = None
+    # The assistant will answer from the worker: catch up from the database soon (the
+    # worker may share no channel layer with this process, docs/subsystems/realtime.md).
+    expect_reply: bool = False
 
 
 @dataclass
@@ -218,6 +227,8 @@ class ChatSession:
     def _dispatch(self, frame: Frame) -> Result:
         if isinstance(frame, protocol.MessageSend):
             return self._send(frame)
+        if isinstance(frame, protocol.AssistantChoose):
+            return self._choose(frame)
         if isinstance(frame, protocol.VisitorUpdate):
             services.visitor_update(
                 visitor=self.visitor,
@@ -262,6 +273,23 @@ class ChatSession:
         return Result(
             frames=[self.ack(frame.id, message.conversation_id, message.pk)],
             join=[message.conversation_id],
+            expect_reply=_assistant_answers(message.conversation_id),
+        )
+
+    def _choose(self, frame: protocol.AssistantChoose) -> Result:
+        from kefu.assistant.chat import choose
+
+        message, _created = choose(
+            visitor=self.visitor,
+            key=frame.id,
+            conversation_id=frame.conversation_id,
+            payload=frame.payload,
+            actor=services.visitor_actor(self.visitor),
+        )
+        return Result(
+            frames=[self.ack(frame.id, message.conversation_id, message.pk)],
+            join=[message.conversation_id],
+            expect_reply=_assistant_answers(message.conversation_id),
         )
 
     def ack(self, key: str, conversation_id: int, message_id: int) -> dict[str, Any]:

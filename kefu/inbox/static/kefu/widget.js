@@ -120,6 +120,9 @@
     status_incident: "Incident",
     status_maintenance: "Maintenance in progress",
     status_upcoming: "Upcoming maintenance",
+    assistant_choices: "Suggested replies",
+    assistant_sources: "Sources",
+    assistant_open_link: "Open the page",
   };
   let strings = FALLBACK;
   let languages = [
@@ -414,6 +417,17 @@ svg { width: 20px; height: 20px; fill: none; stroke: currentColor; stroke-width:
   font-size: 12.5px; white-space: pre-wrap; }
 .bubble img { max-width: 100%; }
 .atts { display: flex; flex-direction: column; gap: 6px; margin-top: 6px; }
+.cites { margin: 6px 0 0; padding: 0; list-style: none; font-size: 12.5px; }
+.cites-title { margin: 6px 0 0 2px; font-size: 12px; color: #5b6475; }
+.cites a, .go-link { color: #1f6feb; text-decoration: underline; }
+.go-link { display: inline-block; margin-top: 6px; font-size: 13px; }
+.choices { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }
+.choices[hidden] { display: none; }
+.choice { border: 1px solid #1f6feb; background: #fff; color: #1f6feb; border-radius: 16px;
+  padding: 5px 12px; font: inherit; font-size: 13px; cursor: pointer; }
+.choice:hover { background: #eef4ff; }
+.choice:focus-visible { outline: 2px solid #0f1b2d; outline-offset: 2px; }
+.choice:disabled { opacity: .55; cursor: default; }
 .mine .atts { align-items: flex-end; }
 .att img { display: block; max-width: 220px; max-height: 180px; border-radius: 8px;
   border: 1px solid #e2e5ee; background: #fff; }
@@ -532,6 +546,7 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
     emailPending: null, // an email typed before the connection was ready
     emailDismissed: store.get("sessionStorage", "email-dismissed") === "1",
     agentTyping: null,
+    choosing: null, // id of an assistant.choose frame waiting for its ack
     unread: 0,
     open: false,
     started: false, // a connection is wanted (panel opened, or an active conversation)
@@ -1089,6 +1104,7 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
 
   function onAck(frame) {
     const id = frame.id;
+    if (id && id === state.choosing) state.choosing = null;
     const conversation = frame.conversation;
     dropFromOutbox(id);
     removePending(id);
@@ -1161,6 +1177,10 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
       return;
     }
     if (frame.ref && state.uploads.has(frame.ref)) removePending(frame.ref);
+    if (frame.ref && frame.ref === state.choosing) {
+      state.choosing = null;
+      refreshChoices(); // the buttons work again
+    }
     if (frame.code === "unauthorized" || frame.code === "forbidden") {
       // The server closes the socket next; the close decides between a silent retry as a new
       // anonymous visitor and giving up with this (localised) explanation.
@@ -1182,6 +1202,7 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
     if (ui.list) {
       const nearBottom = isNearBottom();
       insertMessage(renderMessage(message), message.seq);
+      refreshChoices();
       if (nearBottom || message.author === "customer") scrollToBottom();
     }
     const fromUs = message.author === "customer";
@@ -1898,6 +1919,7 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
     renderIntro();
     renderEmail();
     renderClosed();
+    refreshChoices();
     renderTyping();
     renderReceipt();
     renderStatus();
@@ -2142,12 +2164,112 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
     stack.append(bubble);
     const attachments = Array.isArray(message.attachments) ? message.attachments : [];
     if (attachments.length) stack.append(renderAttachments(attachments));
+    if (message.author === "assistant") renderAssistantExtras(stack, message);
     const time = formatTime(message.created_at, { hour: "2-digit", minute: "2-digit" });
     stack.append(
       h("div", { class: "meta" }, time ? h("time", { datetime: message.created_at, text: time }) : null),
     );
     li.append(stack);
     return li;
+  }
+
+  // The assistant's citations (links to help articles), its optional link (e.g. the identity
+  // verification page) and its buttons. Buttons are shown under the latest message only and
+  // send the server's payload back as an assistant.choose frame.
+  function renderAssistantExtras(stack, message) {
+    const citations = (Array.isArray(message.citations) ? message.citations : [])
+      .map((c) => ({ title: String((c && c.title) || ""), href: c && c.url ? webLink(c.url) : null }))
+      .filter((c) => c.href && c.title);
+    if (citations.length) {
+      const titleId = `kc-cites-${message.seq}`;
+      stack.append(h("div", { class: "cites-title", id: titleId, i18n: "assistant_sources" }));
+      const list = h("ul", { class: "cites", "aria-labelledby": titleId });
+      for (const c of citations) {
+        list.append(
+          h(
+            "li",
+            {},
+            h("a", {
+              href: c.href,
+              target: "_blank",
+              rel: "noopener noreferrer",
+              "data-testid": "kefu-citation",
+              text: c.title,
+            }),
+          ),
+        );
+      }
+      stack.append(list);
+    }
+    // A link that is already one of the sources is not repeated.
+    const link = message.link ? webLink(message.link) : null;
+    if (link && !citations.some((c) => c.href === link)) {
+      stack.append(
+        h("a", {
+          class: "go-link",
+          href: link,
+          target: "_blank",
+          rel: "noopener noreferrer",
+          "data-testid": "kefu-assistant-link",
+          i18n: "assistant_open_link",
+        }),
+      );
+    }
+    const actions = (Array.isArray(message.actions) ? message.actions : []).filter(
+      (a) => a && typeof a.label === "string" && typeof a.payload === "string",
+    );
+    if (actions.length) {
+      const group = h("div", {
+        class: "choices",
+        role: "group",
+        "data-testid": "kefu-assistant-actions",
+        i18nAttrs: { "aria-label": "assistant_choices" },
+      });
+      for (const action of actions) {
+        group.append(
+          h("button", {
+            type: "button",
+            class: "choice",
+            "data-testid": "kefu-assistant-action",
+            "data-payload": action.payload,
+            text: action.label,
+            onclick: () => choose(group, action.payload),
+          }),
+        );
+      }
+      stack.append(group);
+    }
+  }
+
+  function choose(group, payload) {
+    const conversation = currentConversationId();
+    if (!conversation) return;
+    const id = newId();
+    for (const b of group.querySelectorAll("button")) b.disabled = true;
+    state.choosing = id;
+    const sent = sendFrame({ type: "assistant.choose", id, conversation_id: conversation, payload });
+    if (!sent) {
+      state.choosing = null;
+      for (const b of group.querySelectorAll("button")) b.disabled = false;
+      showNotice(t("reconnecting"));
+    }
+  }
+
+  /** Buttons belong to the latest message: older ones (and a closed chat's) are hidden. */
+  function refreshChoices() {
+    if (!ui.list) return;
+    const items = Array.from(ui.list.querySelectorAll("[data-seq]"));
+    const latest = items.reduce(
+      (best, li) => (!best || Number(li.dataset.seq) > Number(best.dataset.seq) ? li : best),
+      null,
+    );
+    for (const group of ui.list.querySelectorAll(".choices")) {
+      const show = group.closest("[data-seq]") === latest && !isClosed();
+      group.hidden = !show;
+      if (show && !state.choosing) {
+        for (const b of group.querySelectorAll("button")) b.disabled = false;
+      }
+    }
   }
 
   function renderAttachments(attachments) {

@@ -6,6 +6,8 @@ says why and what that means). ``run`` measures over HTTP on 127.0.0.1 against a
 starts itself, and prints a Markdown table (optionally appended to docs/benchmarks.md).
 ``chat`` measures live chat over WebSockets against servers it starts (kefu/bench/chat.py).
 ``helpcenter`` measures knowledge-base search and article pages (kefu/bench/helpcenter.py).
+``assistant`` measures the assistant's intent classifier in-process (kefu/bench/assistant.py);
+``assistant-reply`` complete assistant replies (kefu/bench/assistant_reply.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kefu.bench import chat, helpcenter, report
+from kefu.bench import assistant, assistant_reply, chat, helpcenter, report
 from kefu.bench.run import Options, run
 from kefu.bench.seed import DEFAULT_BATCH, MAX_CONVERSATIONS, seed_conversations
 
@@ -189,7 +191,29 @@ class Command(BaseCommand):
             "--requests", type=int, default=1_000, help="Article pages per concurrency (0: none)."
         )
 
+        intents = sub.add_parser(
+            "assistant", help="Assistant intent classifier: latency per message and memory."
+        )
+        intents.add_argument("--repeats", type=int, default=3, help="Rounds of the message set.")
+        intents.add_argument("--data", help="JSON-lines messages (default: the test set).")
+
+        replies = sub.add_parser(
+            "assistant-reply",
+            help="Complete assistant replies (classification, retrieval, flow), no LLM.",
+        )
+        replies.add_argument("--messages", type=int, default=400, help="Customer messages.")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "assistant-reply":
+            assistant_reply.run(messages=int(options["messages"]), log=self.stdout.write)
+            return
+        if options["action"] == "assistant":
+            result = assistant.run_assistant_bench(
+                repeats=max(1, min(int(options["repeats"]), 100)),
+                data=Path(options["data"]) if options["data"] else None,
+            )
+            self.stdout.write(assistant.markdown(result))
+            return
         if options["action"] == "seed":
             self._seed(options)
         elif options["action"] == "chat":
