@@ -295,7 +295,7 @@ def chat_message_send(
         if conversation_id is None:
             message = _start_conversation(visitor, body, attachments, external_id, actor)
         else:
-            conversation = visitor_conversation(visitor, conversation_id)
+            conversation = _conversation_to_write(visitor, conversation_id)
             if conversation.status == Status.CLOSED:
                 raise ConversationClosed(
                     _("This conversation is closed. Start a new one to write again.")
@@ -320,12 +320,32 @@ def chat_message_send(
     return message, True
 
 
-def _existing(external_id: str) -> Message | None:
-    return (
-        Message.objects.select_related("conversation")
-        .filter(channel=Channel.CHAT, external_id=external_id)
+def _conversation_to_write(visitor: ChatVisitor, conversation_id: int) -> Conversation:
+    """``visitor_conversation`` without the assignee: ``message_reply`` locks and re-reads the
+    row anyway, so only the ownership and status checks need it."""
+    conversation = (
+        Conversation.objects.filter(
+            pk=conversation_id, contact_id=visitor.contact_id, channel=Channel.CHAT
+        )
+        .order_by()
         .first()
     )
+    if conversation is None:
+        raise NotFound()
+    return conversation
+
+
+def _existing(external_id: str) -> Message | None:
+    # Asked for every message and nearly always absent: a bare lookup on the unique
+    # (channel, external_id) index first, the row only when there is one.
+    found = list(
+        Message.objects.filter(channel=Channel.CHAT, external_id=external_id)
+        .order_by()
+        .values_list("pk", flat=True)[:1]
+    )
+    if not found:
+        return None
+    return Message.objects.select_related("conversation").get(pk=found[0])
 
 
 def _start_conversation(
