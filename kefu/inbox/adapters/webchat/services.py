@@ -28,7 +28,7 @@ from kefu.conversations.attachments import UploadedFile
 from kefu.conversations.models import Channel, Conversation, Message, Status
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
-from kefu.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from kefu.core.errors import InvalidTransition, KefuError, NotFound, ValidationFailed
 from kefu.inbox.adapters.webchat.identity import Identity
 from kefu.inbox.models import ChatSite, ChatVisitor
 
@@ -288,9 +288,13 @@ def chat_message_send(
             fields={"body": [_("The message is too long (at most 5,000 characters).")]},
         )
     external_id = f"{visitor.pk}:{key}"
-    existing = _existing(external_id)
-    if existing is not None:
-        return existing, False
+    if conversation_id is None:
+        existing = _existing(external_id)
+        if existing is not None:
+            return existing, False
+    # In an existing conversation the key is checked by message_reply (Conflict), so the usual
+    # new message costs no lookup here; any refusal still answers a repeated key with the
+    # stored message, as a check made first would have.
     try:
         if conversation_id is None:
             message = _start_conversation(visitor, body, attachments, external_id, actor)
@@ -308,8 +312,8 @@ def chat_message_send(
                 external_id=external_id,
                 channel=Channel.CHAT,
             )
-    except (Conflict, IntegrityError):
-        # The same key raced us and won: answer with the stored message.
+    except (KefuError, IntegrityError):
+        # A repeated key (or the same key racing us and winning): the stored message.
         existing = _existing(external_id)
         if existing is None:
             raise
