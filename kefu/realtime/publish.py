@@ -83,7 +83,7 @@ class _Outbox:
     _boxes_lock = threading.Lock()
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+        self.loop_ref = weakref.ref(loop)  # not a strong reference: the loop is the box's key
         self.lock = threading.Lock()
         self.items: deque[tuple[object, list[audiences.Delivery]]] = deque()
         self.draining = False
@@ -102,10 +102,19 @@ class _Outbox:
             if self.draining:
                 return
             self.draining = True
-        self.loop.call_soon_threadsafe(self._start)
+        loop = self.loop_ref()
+        try:
+            if loop is None:
+                raise RuntimeError("the event loop is gone")
+            loop.call_soon_threadsafe(self._start, loop)
+        except RuntimeError:  # closed meanwhile: nothing will send these
+            with self.lock:
+                self.items.clear()
+                self.draining = False
+            raise
 
-    def _start(self) -> None:
-        task = self.loop.create_task(self._drain())
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        task = loop.create_task(self._drain())
         _draining.add(task)
         task.add_done_callback(_draining.discard)
 
