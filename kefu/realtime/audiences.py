@@ -104,6 +104,7 @@ def _route_message(event: MessageCreated) -> list[Delivery]:
     message = payloads.load_message(event.message_id)
     if message is None:  # deleted before delivery: nothing to say
         return []
+    payloads.remember_routed(message)  # the sender's ack reuses it (chat)
     out: list[Delivery] = [
         (
             staff_group(event.conversation_id),

@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
@@ -25,6 +24,7 @@ from pydantic import StringConstraints
 
 from kefu.core.errors import KefuError, NotFound
 from kefu.realtime import audiences, payloads
+from kefu.realtime.db import database_sync_to_async
 from kefu.realtime.events import Event, Typing, Viewing
 from kefu.realtime.protocol import (
     CLOSE_FLOOD,

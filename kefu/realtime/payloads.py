@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -176,8 +178,40 @@ def _messages(conversation_id: int) -> Any:
 
 
 def load_message(message_id: int) -> Message | None:
-    message: Message | None = _message_rows().filter(pk=message_id).first()
-    return message
+    # No ORDER BY (``first()`` would add the model's): one row by primary key, and the ordering
+    # over three joined tables costs more to compile than the query takes to run.
+    rows = list(_message_rows().filter(pk=message_id).order_by()[:1])
+    return rows[0] if rows else None
+
+
+# Messages just routed by this thread, for ``routed_message``. A chat message is loaded after
+# commit to route it and was loaded again for the sender's ack a moment later, in the same
+# thread (the consumer's database thread); the ack now takes the routed row instead.
+_ROUTED_LIMIT = 8
+_ROUTED_SECONDS = 2.0
+_routed = threading.local()
+
+
+def remember_routed(message: Message) -> None:
+    """Keep ``message`` (as loaded by ``load_message`` after its commit) for ``routed_message``."""
+    kept: dict[int, tuple[float, Message]] = getattr(_routed, "messages", None) or {}
+    kept[message.pk] = (time.monotonic(), message)
+    while len(kept) > _ROUTED_LIMIT:
+        del kept[next(iter(kept))]
+    _routed.messages = kept
+
+
+def routed_message(message_id: int) -> Message | None:
+    """The message as this thread routed it in the last seconds (taken once), else a fresh load.
+
+    For a payload built right after the write that published the message, in the same thread
+    (the chat ack): the row as it was read after the transaction that wrote it committed.
+    """
+    kept: dict[int, tuple[float, Message]] = getattr(_routed, "messages", None) or {}
+    entry = kept.pop(message_id, None)
+    if entry is not None and time.monotonic() - entry[0] <= _ROUTED_SECONDS:
+        return entry[1]
+    return load_message(message_id)
 
 
 def customer_messages_after(

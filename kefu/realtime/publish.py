@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import threading
+import weakref
+from collections import deque
 from functools import partial
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -38,9 +43,95 @@ def _push(event: Event) -> None:
         layer = get_channel_layer()
         if layer is None or not deliveries:
             return
-        async_to_sync(_send_all)(layer, deliveries)
+        loop = _calling_loop()
+        if loop is not None:
+            _Outbox.of(loop).put(layer, deliveries)
+        else:
+            async_to_sync(_send_all)(layer, deliveries)
     except Exception:  # the write already committed; never fail the caller over a push
         log.warning("real-time delivery of %s failed", event.name, exc_info=True)
+
+
+def _calling_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop this thread's code was called from (``sync_to_async``), if it still runs.
+
+    Consumers' and ASGI views' database work runs in threads on behalf of the server's loop;
+    their pushes are handed to that loop without waiting for the channel layer, so the
+    (single) database thread of a process never idles while the loop is busy sending frames.
+    """
+    loop: asyncio.AbstractEventLoop | None = getattr(
+        SyncToAsync.threadlocal, "main_event_loop", None
+    )
+    if loop is None or loop.is_closed() or not loop.is_running():
+        return None
+    if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return loop  # a worker thread, as expected
+    return None  # called on a loop's own thread: let async_to_sync decide
+
+
+class _Outbox:
+    """Pushes waiting for one event loop, sent by one task in the order they were published
+    (per process, as before: the consumers' gap filling covers the order between processes)."""
+
+    _boxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Outbox] = (
+        weakref.WeakKeyDictionary()
+    )
+    _boxes_lock = threading.Lock()
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop_ref = weakref.ref(loop)  # not a strong reference: the loop is the box's key
+        self.lock = threading.Lock()
+        self.items: deque[tuple[object, list[audiences.Delivery]]] = deque()
+        self.draining = False
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop) -> _Outbox:
+        with cls._boxes_lock:
+            box = cls._boxes.get(loop)
+            if box is None:
+                box = cls._boxes[loop] = cls(loop)
+            return box
+
+    def put(self, layer: object, deliveries: list[audiences.Delivery]) -> None:
+        with self.lock:
+            self.items.append((layer, deliveries))
+            if self.draining:
+                return
+            self.draining = True
+        loop = self.loop_ref()
+        try:
+            if loop is None:
+                raise RuntimeError("the event loop is gone")
+            loop.call_soon_threadsafe(self._start, loop)
+        except RuntimeError:  # closed meanwhile: nothing will send these
+            with self.lock:
+                self.items.clear()
+                self.draining = False
+            raise
+
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        task = loop.create_task(self._drain())
+        _draining.add(task)
+        task.add_done_callback(_draining.discard)
+
+    async def _drain(self) -> None:
+        while True:
+            with self.lock:
+                if not self.items:
+                    self.draining = False
+                    return
+                layer, deliveries = self.items.popleft()
+            try:
+                await _send_all(layer, deliveries)
+            except Exception:  # best effort, as before: clients catch up from the database
+                log.warning("real-time delivery failed", exc_info=True)
+
+
+_draining: set[asyncio.Task[None]] = set()  # strong references while they run
 
 
 async def _send_all(layer: object, deliveries: list[audiences.Delivery]) -> None:

@@ -8,10 +8,12 @@ import pytest
 
 from kefu.accounts.models import AgentPresence
 from kefu.accounts.services import agents_online, presence_set, staff_update
-from kefu.conversations.models import Channel, Status
+from kefu.conversations.models import Channel, Message, Status
+from kefu.conversations.services import conversation_set_status
 from kefu.core import clock
 from kefu.core.errors import PermissionDenied, ValidationFailed
 from kefu.inbox.adapters.webchat.services import (
+    ConversationClosed,
     chat_message_send,
     pick_agent,
     visitor_actor,
@@ -107,3 +109,37 @@ def test_agents_online_needs_staff(db, actor_of):
     customer = factories.CustomerUserFactory()
     with pytest.raises(PermissionDenied):
         presence_set(user=customer, status="online", actor=actor_of(customer))
+
+
+def test_a_repeated_key_returns_the_stored_message_even_after_the_chat_closed(
+    chat_site, admin_user, actor_of
+):
+    visitor = visitor_start(site=chat_site, identity=None, token=None, language="en")
+    actor = visitor_actor(visitor)
+    first, created = chat_message_send(visitor=visitor, key="first-key", body="hi", actor=actor)
+    assert created
+    cid = first.conversation_id
+    second, created = chat_message_send(
+        visitor=visitor, key="second-key", body="more", conversation_id=cid, actor=actor
+    )
+    assert created
+    again, created = chat_message_send(
+        visitor=visitor, key="second-key", body="more", conversation_id=cid, actor=actor
+    )
+    assert not created
+    assert again.pk == second.pk
+    assert Message.objects.filter(conversation_id=cid).count() == 2
+    conversation_set_status(
+        conversation=first.conversation, status=Status.CLOSED, actor=actor_of(admin_user)
+    )
+    # A retry after the close is still answered with the stored message, not an error...
+    again, created = chat_message_send(
+        visitor=visitor, key="second-key", body="more", conversation_id=cid, actor=actor
+    )
+    assert not created
+    assert again.pk == second.pk
+    # ...while a new key is refused.
+    with pytest.raises(ConversationClosed):
+        chat_message_send(
+            visitor=visitor, key="third-key", body="late", conversation_id=cid, actor=actor
+        )

@@ -6,7 +6,6 @@ import asyncio
 import time
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
 from kefu.inbox.adapters.webchat import protocol
@@ -19,6 +18,7 @@ from kefu.inbox.adapters.webchat.session import (
 )
 from kefu.realtime import audiences, payloads
 from kefu.realtime.consumers import SequencedConsumer
+from kefu.realtime.db import database_sync_to_async
 from kefu.realtime.publish import publish_ephemeral
 
 HELLO_TIMEOUT_SECONDS = 10.0

@@ -29,7 +29,7 @@ from kefu.conversations.attachments import UploadedFile
 from kefu.conversations.models import Channel, Conversation, Message, Status
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
-from kefu.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from kefu.core.errors import InvalidTransition, KefuError, NotFound, ValidationFailed
 from kefu.inbox.adapters.webchat.identity import Identity
 from kefu.inbox.models import ChatSite, ChatVisitor
 
@@ -292,14 +292,18 @@ def chat_message_send(
             fields={"body": [_("The message is too long (at most 5,000 characters).")]},
         )
     external_id = f"{visitor.pk}:{key}"
-    existing = _existing(external_id)
-    if existing is not None:
-        return existing, False
+    if conversation_id is None:
+        existing = _existing(external_id)
+        if existing is not None:
+            return existing, False
+    # In an existing conversation the key is checked by message_reply (Conflict), so the usual
+    # new message costs no lookup here; any refusal still answers a repeated key with the
+    # stored message, as a check made first would have.
     try:
         if conversation_id is None:
             message = _start_conversation(visitor, body, attachments, external_id, actor)
         else:
-            conversation = visitor_conversation(visitor, conversation_id)
+            conversation = _conversation_to_write(visitor, conversation_id)
             if conversation.status == Status.CLOSED:
                 raise ConversationClosed(
                     _("This conversation is closed. Start a new one to write again.")
@@ -315,8 +319,8 @@ def chat_message_send(
                     metadata=metadata,
                 )
                 _assistant_hears(visitor, conversation, message, new=False, actor=actor)
-    except (Conflict, IntegrityError):
-        # The same key raced us and won: answer with the stored message.
+    except (KefuError, IntegrityError):
+        # A repeated key (or the same key racing us and winning): the stored message.
         existing = _existing(external_id)
         if existing is None:
             raise
@@ -344,12 +348,32 @@ def _assistant_hears(
     )
 
 
-def _existing(external_id: str) -> Message | None:
-    return (
-        Message.objects.select_related("conversation")
-        .filter(channel=Channel.CHAT, external_id=external_id)
+def _conversation_to_write(visitor: ChatVisitor, conversation_id: int) -> Conversation:
+    """``visitor_conversation`` without the assignee: ``message_reply`` locks and re-reads the
+    row anyway, so only the ownership and status checks need it."""
+    conversation = (
+        Conversation.objects.filter(
+            pk=conversation_id, contact_id=visitor.contact_id, channel=Channel.CHAT
+        )
+        .order_by()
         .first()
     )
+    if conversation is None:
+        raise NotFound()
+    return conversation
+
+
+def _existing(external_id: str) -> Message | None:
+    # Asked for every message and nearly always absent: a bare lookup on the unique
+    # (channel, external_id) index first, the row only when there is one.
+    found = list(
+        Message.objects.filter(channel=Channel.CHAT, external_id=external_id)
+        .order_by()
+        .values_list("pk", flat=True)[:1]
+    )
+    if not found:
+        return None
+    return Message.objects.select_related("conversation").get(pk=found[0])
 
 
 def _start_conversation(

@@ -293,7 +293,8 @@ class ChatSession:
         )
 
     def ack(self, key: str, conversation_id: int, message_id: int) -> dict[str, Any]:
-        message = payloads.load_message(message_id)  # with its conversation and assignee
+        # With its conversation and assignee; usually the row routed on commit a moment ago.
+        message = payloads.routed_message(message_id)
         assert message is not None
         assert message.conversation_id == conversation_id
         return {

@@ -1,0 +1,89 @@
+"""The live chat hot path's shortcuts: one SQLite connection for the consumers' database thread,
+and the chat ack built from the message row routed on commit."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connection
+from django.test import TestCase
+
+from kefu.conversations import services as conv
+from kefu.realtime import payloads, publish
+from kefu.realtime.db import database_sync_to_async
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_consumers_thread_keeps_its_sqlite_connection():
+    def raw() -> object:
+        connection.ensure_connection()
+        return connection.connection
+
+    first = await database_sync_to_async(raw)()
+    second = await database_sync_to_async(raw)()
+    if connection.vendor == "sqlite":
+        assert first is second  # not closed and reopened between calls
+    assert first is not None
+
+
+@pytest.mark.django_db
+def test_the_ack_reuses_the_routed_row_once(conversation_a, customer_1, actor_of):
+    with pytest.MonkeyPatch.context() as patch:
+        loads: list[int] = []
+        original = payloads.load_message
+
+        def counting(message_id: int):  # type: ignore[no-untyped-def]
+            loads.append(message_id)
+            return original(message_id)
+
+        patch.setattr(payloads, "load_message", counting)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            message = conv.message_reply(
+                conversation=conversation_a, body="hello", actor=actor_of(customer_1)
+            )
+        assert loads == [message.pk]  # routed on commit
+        routed = payloads.routed_message(message.pk)
+        assert routed is not None
+        assert routed.pk == message.pk
+        assert loads == [message.pk]  # the ack took the routed row: no second read
+        again = payloads.routed_message(message.pk)  # taken once: the next one reads again
+        assert again is not None
+        assert again.pk == message.pk
+        assert loads == [message.pk, message.pk]
+
+
+class _SlowLayer:
+    """A channel layer whose sends take varying time, so unordered sends would interleave."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def group_send(self, group: str, message: dict[str, object]) -> None:
+        await asyncio.sleep(0.002 * (len(group) % 3))
+        self.sent.append(group)
+
+
+@pytest.mark.asyncio
+async def test_pushes_handed_to_the_loop_are_sent_in_publish_order():
+    layer = _SlowLayer()
+    groups = [f"g{'x' * i}" for i in range(12)]
+
+    def commit_many() -> None:
+        loop = publish._calling_loop()
+        assert loop is not None  # a thread working for this loop
+        for group in groups:
+            publish._Outbox.of(loop).put(layer, [(group, {"type": "rt.push"})])
+
+    await sync_to_async(commit_many)()
+    for _ in range(200):
+        if len(layer.sent) == len(groups):
+            break
+        await asyncio.sleep(0.01)
+    assert layer.sent == groups
+
+
+def test_without_a_loop_pushes_are_sent_before_publish_returns():
+    assert publish._calling_loop() is None
