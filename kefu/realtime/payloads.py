@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.core import signing
@@ -201,15 +202,21 @@ def remember_routed(message: Message) -> None:
     _routed.messages = kept
 
 
-def routed_message(message_id: int) -> Message | None:
+def routed_message(message_id: int, *, created_at: datetime | None = None) -> Message | None:
     """The message as this thread routed it in the last seconds (taken once), else a fresh load.
 
     For a payload built right after the write that published the message, in the same thread
     (the chat ack): the row as it was read after the transaction that wrote it committed.
+    ``created_at`` (the caller's copy of the row) guards against an id reused after a rollback:
+    a kept row with another creation time is not this message.
     """
     kept: dict[int, tuple[float, Message]] = getattr(_routed, "messages", None) or {}
     entry = kept.pop(message_id, None)
-    if entry is not None and time.monotonic() - entry[0] <= _ROUTED_SECONDS:
+    if (
+        entry is not None
+        and time.monotonic() - entry[0] <= _ROUTED_SECONDS
+        and (created_at is None or entry[1].created_at == created_at)
+    ):
         return entry[1]
     return load_message(message_id)
 

@@ -4,6 +4,7 @@ and the chat ack built from the message row routed on commit."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -53,6 +54,14 @@ def test_the_ack_reuses_the_routed_row_once(conversation_a, customer_1, actor_of
         assert again is not None
         assert again.pk == message.pk
         assert loads == [message.pk, message.pk]
+        # A row kept for the same id but created at another time (an id reused after a
+        # rollback) is not taken for this message.
+        payloads.remember_routed(again)
+        stale = payloads.routed_message(
+            message.pk, created_at=message.created_at + timedelta(seconds=1)
+        )
+        assert stale is not None
+        assert loads == [message.pk, message.pk, message.pk]
 
 
 class _SlowLayer:

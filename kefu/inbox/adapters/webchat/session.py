@@ -5,6 +5,7 @@ the HTTP fallback. Synchronous (it talks to the database); callers run it in a t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -271,7 +272,11 @@ class ChatSession:
             actor=services.visitor_actor(self.visitor),
         )
         return Result(
-            frames=[self.ack(frame.id, message.conversation_id, message.pk)],
+            frames=[
+                self.ack(
+                    frame.id, message.conversation_id, message.pk, created_at=message.created_at
+                )
+            ],
             join=[message.conversation_id],
             expect_reply=_assistant_answers(message.conversation_id),
         )
@@ -287,14 +292,20 @@ class ChatSession:
             actor=services.visitor_actor(self.visitor),
         )
         return Result(
-            frames=[self.ack(frame.id, message.conversation_id, message.pk)],
+            frames=[
+                self.ack(
+                    frame.id, message.conversation_id, message.pk, created_at=message.created_at
+                )
+            ],
             join=[message.conversation_id],
             expect_reply=_assistant_answers(message.conversation_id),
         )
 
-    def ack(self, key: str, conversation_id: int, message_id: int) -> dict[str, Any]:
+    def ack(
+        self, key: str, conversation_id: int, message_id: int, *, created_at: datetime | None = None
+    ) -> dict[str, Any]:
         # With its conversation and assignee; usually the row routed on commit a moment ago.
-        message = payloads.routed_message(message_id)
+        message = payloads.routed_message(message_id, created_at=created_at)
         assert message is not None
         assert message.conversation_id == conversation_id
         return {

@@ -260,7 +260,7 @@ def upload(request: HttpRequest) -> HttpResponseBase:
     except KefuError as exc:
         frame = session._error(exc, key or None)
         raise protocol.ProtocolError(frame["code"], frame["message"], ref=key or None) from None
-    ack = session.ack(key, message.conversation_id, message.pk)
+    ack = session.ack(key, message.conversation_id, message.pk, created_at=message.created_at)
     return _cors(JsonResponse(ack), request, session.site)
 
 
