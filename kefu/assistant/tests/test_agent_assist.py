@@ -426,8 +426,8 @@ def test_the_panel_fragment_shows_suggestions_with_insert_buttons(
     html = response.content.decode()
     assert "<html" not in html
     assert "Withdrawal delayed" in html
-    assert "data-assistant-insert hidden" in html
-    assert "data-assistant-text" in html
+    assert "data-insert-reply hidden" in html
+    assert "data-insert-text" in html
     assert "<script" not in html
     assert "style=" not in html
     assert "data-assistant-summary" not in html  # not long enough for a summary
@@ -457,7 +457,7 @@ def test_the_no_javascript_page_works(macros, customer_1, team_a, agent_a):
     macro = macros["Withdrawal delayed"]
     link = reverse("workspace:conversation", args=[conversation.pk]) + f"?macro={macro.pk}#reply"
     assert link in html
-    assert "readonly data-assistant-text" in html
+    assert "readonly data-insert-text" in html
 
 
 def test_the_panel_is_chinese_for_a_chinese_speaking_agent(macros, team_a, agent_a):

@@ -60,7 +60,7 @@ def test_without_javascript_the_suggestions_are_a_page(
     page = _signed_in_page(browser, live_server, agent_a, java_script_enabled=False)
     page.goto(f"{live_server.url}/agent/c/{conversation.pk}/")
     page.get_by_role("link", name="Show suggested replies and the summary").click()
-    text = page.locator("textarea[data-assistant-text]").first.input_value()
+    text = page.locator("textarea[data-insert-text]").first.input_value()
     assert "network congestion" in text
     assert page.get_by_role("button", name="Insert").first.is_hidden()
     page.get_by_role("link", name="Use this macro in the reply box").click()

@@ -67,6 +67,6 @@ def test_without_javascript_the_panel_and_diagnosis_are_pages(
     page.get_by_label("Asset").fill("BTC")
     page.get_by_label("Amount").fill("3.2")
     page.get_by_role("button", name="Diagnose").click()
-    text = page.locator("textarea[data-exchange-text]").input_value()
+    text = page.locator("textarea[data-insert-text]").input_value()
     assert "daily withdrawal limit" in text
     assert page.get_by_role("button", name="Insert explanation").is_hidden()

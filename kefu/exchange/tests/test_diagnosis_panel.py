@@ -313,10 +313,10 @@ def test_diagnose_shows_the_finding_and_the_explanation_in_the_customers_languag
     assert response.status_code == 200
     html = response.content.decode()
     assert 'data-finding="withdrawal.address_not_whitelisted"' in html
-    text = re.search(r"<textarea[^>]*data-exchange-text>(.*?)</textarea>", html, re.S)
+    text = re.search(r"<textarea[^>]*data-insert-text>(.*?)</textarea>", html, re.S)
     assert text is not None
     assert "白名单" in text.group(1)
-    assert "data-exchange-insert" in html
+    assert "data-insert-reply" in html
     assert "Explanation for the customer (Simplified Chinese)" in html
     reasons = {e.data["reason"] for e in _audit("exchange.fund_records_viewed")}
     assert reasons == {f"conversation {conversation.reference}"}

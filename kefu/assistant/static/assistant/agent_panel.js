@@ -18,7 +18,7 @@
   const pending = new Set();
 
   const showInsertButtons = (root) => {
-    root.querySelectorAll("button[data-assistant-insert]").forEach((button) => {
+    root.querySelectorAll("button[data-insert-reply]").forEach((button) => {
       button.hidden = false;
     });
   };
@@ -64,21 +64,6 @@
     document.querySelectorAll("[data-assistant-panel]:not([data-assistant-loaded])").forEach(fill);
   }
 
-  document.addEventListener("click", (event) => {
-    const button = event.target instanceof Element ? event.target.closest("[data-assistant-insert]") : null;
-    if (!button) return;
-    const box = button.closest("[data-assistant-suggestion]");
-    const source = box && box.querySelector("[data-assistant-text]");
-    const reply = document.querySelector('form[data-live-form="reply"] textarea[name="body"]');
-    if (!source || !reply) return;
-    const text = source.value.trim();
-    if (!text) return;
-    const before = reply.value.replace(/\s+$/, "");
-    reply.value = before ? `${before}\n\n${text}` : text;
-    reply.dispatchEvent(new Event("input", { bubbles: true }));
-    reply.focus();
-    reply.setSelectionRange(reply.value.length, reply.value.length);
-  });
 
   const start = () => {
     fillAll();

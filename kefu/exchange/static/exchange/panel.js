@@ -24,7 +24,7 @@
     });
 
   const showInsertButtons = (root) => {
-    root.querySelectorAll("button[data-exchange-insert]").forEach((button) => {
+    root.querySelectorAll("button[data-insert-reply]").forEach((button) => {
       button.hidden = false;
     });
   };
@@ -90,21 +90,6 @@
     }
   });
 
-  document.addEventListener("click", (event) => {
-    const button = event.target instanceof Element ? event.target.closest("[data-exchange-insert]") : null;
-    if (!button) return;
-    const box = button.closest("[data-exchange-diagnosis]");
-    const source = box && box.querySelector("[data-exchange-text]");
-    const reply = document.querySelector('form[data-live-form="reply"] textarea[name="body"]');
-    if (!source || !reply) return;
-    const text = source.value.trim();
-    if (!text) return;
-    const before = reply.value.replace(/\s+$/, "");
-    reply.value = before ? `${before}\n\n${text}` : text;
-    reply.dispatchEvent(new Event("input", { bubbles: true }));
-    reply.focus();
-    reply.setSelectionRange(reply.value.length, reply.value.length);
-  });
 
   const start = () => {
     fillAll();

@@ -85,3 +85,21 @@ document.addEventListener("submit", async (event) => {
   shown.classList.add("ws-revealed");
   form.remove();
 });
+
+// "Insert" buttons of side-panel cards (the Funds diagnosis, assistant suggestions): append the
+// card's text (its [data-insert-text]) to the reply box. The cards' scripts un-hide the buttons.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-insert-reply]") : null;
+  if (!button) return;
+  const box = button.closest("[data-insert-source]");
+  const source = box && box.querySelector("[data-insert-text]");
+  const reply = document.querySelector('form[data-live-form="reply"] textarea[name="body"]');
+  if (!source || !reply) return;
+  const text = source.value.trim();
+  if (!text) return;
+  const before = reply.value.replace(/\s+$/, "");
+  reply.value = before ? `${before}\n\n${text}` : text;
+  reply.dispatchEvent(new Event("input", { bubbles: true }));
+  reply.focus();
+  reply.setSelectionRange(reply.value.length, reply.value.length);
+});
