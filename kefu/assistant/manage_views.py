@@ -110,10 +110,7 @@ def _form(request: HttpRequest, route: HandoffRoute | None) -> HttpResponse:
     def save(data: dict[str, Any]) -> str:
         values = {"intent": data["intent"], "language": data["language"], "team": data["team"]}
         actor = actor_for(request, me)
-        if route is None:
-            saved = services.handoff_route_save(**values, actor=actor)
-        else:
-            saved = services.handoff_route_save(route=route, **values, actor=actor)
+        saved = services.handoff_route_save(route=route, **values, actor=actor)
         return _("Hand-off route saved: %(intent)s, %(language)s → %(team)s.") % {
             "intent": intent_label(saved.intent),
             "language": language_label(saved.language),

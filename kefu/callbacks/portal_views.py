@@ -3,6 +3,7 @@ to read out and the phrase the real agent will say."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kefu.callbacks import codes, selectors, services
 from kefu.callbacks.forms import BookForm, slot_value
-from kefu.callbacks.models import CallbackStatus
+from kefu.callbacks.models import Callback, CallbackStatus
 from kefu.core import clock, ratelimit
 from kefu.core.errors import KefuError
 from kefu.core.forms import add_service_error
@@ -131,35 +132,50 @@ def current(request: HttpRequest, customer: Customer) -> HttpResponse:
     return render(request, "callbacks/portal_current.html", context)
 
 
-@never_cache
-@require_POST
-@customer_required
-def cancel(request: HttpRequest, customer: Customer) -> HttpResponse:
+def _act_on_open_callback(
+    request: HttpRequest,
+    customer: Customer,
+    act: Callable[[Callback], object],
+    *,
+    done: str,
+    then: str,
+) -> HttpResponse:
+    """Run ``act`` on the customer's open callback: an error goes back to the callback page,
+    success shows ``done`` and goes to ``then``."""
     callback = selectors.callback_open_for_customer(customer.contact)
     if callback is None:
         messages.error(request, _("You have no callback booked."))
         return redirect("callbacks:book")
     try:
-        services.callback_cancel(callback=callback, actor=customer.actor)
+        act(callback)
     except KefuError as exc:
         messages.error(request, exc.message)
         return redirect("callbacks:current")
-    messages.success(request, _("Your callback is cancelled."))
-    return redirect("callbacks:book")
+    messages.success(request, done)
+    return redirect(then)
+
+
+@never_cache
+@require_POST
+@customer_required
+def cancel(request: HttpRequest, customer: Customer) -> HttpResponse:
+    return _act_on_open_callback(
+        request,
+        customer,
+        lambda callback: services.callback_cancel(callback=callback, actor=customer.actor),
+        done=_("Your callback is cancelled."),
+        then="callbacks:book",
+    )
 
 
 @never_cache
 @require_POST
 @customer_required
 def renew(request: HttpRequest, customer: Customer) -> HttpResponse:
-    callback = selectors.callback_open_for_customer(customer.contact)
-    if callback is None:
-        messages.error(request, _("You have no callback booked."))
-        return redirect("callbacks:book")
-    try:
-        services.callback_code_renew(callback=callback, actor=customer.actor)
-    except KefuError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Here is your new code. The old one no longer works."))
-    return redirect("callbacks:current")
+    return _act_on_open_callback(
+        request,
+        customer,
+        lambda callback: services.callback_code_renew(callback=callback, actor=customer.actor),
+        done=_("Here is your new code. The old one no longer works."),
+        then="callbacks:current",
+    )

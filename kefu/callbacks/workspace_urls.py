@@ -6,9 +6,9 @@ app_name = "agent_callbacks"
 urlpatterns = [
     path("", workspace_views.queue, name="queue"),
     path("<int:pk>/", workspace_views.detail, name="detail"),
-    path("<int:pk>/claim", workspace_views.claim, name="claim"),
-    path("<int:pk>/verify", workspace_views.verify, name="verify"),
-    path("<int:pk>/complete", workspace_views.complete, name="complete"),
-    path("<int:pk>/missed", workspace_views.missed, name="missed"),
-    path("<int:pk>/cancel", workspace_views.cancel, name="cancel"),
+    path("<int:pk>/claim", workspace_views.act, {"action": "claim"}, name="claim"),
+    path("<int:pk>/verify", workspace_views.act, {"action": "verify"}, name="verify"),
+    path("<int:pk>/complete", workspace_views.act, {"action": "complete"}, name="complete"),
+    path("<int:pk>/missed", workspace_views.act, {"action": "missed"}, name="missed"),
+    path("<int:pk>/cancel", workspace_views.act, {"action": "cancel"}, name="cancel"),
 ]

@@ -106,8 +106,12 @@ _FORMS: dict[str, tuple[str, type[forms.Form]]] = {
 }
 
 
-def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Run one action through its service; on an error show the page again with the error
+@never_cache
+@require_POST
+@agent_required
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """POST claim / verify / complete / missed / cancel (each URL names its action): run it
+    through its service; on an error show the page again with the error
     beside the form that caused it (the services do all the validation)."""
     callback = _callback(request, pk)
     actor = current_actor(request)
@@ -141,38 +145,3 @@ def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return _detail(request, _callback(request, pk), status=exc.status, **{key: form})
     messages.success(request, done)
     return redirect("agent_callbacks:detail", pk=pk)
-
-
-@never_cache
-@require_POST
-@agent_required
-def claim(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, "claim")
-
-
-@never_cache
-@require_POST
-@agent_required
-def verify(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, "verify")
-
-
-@never_cache
-@require_POST
-@agent_required
-def complete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, "complete")
-
-
-@never_cache
-@require_POST
-@agent_required
-def missed(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, "missed")
-
-
-@never_cache
-@require_POST
-@agent_required
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, "cancel")

@@ -20,7 +20,7 @@ from kefu.cases.models import CaseKind, CaseState, DocumentKind, VerificationCas
 from kefu.core import ratelimit
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import KefuError, NotFound, RateLimited
-from kefu.core.validation import form_add_error
+from kefu.core.forms import add_service_error
 from kefu.exchange.connector import ConnectorError
 from kefu.exchange.services import account_lookup, security_events_lookup
 from kefu.helpcenter.languages import best_language
@@ -93,7 +93,7 @@ def _submit(request: HttpRequest, lang: str) -> HttpResponse:
             actor=Actor(kind=ActorKind.SYSTEM, label="verification-form", ip=ip),
         )
     except KefuError as exc:
-        form_add_error(form, exc)
+        add_service_error(form, exc)
         return _submit_page(request, lang, status=400, form=form)
     return _submit_page(request, lang, submitted=case)
 
@@ -196,7 +196,7 @@ def _with_version(
                 call(form)
                 return None
             except KefuError as exc:
-                form_add_error(form, exc)
+                add_service_error(form, exc)
         context = _detail_context(request, case, **{name: form})
         context["error"] = " ".join(str(e) for e in form.non_field_errors()) or _(
             "Check the form below."

@@ -3,11 +3,9 @@ form and API answers bad text the same way."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext as _
 
-from kefu.core.errors import KefuError, ValidationFailed
+from kefu.core.errors import ValidationFailed
 
 
 def field_error(field: str, message: str) -> ValidationFailed:
@@ -39,14 +37,3 @@ def clean_text(
     if reject_control and any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
         raise field_error(field, _("Remove the control characters from this field."))
     return value
-
-
-def form_add_error(form: Any, exc: KefuError) -> None:
-    """Show a service's error on a Django form: on the fields it names that the form has,
-    otherwise as a form-wide error."""
-    fields = [name for name in exc.fields if name in form.fields]
-    if not fields:
-        form.add_error(None, exc.message)
-    for name in fields:
-        for message in exc.fields[name]:
-            form.add_error(name, message)

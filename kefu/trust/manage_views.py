@@ -52,10 +52,7 @@ def _form(request: HttpRequest, channel: OfficialChannel | None) -> HttpResponse
     def save(data: dict[str, Any]) -> str:
         values = {name: data[name] for name in FIELDS}
         actor = actor_for(request, me)
-        if channel is None:
-            saved = services.official_channel_save(**values, actor=actor)
-        else:
-            saved = services.official_channel_save(channel=channel, **values, actor=actor)
+        saved = services.official_channel_save(channel=channel, **values, actor=actor)
         return _("Official channel “%(value)s” saved.") % {"value": saved.display or saved.value}
 
     return form_page(

@@ -28,7 +28,7 @@ from kefu.conversations.models import Conversation
 from kefu.core import ratelimit
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import KefuError, NotFound, RateLimited
-from kefu.core.validation import form_add_error
+from kefu.core.forms import add_service_error
 from kefu.helpcenter.languages import best_language
 from kefu.helpcenter.views.common import render_help
 from kefu.trust import reasons, selectors, services
@@ -198,7 +198,7 @@ def report(request: HttpRequest, lang: str) -> HttpResponse:
             actor=_actor(request),
         )
     except KefuError as exc:
-        form_add_error(form, exc)
+        add_service_error(form, exc)
         return _page(request, lang, status=400, report_form=form, report_open=True)
     return _page(request, lang, reported=_reported(conversation, contact))
 
