@@ -345,6 +345,16 @@ KEFU_TELEGRAM_BOT_TOKEN = _env_secret("KEFU_TELEGRAM_BOT_TOKEN") or ""
 KEFU_TELEGRAM_WEBHOOK_SECRET = _env_secret("KEFU_TELEGRAM_WEBHOOK_SECRET") or ""
 KEFU_TELEGRAM_BOT_USERNAME = os.environ.get("KEFU_TELEGRAM_BOT_USERNAME", "").lstrip("@")
 KEFU_TELEGRAM_API_BASE = os.environ.get("KEFU_TELEGRAM_API_BASE", "https://api.telegram.org")
+# Phone channel (kefu/inbox/adapters/phone, docs/subsystems/channels.md "Phone"): a CTI posts
+# calls to /channels/phone/webhook, either Kefu's generic JSON (HMAC-SHA256 with
+# KEFU_CTI_SECRET) or Twilio's voice status callback (X-Twilio-Signature with the account's
+# auth token, over the public URL built from KEFU_PUBLIC_URL). Both secrets: never logged.
+KEFU_CTI_SECRET = _env_secret("KEFU_CTI_SECRET") or ""
+KEFU_CTI_TOLERANCE_SECONDS = int(os.environ.get("KEFU_CTI_TOLERANCE_SECONDS", "300"))
+KEFU_TWILIO_AUTH_TOKEN = _env_secret("KEFU_TWILIO_AUTH_TOKEN") or ""
+# Region for phone numbers stored without a country code (ISO 3166 code, e.g. "CN", "US");
+# empty: such numbers are not matched to callers.
+KEFU_PHONE_DEFAULT_REGION = os.environ.get("KEFU_PHONE_DEFAULT_REGION", "").strip().upper()
 
 KEFU_EXCHANGE_CONNECTOR = os.environ.get("KEFU_EXCHANGE_CONNECTOR", "demo").strip().lower()
 KEFU_EXCHANGE_API_URL = os.environ.get("KEFU_EXCHANGE_API_URL", "")

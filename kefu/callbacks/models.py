@@ -34,6 +34,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 OPEN_STATUSES = (CallbackStatus.REQUESTED, CallbackStatus.VERIFIED)
 
 
+class CallbackSource(models.TextChoices):
+    BOOKED = "booked", _("Booked by the customer")
+    # A call to a hotline nobody answered (kefu.inbox.calls): the agents owe a call back. It
+    # holds no seat in its slot (it was never booked), so it does not limit bookings.
+    MISSED_CALL = "missed_call", _("Missed call")
+
+
 class CallbackPolicy(models.Model):
     """How callbacks are offered (one row; without it the defaults apply). The hours come from
     a business calendar (kefu.sla): the chosen one, else the default calendar."""
@@ -90,6 +97,9 @@ class Callback(models.Model):
     seat = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=CallbackStatus.choices, default=CallbackStatus.REQUESTED
+    )
+    source = models.CharField(
+        _("source"), max_length=16, choices=CallbackSource.choices, default=CallbackSource.BOOKED
     )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -25,6 +25,7 @@ from kefu.callbacks.models import (
     TRANSITIONS,
     Callback,
     CallbackPolicy,
+    CallbackSource,
     CallbackStatus,
 )
 from kefu.callbacks.selectors import policy_current, rules_for
@@ -279,6 +280,53 @@ def callback_cancel(*, callback: Callback, actor: Actor, reason: str = "") -> Ca
         fresh.save(update_fields=[*fields, "cancelled_by"])
         _audit(actor, "callback.cancelled", fresh, by=by)
     return fresh
+
+
+def callback_for_missed_call(
+    *, contact: Contact, phone: str, called_at: datetime, language: str, actor: Actor
+) -> tuple[Callback, bool]:
+    """Make a callback task for a call to a hotline that nobody answered (audited); returns
+    (callback, created).
+
+    The system only (the phone channel). When the customer already has an open callback
+    (booked, or an earlier missed call), that one is returned and nothing is created: one
+    open callback per customer, held by the same unique constraint as bookings. The task is
+    due from the time of the call, holds no seat, and gets codes like a booking, so the
+    customer can still prove who they are when called back."""
+    if actor.kind != ActorKind.SYSTEM:
+        raise PermissionDenied(_("You do not have permission to do that."))
+    existing = Callback.objects.filter(contact=contact, status__in=OPEN_STATUSES).first()
+    if existing is not None:
+        return existing, False
+    policy = policy_current()
+    length = timedelta(minutes=policy.slot_minutes)
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        language = "en"
+    callback = Callback(
+        contact=contact,
+        phone=(phone or "")[:32],
+        topic=_("Missed call"),
+        language=language,
+        slot_start=called_at,
+        slot_end=called_at + length,
+        seat=None,
+        source=CallbackSource.MISSED_CALL,
+        customer_code_sealed=codes.seal_code(codes.new_customer_code()),
+        agent_phrase_sealed=codes.seal_phrase(codes.new_agent_phrase(language)),
+        # The customer may not see this for a while: the code lasts a day from the call.
+        code_expires_at=called_at + timedelta(hours=24),
+        created_at=clock.now(),
+    )
+    try:
+        with transaction.atomic():
+            callback.save()
+            _audit(actor, "callback.missed_call", callback, called_at=called_at.isoformat())
+    except IntegrityError:  # an open callback appeared meanwhile (a booking, another call)
+        raced = Callback.objects.filter(contact=contact, status__in=OPEN_STATUSES).first()
+        if raced is None:
+            raise
+        return raced, False
+    return callback, True
 
 
 # --- staff -----------------------------------------------------------------------------------

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from kefu.contacts.phones import normalise_phone
 
 
 class VipTier(models.IntegerChoices):
@@ -20,6 +24,9 @@ class Contact(models.Model):
     )
     email = models.EmailField(_("email"), unique=True, null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # ``phone`` in E.164 ("" when it is not a possible number), kept in step by save(): what a
+    # caller's number is matched on (kefu.inbox.calls).
+    phone_e164 = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
     name = models.CharField(_("name"), max_length=120, blank=True)
     language = models.CharField(_("preferred language"), max_length=8, default="en")
     vip_tier = models.PositiveSmallIntegerField(
@@ -40,3 +47,10 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.email or self.uid or f"#{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.phone_e164 = normalise_phone(self.phone)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "phone" in fields and "phone_e164" not in fields:
+            kwargs["update_fields"] = [*fields, "phone_e164"]
+        super().save(*args, **kwargs)

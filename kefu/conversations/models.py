@@ -245,6 +245,7 @@ class TimelineKind(models.TextChoices):
     ESCALATION = "escalation", _("Escalated")
     TAGS = "tags", _("Tags changed")
     SECURITY = "security", _("Secret hidden")
+    CALL = "call", _("Phone call")
 
 
 class TimelineEntry(models.Model):

@@ -601,6 +601,35 @@ def note_add(
     return message
 
 
+def conversation_log_call(
+    *, conversation: Conversation, call_id: int, direction: str, actor: Actor
+) -> TimelineEntry:
+    """Add a phone call's entry to the timeline (staff only; the call's details live on the
+    ``inbox.PhoneCall`` row ``call_id``, so later status updates change what the entry shows).
+
+    A solved or pending conversation reopens, as when the customer writes. The caller makes
+    sure each call is logged once (kefu.inbox.calls)."""
+    _require_staff(actor)
+    with transaction.atomic():
+        conversation = _lock(conversation)
+        if conversation.status == Status.CLOSED:
+            raise InvalidTransition(_("This conversation is closed. Reopen it to reply."))
+        entry = _timeline(
+            conversation,
+            TimelineKind.CALL,
+            actor,
+            data={"call": call_id, "direction": direction},
+        )
+        now = clock.now()
+        Conversation.objects.filter(pk=conversation.pk).update(last_activity_at=now)
+        conversation.last_activity_at = now
+        _audit(conversation, "conversation.call_logged", actor, call=call_id, direction=direction)
+        if conversation.status in (Status.PENDING, Status.SOLVED):
+            _change_status(conversation, Status.OPEN, actor)
+        _publish_update(conversation, "call")
+    return entry
+
+
 def _change_status(conversation: Conversation, status: str, actor: Actor) -> None:
     old = conversation.status
     if status not in TRANSITIONS[old]:

@@ -58,8 +58,8 @@ def delivery_queue(*, conversation: Conversation, message: Message) -> bool:
     Call inside the transaction that stored the message; the job is enqueued on commit.
     """
     adapter = get_adapter(conversation.channel)
-    if adapter is None:
-        return False
+    if adapter is None or not getattr(adapter, "sends_replies", True):
+        return False  # e.g. phone: the customer is answered by email
     if (
         message.kind != MessageKind.REPLY
         or message.author_kind == AuthorKind.CUSTOMER

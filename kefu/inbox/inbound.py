@@ -174,7 +174,15 @@ def inbound_process(*, event_pk: int, attempts: int) -> str:
         stored: list[int] = []
         conversation_id: int | None = None
         reasons: list[str] = []
+        calls = 0
         for item in messages:
+            if item.call is not None and not item.ignorable:  # a phone call, not a message
+                from kefu.inbox.calls import phone_call_receive
+
+                call = phone_call_receive(call=item.call, actor=Actor.system("phone"))
+                conversation_id = call.conversation_id or conversation_id
+                calls += 1
+                continue
             message = _receive_one(adapter, item)
             if message is None:
                 reasons.append(item.reason or "ignored")
@@ -197,12 +205,12 @@ def inbound_process(*, event_pk: int, attempts: int) -> str:
             next_attempt_at=clock.now() + retry_delay(event.attempts),
         )
         return "retry"
-    if stored:
+    if stored or calls:
         _finish(
             event,
             state=InboundState.PROCESSED,
             conversation_id=conversation_id,
-            message_id=stored[-1],
+            message_id=stored[-1] if stored else None,
             processed_at=clock.now(),
             next_attempt_at=None,
             last_error="",

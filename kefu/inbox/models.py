@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -271,3 +272,92 @@ class GroupChatNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} group {self.chat_id}"
+
+
+# --- the phone channel (docs/subsystems/channels.md, "Phone") ---------------------------------
+
+
+class CallDirection(models.TextChoices):
+    INBOUND = "inbound", pgettext_lazy("call direction", "Inbound")
+    OUTBOUND = "outbound", pgettext_lazy("call direction", "Outbound")
+
+
+class CallStatus(models.TextChoices):
+    RINGING = "ringing", pgettext_lazy("call status", "Ringing")
+    IN_PROGRESS = "in-progress", pgettext_lazy("call status", "In progress")
+    COMPLETED = "completed", pgettext_lazy("call status", "Completed")
+    NO_ANSWER = "no-answer", pgettext_lazy("call status", "No answer")
+    BUSY = "busy", pgettext_lazy("call status", "Busy")
+    FAILED = "failed", pgettext_lazy("call status", "Failed")
+    VOICEMAIL = "voicemail", pgettext_lazy("call status", "Voicemail")
+    CANCELED = "canceled", pgettext_lazy("call status", "Cancelled")
+
+
+# A call in one of these states is over; an inbound one in MISSED_STATUSES was not answered.
+FINAL_CALL_STATUSES = frozenset(
+    {"completed", "no-answer", "busy", "failed", "voicemail", "canceled"}
+)
+MISSED_CALL_STATUSES = frozenset({"no-answer", "busy", "failed", "voicemail", "canceled"})
+
+
+class PhoneCall(models.Model):
+    """One phone call a CTI told us about, with its latest state.
+
+    ``(provider, call_id)`` is unique: each status callback of the same call updates this row
+    (ringing, then completed) and its one timeline entry. ``recording_url`` (https only) and
+    ``notes`` are for staff: the customer's portal shows neither.
+    """
+
+    provider = models.CharField(max_length=16)  # "cti" (generic JSON) or "twilio"
+    call_id = models.CharField(max_length=128)
+    direction = models.CharField(max_length=8, choices=CallDirection.choices)
+    from_number = models.CharField(max_length=40, blank=True)
+    to_number = models.CharField(max_length=40, blank=True)
+    # The customer's number in E.164 (From for inbound calls, To for outbound ones).
+    customer_number = models.CharField(max_length=20, blank=True)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phone_calls")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    timeline_entry_id = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=CallStatus.choices)
+    started_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    agent_ref = models.CharField(max_length=200, blank=True)  # what the CTI called the agent
+    recording_url = models.URLField(max_length=1000, blank=True)
+    notes = models.TextField(blank=True)
+    # The internal note the call's notes became (CTI notes, or an agent's edit).
+    note_message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    callback = models.ForeignKey(
+        "callbacks.Callback", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # An inbound call nobody answered (a missed status, or the CTI said answered=false).
+    missed = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "call_id"], name="phone_call_provider_uniq")
+        ]
+        indexes = [models.Index(fields=["contact", "-created_at"], name="phone_call_contact_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} call {self.call_id} ({self.status})"
+
+    @property
+    def duration_text(self) -> str:
+        """``3:07`` (``1:02:03`` past an hour); "" when not known yet."""
+        if self.duration_seconds is None:
+            return ""
+        hours, rest = divmod(self.duration_seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

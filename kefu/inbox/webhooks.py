@@ -37,8 +37,11 @@ def webhook(request: HttpRequest, kind: str) -> HttpResponse:
         return JsonResponse({"ok": False, "error": "forbidden"}, status=403)
     try:
         event_id = adapter.event_id(body)
-    except ValueError:
-        return JsonResponse({"ok": False, "error": "bad_request"}, status=400)
+    except ValueError as exc:
+        # The adapter's reason names the field at fault (never a secret), so the sender can fix it.
+        return JsonResponse(
+            {"ok": False, "error": "bad_request", "detail": str(exc)[:300]}, status=400
+        )
     inbound.inbound_store(
         adapter=adapter,
         event_id=event_id,

@@ -44,7 +44,7 @@ class ConversationUpdated(Event):
 
     name: ClassVar[str] = "conversation.updated"
     conversation_id: Id
-    reason: Literal["status", "assignee", "team", "priority", "tier", "tags"]
+    reason: Literal["status", "assignee", "team", "priority", "tier", "tags", "call"]
     team_id: int | None = None
     assignee_id: int | None = None
     previous_team_id: int | None = None

@@ -20,6 +20,8 @@ from kefu.conversations.models import (
     TimelineKind,
 )
 from kefu.conversations.secret_guard import kind_name
+from kefu.inbox.calls import phone_calls_by_id
+from kefu.inbox.models import PhoneCall
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class TimelineItem:
     text: str = ""  # what changed (events; also the "opened via" line of the first message)
     detail: str = ""  # free text that belongs to a change, such as an escalation reason
     message: Message | None = None
+    call: PhoneCall | None = None  # kind "call": the phone call the entry shows (staff only)
 
     @property
     def pinned(self) -> bool:
@@ -126,8 +129,20 @@ def present_timeline(
 ) -> list[TimelineItem]:
     """One display item per timeline row, oldest first."""
     items: list[TimelineItem] = []
+    calls = phone_calls_by_id(
+        [int(e.data.get("call", 0)) for e in entries if e.kind == TimelineKind.CALL]
+    )
     for entry in entries:
         message = entry.message
+        if entry.kind == TimelineKind.CALL:
+            call = calls.get(int(entry.data.get("call", 0)))
+            if call is not None:
+                items.append(
+                    TimelineItem(
+                        entry=entry, kind="call", who=_actor_name(entry, conversation), call=call
+                    )
+                )
+                continue
         if message is not None:
             text = ""
             if entry.kind == TimelineKind.CREATED:

@@ -18,8 +18,15 @@ def _telegram() -> ChannelAdapter:
     return TelegramAdapter()
 
 
+def _phone() -> ChannelAdapter:
+    from kefu.inbox.adapters.phone.adapter import PhoneAdapter
+
+    return PhoneAdapter()
+
+
 ADAPTERS: dict[str, Callable[[], ChannelAdapter]] = {
     "telegram": _telegram,
+    "phone": _phone,
 }
 
 

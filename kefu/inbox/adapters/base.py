@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from kefu.core.errors import RetryableError
@@ -44,6 +45,34 @@ class InboundAttachment:
 
 
 @dataclass(frozen=True, slots=True)
+class InboundCall:
+    """A phone call's state as a CTI reported it (one status callback), already validated.
+
+    ``customer_number`` is the other party's number as given (From for inbound calls, To for
+    outbound ones); times are aware datetimes; ``recording_url`` is https or "".
+    """
+
+    provider: str  # "cti" or "twilio"
+    call_id: str
+    direction: str  # "inbound" / "outbound"
+    status: str  # kefu.inbox.models.CallStatus values
+    from_number: str
+    to_number: str
+    started_at: datetime | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    duration_seconds: int | None = None
+    answered: bool | None = None  # the CTI's word on it, when it gives one
+    agent: str = ""  # the agent's email or Kefu user id, as the CTI gave it
+    recording_url: str = ""
+    notes: str = ""
+
+    @property
+    def customer_number(self) -> str:
+        return self.from_number if self.direction == "inbound" else self.to_number
+
+
+@dataclass(frozen=True, slots=True)
 class InboundMessage:
     """One normalised message from a channel.
 
@@ -64,6 +93,7 @@ class InboundMessage:
     command: str = ""
     command_arg: str = ""
     notify_ignored: bool = False  # tell the sender once why we ignore them (group chats)
+    call: InboundCall | None = None  # a phone call, not a message (kefu.inbox.calls)
 
 
 @dataclass(frozen=True, slots=True)
