@@ -100,6 +100,25 @@ def _callback(w: World) -> dict[str, Any]:
     return {"pk": open_callback(w.users["customer_1"]).pk}
 
 
+def _phone_call(w: World) -> dict[str, Any]:
+    from kefu.core import clock
+    from kefu.inbox.models import PhoneCall
+
+    now = clock.now()
+    call = PhoneCall.objects.create(
+        provider="cti",
+        call_id=f"matrix-{PhoneCall.objects.count()}",
+        direction="inbound",
+        customer_number="+14155552671",
+        contact=w.conversation.contact,
+        conversation=w.conversation,
+        status="completed",
+        created_at=now,
+        updated_at=now,
+    )
+    return {"pk": w.conversation.pk, "call_pk": call.pk}
+
+
 def _case(w: World) -> dict[str, Any]:
     from kefu.cases.tests.factories import verification_case
 
@@ -256,6 +275,7 @@ ROUTES: dict[str, Route] = {
     "workspace:priority": Route(Level.CONVERSATION_A, _conv),
     "workspace:escalate": Route(Level.CONVERSATION_A, _conv),
     "workspace:tags": Route(Level.CONVERSATION_A, _conv),
+    "workspace:call_notes": Route(Level.CONVERSATION_A, _phone_call),
     "workspace:transcript": Route(
         Level.CONVERSATION_A, lambda w: {"pk": w.conversation.pk, "fmt": "json"}
     ),
