@@ -35,6 +35,8 @@ from kefu.inbox.models import (
     CallDirection,
     PhoneCall,
 )
+from kefu.realtime import events
+from kefu.realtime.publish import publish
 
 NOTES_MAX = 5000
 
@@ -219,6 +221,18 @@ def phone_call_receive(*, call: InboundCall, actor: Actor) -> PhoneCall:
                 object_type="phone_call",
                 object_id=row.pk,
                 data={"callback": callback.pk, "new_callback": made},
+            )
+        if changed and not created and row.conversation is not None:
+            # The open conversation page re-renders its timeline: the call card shows the news.
+            publish(
+                events.ConversationUpdated(
+                    conversation_id=row.conversation.pk,
+                    reason="call",
+                    team_id=row.conversation.team_id,
+                    assignee_id=row.conversation.assignee_id,
+                    previous_team_id=row.conversation.team_id,
+                    previous_assignee_id=row.conversation.assignee_id,
+                )
             )
         if created or changed:
             audit_record(

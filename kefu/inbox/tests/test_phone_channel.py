@@ -281,6 +281,9 @@ def test_twilio_status_callbacks_update_one_call_from_ringing_to_completed(
     assert TimelineEntry.objects.filter(kind=TimelineKind.CALL).count() == 1
     assert Conversation.objects.count() == 1
     assert not Callback.objects.exists()  # answered
+    updated = AuditEntry.objects.get(action="phone_call.updated")
+    assert updated.data["status"] == "completed"
+    assert "recording_url" in updated.data["changed"]
 
 
 def test_a_late_ringing_callback_does_not_undo_completed(django_capture_on_commit_callbacks):
@@ -544,3 +547,21 @@ def test_an_agent_reply_on_a_phone_conversation_goes_by_email(
         conversation=conversation, body="We checked your withdrawal.", actor=actor_of(agent_a)
     )
     assert not OutboundDelivery.objects.exists()
+
+
+def test_a_call_reopens_a_solved_phone_conversation_and_a_closed_one_is_not_joined(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post_cti(Client(), cti_call("c-1", notes=""))
+    first = Conversation.objects.get()
+    Conversation.objects.filter(pk=first.pk).update(status="solved")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_cti(Client(), cti_call("c-2", notes=""))
+    first.refresh_from_db()
+    assert first.status == "open"
+    Conversation.objects.filter(pk=first.pk).update(status="closed")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_cti(Client(), cti_call("c-3", notes=""))
+    assert Conversation.objects.count() == 2
+    assert PhoneCall.objects.get(call_id="c-3").conversation_id != first.pk
