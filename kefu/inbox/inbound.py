@@ -52,6 +52,7 @@ from kefu.inbox.models import (
     GroupChatNotice,
     InboundEvent,
     InboundState,
+    PhoneCall,
 )
 
 log = logging.getLogger(__name__)
@@ -506,6 +507,11 @@ def channel_data_erase_for_contact(
         payload=b"", headers={}
     )
     ChannelLinkToken.objects.filter(contact=contact).delete()
+    # Their calls stay as "a call happened" (the timeline shows them) without numbers, notes or
+    # recording links.
+    PhoneCall.objects.filter(contact=contact).update(
+        from_number="", to_number="", customer_number="", recording_url="", notes="", agent_ref=""
+    )
     if removed:
         audit_record(
             actor=actor,

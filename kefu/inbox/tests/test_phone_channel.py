@@ -565,3 +565,29 @@ def test_a_call_reopens_a_solved_phone_conversation_and_a_closed_one_is_not_join
         post_cti(Client(), cti_call("c-3", notes=""))
     assert Conversation.objects.count() == 2
     assert PhoneCall.objects.get(call_id="c-3").conversation_id != first.pk
+
+
+def test_erasing_the_customer_forgets_their_number_on_calls(
+    admin_user, actor_of, django_capture_on_commit_callbacks
+):
+    from kefu.inbox.inbound import channel_data_erase_for_contact
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_cti(Client(), cti_call())
+    call = PhoneCall.objects.get()
+    contact = call.contact
+    channel_data_erase_for_contact(
+        contact=contact, conversation_ids=[call.conversation_id], actor=actor_of(admin_user)
+    )
+    call.refresh_from_db()
+    assert (call.customer_number, call.from_number, call.recording_url, call.notes) == (
+        "",
+        "",
+        "",
+        "",
+    )
+    assert RECORDING not in bytes(InboundEvent.objects.get().payload).decode()
+    contact.phone = ""
+    contact.save(update_fields=["phone"])
+    contact.refresh_from_db()
+    assert contact.phone_e164 == ""
