@@ -85,3 +85,40 @@ def audit_record(
         entry.save()
         AuditChainHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
     return entry
+
+
+def audit_record_many(
+    records: list[tuple[Actor, str, str, object, dict[str, Any] | None]],
+) -> list[AuditEntry]:
+    """Append several audit rows at once: ``(actor, action, object_type, object_id, data)``
+    each, chained in the given order exactly as that many ``audit_record`` calls would be, in
+    three statements (lock the head, insert the rows, move the head). For batched writes."""
+    if not records:
+        return []
+    now = clock.now()
+    if timezone.is_naive(now):
+        now = timezone.make_aware(now, timezone.get_default_timezone())
+    with transaction.atomic(savepoint=False):
+        head = _lock_head()
+        seq, prev = head.seq, head.hash
+        entries = []
+        for actor, action, object_type, object_id, data in records:
+            clean = {k: ("[redacted]" if k in _SECRET_KEYS else v) for k, v in (data or {}).items()}
+            seq += 1
+            entry = AuditEntry(
+                seq=seq,
+                prev_hash=prev,
+                created_at=now,
+                actor_kind=str(actor.kind),
+                actor_ref=actor.ref,
+                action=action,
+                object_type=object_type,
+                object_id=str(object_id),
+                data=canonical_data(clean),
+                ip=_stored_ip(actor.ip),
+            )
+            entry.hash = prev = entry_hash(entry.chain_fields())
+            entries.append(entry)
+        AuditEntry.objects.bulk_create(entries)
+        AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+    return entries
