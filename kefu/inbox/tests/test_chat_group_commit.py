@@ -30,17 +30,31 @@ async def _start(site_key: str, key: str) -> tuple[object, int]:
     return sock, ack["conversation"]["id"]
 
 
-async def test_messages_from_many_sockets_are_stored_in_one_batch_each_once(chat_site, monkeypatch):
-    calls: list[int] = []
-    real = batch._write
+def _count_batches(monkeypatch) -> tuple[list[int], list[str]]:
+    """Record the size of each batch written, and every message sent the one-by-one way."""
+    written: list[int] = []
+    one_by_one: list[str] = []
+    real_write, real_handle = batch._write, ChatSession.handle
 
     def counting(items, candidates):
-        calls.append(len(candidates))
-        return real(items, candidates)
+        results = real_write(items, candidates)
+        written.append(len(results))
+        return results
+
+    def handle(self, frame):
+        one_by_one.append(getattr(frame, "id", ""))
+        return real_handle(self, frame)
 
     monkeypatch.setattr(batch, "_write", counting)
+    monkeypatch.setattr(ChatSession, "handle", handle)
+    return written, one_by_one
+
+
+async def test_messages_from_many_sockets_are_stored_in_one_batch_each_once(chat_site, monkeypatch):
+    calls, one_by_one = _count_batches(monkeypatch)
     chats = [await _start(chat_site.key, f"start-key-{i}") for i in range(4)]
     calls.clear()
+    one_by_one.clear()
     audit_before = await sync_to_async(AuditEntry.objects.count)()
 
     async def send(sock, cid, n):
@@ -56,6 +70,8 @@ async def test_messages_from_many_sockets_are_stored_in_one_batch_each_once(chat
 
     acks = await asyncio.gather(*(send(sock, cid, 1) for sock, cid in chats))
     assert max(calls) > 1  # several sockets' messages went into one transaction
+    assert sum(calls) == 4
+    assert one_by_one == []  # none of them needed the fallback
     for (sock, cid), ack in zip(chats, acks, strict=True):
         assert ack["message"]["conversation_id"] == cid
         assert ack["message"]["seq"] == 2
@@ -95,7 +111,7 @@ def _frame(key: str, body: str, cid: int | None) -> protocol.MessageSend:
     return protocol.parse(json.dumps(frame))
 
 
-async def test_mixed_batch_answers_each_message_as_the_one_by_one_path(chat_site):
+async def test_mixed_batch_answers_each_message_as_the_one_by_one_path(chat_site, monkeypatch):
     (sock_a, cid_a), (sock_b, cid_b), (sock_c, cid_c) = [
         await _start(chat_site.key, f"mixed-start-{i}") for i in range(3)
     ]
@@ -117,7 +133,16 @@ async def test_mixed_batch_answers_each_message_as_the_one_by_one_path(chat_site
         ]
         return batch.write_batch(items), visitors
 
+    written, one_by_one = _count_batches(monkeypatch)
     results, _visitors = await sync_to_async(run)()
+    assert written == [2]  # the two plain new messages, in one transaction
+    assert one_by_one == [
+        "mixed-start-0",
+        "mixed-secret",
+        "mixed-closed",
+        "mixed-theirs",
+        "mixed-new-02",
+    ]
     kinds = [r.frames[0]["type"] for r in results]
     assert kinds[0] == "message.ack"
     assert results[0].frames[0]["message"]["seq"] == 2

@@ -82,7 +82,11 @@ def write_batch(items: list[Item]) -> list[Result]:
             results = _write(items, candidates)
         except Exception:
             # Nothing of the batch was stored (one transaction): each message on its own.
-            log.warning("a batch of %d chat messages failed; storing one by one", len(candidates))
+            log.warning(
+                "a batch of %d chat messages failed; storing one by one",
+                len(candidates),
+                exc_info=True,
+            )
             results = {}
     return [
         results[i] if i in results else item.session.handle(item.frame)
