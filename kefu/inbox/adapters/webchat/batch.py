@@ -15,6 +15,9 @@ visitor's, with a new key, no secret in it, no assistant session. Everything els
 key, a closed, pending or solved chat, a secret, the assistant, a new chat, a bad frame) and
 every message of a batch whose transaction failed goes through ``ChatSession.handle`` one by
 one, after the batch, exactly as without batching. ``KEFU_CHAT_GROUP_COMMIT=0`` turns it off.
+
+``_write`` does for a customer's chat message what ``conversations.services.message_reply``
+does (message, counters, search, timeline, audit, ``MessageCreated``): keep the two in step.
 """
 
 from __future__ import annotations
