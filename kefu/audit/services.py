@@ -123,7 +123,7 @@ def audit_record_many(
             entries.append(entry)
         # AuditEntry's own queryset refuses bulk inserts (they would skip the numbering and
         # hashing above); this is the one place that does both.
-        models.QuerySet(model=AuditEntry).bulk_create(entries)
+        models.QuerySet[AuditEntry](model=AuditEntry).bulk_create(entries)
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {AuditChainHead._meta.db_table} SET seq = %s, hash = %s WHERE id = 1",  # noqa: S608

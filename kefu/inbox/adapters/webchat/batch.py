@@ -221,6 +221,7 @@ def _write(items: list[Item], candidates: list[int]) -> dict[int, Result]:
         )
         for _i, message in stored:
             conversation = conversations[message.conversation_id]
+            assert message.seq is not None  # set above
             events.append(
                 MessageCreated(
                     conversation_id=conversation.pk,
