@@ -79,6 +79,39 @@ def append_to_index(conversation_id: int, text: str) -> None:
     _write(conversation_id, list(dict.fromkeys(stored_terms(conversation_id) + terms)))
 
 
+def append_many(texts: dict[int, list[str]]) -> None:
+    """``append_to_index`` for several conversations at once (batched chat writes): the same
+    result, in one statement per database round instead of one set per conversation."""
+    new = {
+        cid: list(dict.fromkeys(t for part in parts for t in tokenize(part[:MAX_DOC_CHARS])))
+        for cid, parts in texts.items()
+    }
+    new = {cid: terms for cid, terms in new.items() if terms}
+    if not new:
+        return
+    ids = list(new)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.executemany(
+                "INSERT INTO conversations_search (conversation_id, terms) VALUES (%s, %s) "
+                "ON CONFLICT (conversation_id) DO UPDATE SET terms = ARRAY("
+                "SELECT DISTINCT unnest(conversations_search.terms || EXCLUDED.terms))",
+                [[cid, new[cid]] for cid in ids],
+            )
+            return
+        marks = ", ".join(["%s"] * len(ids))
+        cursor.execute(
+            f"SELECT rowid, terms FROM conversations_fts WHERE rowid IN ({marks})",  # noqa: S608
+            ids,
+        )
+        stored = {rowid: terms.split() for rowid, terms in cursor.fetchall()}
+        cursor.execute(f"DELETE FROM conversations_fts WHERE rowid IN ({marks})", ids)  # noqa: S608
+        cursor.executemany(
+            "INSERT INTO conversations_fts (rowid, terms) VALUES (%s, %s)",
+            [[cid, " ".join(dict.fromkeys(stored.get(cid, []) + new[cid]))] for cid in ids],
+        )
+
+
 def stored_terms(conversation_id: int) -> list[str]:
     """The search terms stored for one conversation, on either database."""
     with connection.cursor() as cursor:

@@ -444,6 +444,8 @@ def message_reply(
     the same channel message raises Conflict instead of creating a duplicate. A customer's
     reply is stored with its secrets redacted; a staff reply that asks for one raises
     GuardBlocked unless a supervisor or admin gives ``guard_override_reason`` (audited).
+    Live chat writes customers' messages in batches with the same rows
+    (kefu.inbox.adapters.webchat.batch): keep the two in step.
     """
     _require_owner_or_staff(conversation, actor)
     body = _clean_body(body)

@@ -132,7 +132,25 @@ def _describe(event: events.Event) -> tuple[str, int, dict[str, Any]] | None:
 _WATCHED = (events.ConversationCreated, events.MessageCreated, events.ConversationUpdated)
 
 
-def on_committed_event(event: events.Event) -> None:
+def on_committed_events(batch: list[events.Event]) -> None:
+    """``on_committed_event`` for each event of one committed transaction, with one look-up
+    of the endpoints (none, usually) for all of them."""
+    watched = [e for e in batch if isinstance(e, _WATCHED)]
+    if not watched:
+        return
+    try:
+        endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+    except Exception:
+        log.exception("webhook endpoints could not be read")
+        return
+    if endpoints:
+        for event in watched:
+            on_committed_event(event, endpoints=endpoints)
+
+
+def on_committed_event(
+    event: events.Event, *, endpoints: list[WebhookEndpoint] | None = None
+) -> None:
     """Queue deliveries of ``event`` to every active endpoint subscribed to its type.
 
     Runs after commit; a failure here is logged and never reaches the service that changed
@@ -141,7 +159,8 @@ def on_committed_event(event: events.Event) -> None:
     if not isinstance(event, _WATCHED):
         return
     try:
-        endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+        if endpoints is None:
+            endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
         if not endpoints:
             return
         described = _describe(event)

@@ -37,6 +37,25 @@ def _deliver(event: Event) -> None:
     on_committed_event(event)
 
 
+def deliver_committed(events: list[Event]) -> None:
+    """``publish``'s after-commit delivery for several events of one committed transaction
+    (a batch of chat messages): their messages loaded in one query, one webhook look-up."""
+    from kefu.integrations.emit import on_committed_events
+    from kefu.realtime import payloads
+    from kefu.realtime.events import MessageCreated
+
+    ids = [e.message_id for e in events if isinstance(e, MessageCreated)]
+    try:
+        with payloads.preloaded(ids):
+            for event in events:
+                _push(event)
+    except Exception:  # the preload itself failed: deliver as publish would
+        log.warning("batched real-time delivery failed", exc_info=True)
+        for event in events:
+            _push(event)
+    on_committed_events(events)
+
+
 def _push(event: Event) -> None:
     try:
         deliveries = audiences.route(event)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from kefu.inbox.adapters.webchat import protocol
+from kefu.inbox.adapters.webchat import batch, protocol
 from kefu.inbox.adapters.webchat.session import (
     ChatSession,
     Result,
@@ -81,7 +81,11 @@ class ChatConsumer(SequencedConsumer):
         if isinstance(frame, protocol.SyncFrame):
             await self._handle_sync(frame)
             return
-        result: Result = await database_sync_to_async(self.session.handle)(frame)
+        result: Result
+        if isinstance(frame, protocol.MessageSend) and batch.ENABLED:
+            result = await batch.store_message(self.session, frame)  # group commit
+        else:
+            result = await database_sync_to_async(self.session.handle)(frame)
         for out in result.frames:  # the ack first, then the broadcast (protocol order)
             await self.send_json(out)
         for conversation_id in result.join:
