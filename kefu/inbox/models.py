@@ -316,6 +316,8 @@ class EmailMailbox(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     failures = models.PositiveIntegerField(default=0)
     next_poll_at = models.DateTimeField(null=True, blank=True)
+    # Set while a worker polls (the claim); a crashed poll's lease simply runs out.
+    lease_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
