@@ -93,11 +93,11 @@ class Dovecot:
         conn = self.client()
         try:
             conn.select(f'"{folder}"', readonly=True)
-            typ, data = conn.uid("SEARCH", "ALL")
+            _, data = conn.uid("SEARCH", "ALL")
             uids = data[0].split() if data and data[0] else []
             result = []
             for uid in uids:
-                typ, fetched = conn.uid("FETCH", uid, "(FLAGS)")
+                _typ, fetched = conn.uid("FETCH", uid, "(FLAGS)")
                 result.append(fetched[0].decode() if isinstance(fetched[0], bytes) else "")
             return result
         finally:
@@ -200,7 +200,7 @@ def running_dovecot() -> Iterator[Dovecot]:
         server = Dovecot(root=root, imap_port=_free_port(), imaps_port=_free_port(), certs=certs)
         conf = root / "dovecot.conf"
         conf.write_text(_config(root, server.imap_port, server.imaps_port, certs))
-        server.process = subprocess.Popen(  # noqa: S603 (a fixed binary and our own config)
+        server.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(conf)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -84,13 +84,17 @@ def test_poll_delivers_exact_bytes_and_moves_to_processed_folder(server, use_mov
     claimed = mailboxes.mailbox_claim(mailbox_pk=mailbox.pk)
     assert claimed is not None
     outcome = mailboxes.mailbox_poll_claimed(claimed, deliver=recorder, use_move=use_move)
-    assert outcome.ok and outcome.delivered == 3 and outcome.failed == 0
+    assert outcome.ok
+    assert outcome.delivered == 3
+    assert outcome.failed == 0
     assert recorder.calls == [(raw, dovecot.USER, "imap") for raw in raws]
     assert server.messages("INBOX") == []
     assert server.messages("Kefu Processed") == raws
     mailbox.refresh_from_db()
-    assert mailbox.failures == 0 and mailbox.last_error == ""
-    assert mailbox.lease_until is None and mailbox.last_success_at is not None
+    assert mailbox.failures == 0
+    assert mailbox.last_error == ""
+    assert mailbox.lease_until is None
+    assert mailbox.last_success_at is not None
     assert mailbox.next_poll_at == mailbox.last_success_at + timedelta(seconds=60)
 
 
@@ -102,7 +106,8 @@ def test_a_message_whose_deliver_raised_stays_and_is_delivered_next_poll(server,
     mailbox = make_mailbox(server)
     failing = Recorder(fail_marker=b"BODY-MARKER-2")
     outcome = mailboxes.mailbox_poll(mailbox_pk=mailbox.pk, deliver=failing)
-    assert outcome is not None and outcome.ok
+    assert outcome is not None
+    assert outcome.ok
     assert (outcome.delivered, outcome.failed) == (2, 1)
     assert failing.calls == [(raws[0], dovecot.USER, "imap"), (raws[2], dovecot.USER, "imap")]
     assert server.messages("INBOX") == [raws[1]]
@@ -115,7 +120,8 @@ def test_a_message_whose_deliver_raised_stays_and_is_delivered_next_poll(server,
     EmailMailbox.objects.filter(pk=mailbox.pk).update(next_poll_at=None)
     healthy = Recorder()
     outcome = mailboxes.mailbox_poll(mailbox_pk=mailbox.pk, deliver=healthy)
-    assert outcome is not None and (outcome.delivered, outcome.failed) == (1, 0)
+    assert outcome is not None
+    assert (outcome.delivered, outcome.failed) == (1, 0)
     assert healthy.calls == [(raws[1], dovecot.USER, "imap")]
     assert server.messages("INBOX") == []
     mailbox.refresh_from_db()
@@ -130,7 +136,8 @@ def test_flag_mode_keeps_messages_in_place_and_skips_them_next_time(server):
     mailbox = make_mailbox(server, after="flag")
     recorder = Recorder()
     outcome = mailboxes.mailbox_poll(mailbox_pk=mailbox.pk, deliver=recorder)
-    assert outcome is not None and outcome.delivered == 2
+    assert outcome is not None
+    assert outcome.delivered == 2
     assert server.messages("INBOX") == raws
     assert server.messages("Kefu Processed") == []
     flags = server.flags("INBOX")
@@ -139,7 +146,8 @@ def test_flag_mode_keeps_messages_in_place_and_skips_them_next_time(server):
     server.append(message(3))
     EmailMailbox.objects.filter(pk=mailbox.pk).update(next_poll_at=None)
     outcome = mailboxes.mailbox_poll(mailbox_pk=mailbox.pk, deliver=recorder)
-    assert outcome is not None and outcome.delivered == 1
+    assert outcome is not None
+    assert outcome.delivered == 1
     assert [raw for raw, _, _ in recorder.calls] == [*raws, message(3)]
 
 
@@ -149,7 +157,8 @@ def test_starttls_on_the_plain_port(server):
     mailbox = make_mailbox(server, port=server.imap_port, security="starttls")
     recorder = Recorder()
     outcome = mailboxes.mailbox_poll(mailbox_pk=mailbox.pk, deliver=recorder)
-    assert outcome is not None and outcome.ok, outcome
+    assert outcome is not None
+    assert outcome.ok, outcome
     assert recorder.calls == [(message(1), dovecot.USER, "imap")]
 
 
@@ -161,15 +170,18 @@ def test_wrong_password_is_recorded_without_the_password(server, caplog, fake_cl
     mailbox = make_mailbox(server, password=wrong)
     recorder = Recorder()
     outcome = mailboxes.mailbox_poll(mailbox_pk=mailbox.pk, deliver=recorder)  # no exception
-    assert outcome is not None and not outcome.ok
+    assert outcome is not None
+    assert not outcome.ok
     mailbox.refresh_from_db()
     assert mailbox.failures == 1
     assert mailbox.last_error == (
         f"Login to 127.0.0.1:{server.imaps_port} as {dovecot.USER} failed:"
         " [AUTHENTICATIONFAILED] Authentication failed."
     )
-    assert wrong not in mailbox.last_error and wrong not in outcome.error
-    assert wrong not in caplog.text and dovecot.PASSWORD not in caplog.text
+    assert wrong not in mailbox.last_error
+    assert wrong not in outcome.error
+    assert wrong not in caplog.text
+    assert dovecot.PASSWORD not in caplog.text
     assert recorder.calls == []
     assert server.messages("INBOX") == [message(1)]
     # Backoff: the next poll waits twice the interval; a second failure, four times.
@@ -190,7 +202,8 @@ def test_untrusted_certificate_is_refused_with_a_clear_error(server, settings):
     mailbox = make_mailbox(server)
     recorder = Recorder()
     outcome = mailboxes.mailbox_poll(mailbox_pk=mailbox.pk, deliver=recorder)
-    assert outcome is not None and not outcome.ok
+    assert outcome is not None
+    assert not outcome.ok
     mailbox.refresh_from_db()
     assert mailbox.last_error.startswith(
         f"TLS certificate of 127.0.0.1:{server.imaps_port} is not trusted"
@@ -203,7 +216,8 @@ def test_untrusted_certificate_is_refused_with_a_clear_error(server, settings):
 def test_connection_refused_is_recorded(server):
     mailbox = make_mailbox(server, port=dovecot._free_port())
     outcome = mailboxes.mailbox_poll(mailbox_pk=mailbox.pk, deliver=Recorder())
-    assert outcome is not None and not outcome.ok
+    assert outcome is not None
+    assert not outcome.ok
     mailbox.refresh_from_db()
     assert mailbox.last_error.startswith("Cannot connect to 127.0.0.1:")
     assert mailbox.failures == 1

@@ -18,8 +18,8 @@ from __future__ import annotations
 import imaplib
 import logging
 import re
-import socket
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kefu.inbox.adapters.email.deliver import Deliver
@@ -82,7 +82,7 @@ def _safe(text: object, secret: str) -> str:
     return value[:250]
 
 
-def _check(typ: str, data: list[object], what: str, secret: str) -> None:
+def _check(typ: str, data: Sequence[object], what: str, secret: str) -> None:
     if typ != "OK":
         detail = _safe(data[0] if data else b"", secret)
         raise ImapError("protocol", f"{what} failed: {detail}")
@@ -134,9 +134,10 @@ class _Session:
             raise ImapError(
                 "auth", f"Login to {where} as {mb.username} failed: {_safe(exc, mb.password)}"
             ) from None
-        typ, data = conn.capability()
-        _check(typ, data, "CAPABILITY", mb.password)
-        raw = data[0] if data and isinstance(data[0], bytes) else b""
+        cap_typ, cap_data = conn.capability()
+        _check(cap_typ, cap_data, "CAPABILITY", mb.password)
+        raw = cap_data[0] if cap_data and isinstance(cap_data[0], bytes) else b""
+
         self.capabilities = {c.upper() for c in raw.decode("ascii", "replace").split()}
         return conn
 
