@@ -58,7 +58,7 @@ def _folder(field: str, value: str) -> str:
     value = (value or "").strip()
     if not _FOLDER.match(value) or "%" in value or "*" in value:
         raise field_error(
-            field, _("Use a folder name of 1 to 200 plain ASCII characters, without % or *.")
+            field, _("Use a folder name of 1 to 200 plain ASCII characters, without wildcards.")
         )
     return value
 
