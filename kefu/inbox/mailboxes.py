@@ -305,6 +305,7 @@ def mailbox_poll_claimed(
             ca_file=settings.KEFU_EMAIL_IMAP_CA_FILE,
             batch_size=settings.KEFU_EMAIL_IMAP_BATCH,
             max_messages=settings.KEFU_EMAIL_IMAP_MAX_PER_POLL,
+            max_bytes=settings.KEFU_EMAIL_MAX_BYTES,
             use_move=use_move,
         )
     except imap.ImapError as exc:
@@ -320,6 +321,7 @@ def mailbox_poll_claimed(
                 "%(count)d message(s) could not be stored; they stay in the mailbox and are"
                 " tried again on the next poll."
             ) % {"count": result.failed}
+            error = f"{error} ({'; '.join(result.errors)})"
         outcome = PollOutcome(
             address, ok=True, delivered=result.delivered, failed=result.failed, error=error
         )

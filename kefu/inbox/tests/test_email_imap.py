@@ -221,3 +221,20 @@ def test_connection_refused_is_recorded(server):
     mailbox.refresh_from_db()
     assert mailbox.last_error.startswith("Cannot connect to 127.0.0.1:")
     assert mailbox.failures == 1
+
+
+@pytest.mark.django_db
+def test_a_message_over_the_size_limit_stays_in_place_and_is_reported(server, settings):
+    settings.KEFU_EMAIL_MAX_BYTES = 1000
+    big = message(2).replace(b"\r\n\r\n", b"\r\n\r\n" + b"x" * 2000 + b"\r\n", 1)
+    server.append(message(1))
+    server.append(big)
+    mailbox = make_mailbox(server)
+    recorder = Recorder()
+    outcome = mailboxes.mailbox_poll(mailbox_pk=mailbox.pk, deliver=recorder)
+    assert outcome is not None
+    assert (outcome.delivered, outcome.failed) == (1, 1)
+    assert recorder.calls == [(message(1), dovecot.USER, "imap")]
+    assert server.messages("INBOX") == [big]
+    mailbox.refresh_from_db()
+    assert "UID 2: larger than 1000 bytes" in mailbox.last_error

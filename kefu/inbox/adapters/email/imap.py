@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 SOURCE = "imap"
 PROCESSED_KEYWORD = "KefuProcessed"
 _FETCH_UID = re.compile(rb"UID (\d+)")
+_FETCH_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 
 
 class ImapError(Exception):
@@ -185,6 +186,20 @@ class _Session:
         raw = data[0] if data and isinstance(data[0], bytes) else b""
         return sorted(int(uid) for uid in raw.split())
 
+    def sizes(self, uids: list[int]) -> dict[int, int]:
+        """RFC822.SIZE of each message (one command for the batch)."""
+        assert self.conn is not None
+        typ, data = self.conn.uid("FETCH", ",".join(map(str, uids)), "(UID RFC822.SIZE)")
+        _check(typ, data, "FETCH", self.mailbox.password)
+        sizes: dict[int, int] = {}
+        for item in data:
+            line = item[0] if isinstance(item, tuple) else item
+            if isinstance(line, bytes):
+                uid, size = _FETCH_UID.search(line), _FETCH_SIZE.search(line)
+                if uid is not None and size is not None:
+                    sizes[int(uid.group(1))] = int(size.group(1))
+        return sizes
+
     def fetch(self, uid: int) -> bytes | None:
         """The message's exact bytes, without setting \\Seen; None if it vanished."""
         assert self.conn is not None
@@ -234,6 +249,7 @@ def poll(
     ca_file: str = "",
     batch_size: int = 20,
     max_messages: int = 200,
+    max_bytes: int = 0,
     use_move: bool = True,
 ) -> PollResult:
     """Poll ``mailbox`` once; raises ``ImapError`` if it could not be read at all.
@@ -255,7 +271,20 @@ def poll(
             uids, result.more = uids[:max_messages], True
         for start in range(0, len(uids), max(1, batch_size)):
             delivered: list[int] = []
-            for uid in uids[start : start + batch_size]:
+            batch = uids[start : start + batch_size]
+            sizes = session.sizes(batch) if max_bytes else {}
+            for uid in batch:
+                if max_bytes and sizes.get(uid, 0) > max_bytes:
+                    # Never loaded into memory, never dropped: it stays, and the admin sees it.
+                    result.failed += 1
+                    result.errors.append(f"UID {uid}: larger than {max_bytes} bytes")
+                    log.warning(
+                        "imap: message UID %s of %s is %s bytes, over the limit; left in place",
+                        uid,
+                        mailbox.address,
+                        sizes[uid],
+                    )
+                    continue
                 raw = session.fetch(uid)
                 if raw is None:
                     continue
