@@ -2,7 +2,7 @@
 """Set up Kefu's environment in .venv/ and run it: the two Quick start commands.
 
     python3 bootstrap.py up      # install, migrate, load demo data, start Kefu
-    python3 bootstrap.py test    # install (with dev tools and Chromium) and run the test suite
+    python3 bootstrap.py test    # install (with dev tools, Chromium and Dovecot), run the tests
 
 Only the standard library is used here, so it runs on any machine with Python 3.11+.
 """
@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 CHROMIUM = Path("/usr/bin/chromium")
+DOVECOT = Path("/usr/sbin/dovecot")
 
 
 def run(cmd: list[str], **kwargs: object) -> None:
@@ -61,6 +62,24 @@ def ensure_chromium() -> bool:
     return False
 
 
+def ensure_dovecot() -> bool:
+    """Install Debian's Dovecot for the IMAP tests (each test starts a private instance)."""
+    if DOVECOT.exists():
+        return True
+    apt = shutil.which("apt-get")
+    if apt and hasattr(os, "geteuid") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        run([apt, "update", "-qq"], env=env)
+        run([apt, "install", "-y", "-qq", "dovecot-imapd"], env=env)
+        return DOVECOT.exists()
+    print(
+        "Dovecot is not installed and cannot be installed here (needs root and apt-get);"
+        " the IMAP tests will be skipped. Install it with: sudo apt-get install dovecot-imapd",
+        flush=True,
+    )
+    return False
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"up", "test"}:
         print(__doc__)
@@ -71,7 +90,11 @@ def main(argv: list[str]) -> int:
         os.execv(str(BIN / "kefu"), [str(BIN / "kefu"), "up", *rest])  # noqa: S606
     ensure_venv("[dev]")
     has_browser = ensure_chromium()
+    has_dovecot = ensure_dovecot()
     env = dict(os.environ)
+    if not has_dovecot and env.get("CI"):
+        print("CI must run the IMAP tests, but Dovecot is missing.", file=sys.stderr)
+        return 1
     if not has_browser:
         if env.get("CI"):
             print("CI must run the browser tests, but Chromium is missing.", file=sys.stderr)

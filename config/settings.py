@@ -379,6 +379,29 @@ KEFU_CHAIN_CACHE_SECONDS = float(os.environ.get("KEFU_CHAIN_CACHE_SECONDS", "15"
 # Outbound webhooks (docs/subsystems/webhooks.md): by default endpoints on private, loopback
 # and link-local addresses are refused, so an admin cannot aim Kefu at the internal network.
 KEFU_WEBHOOKS_ALLOW_PRIVATE = _env_bool("KEFU_WEBHOOKS_ALLOW_PRIVATE", False)
+# Email transports (docs/subsystems/email-transports.md). The built-in SMTP receiver accepts
+# mail only for these domains (comma separated) and the addresses of the IMAP mailboxes
+# configured in the backoffice: never an open relay.
+KEFU_EMAIL_DOMAINS = [
+    d.strip().lower().rstrip(".")
+    for d in os.environ.get("KEFU_EMAIL_DOMAINS", "").split(",")
+    if d.strip()
+]
+KEFU_EMAIL_MAX_BYTES = int(os.environ.get("KEFU_EMAIL_MAX_BYTES", str(40 * 1024 * 1024)))
+KEFU_EMAIL_SMTPD_HOSTNAME = os.environ.get("KEFU_EMAIL_SMTPD_HOSTNAME", "")
+KEFU_EMAIL_SMTPD_TLS_CERT = os.environ.get("KEFU_EMAIL_SMTPD_TLS_CERT", "")
+KEFU_EMAIL_SMTPD_TLS_KEY = os.environ.get("KEFU_EMAIL_SMTPD_TLS_KEY", "")
+KEFU_EMAIL_SMTPD_REQUIRE_TLS = _env_bool("KEFU_EMAIL_SMTPD_REQUIRE_TLS", False)
+KEFU_EMAIL_SMTPD_TIMEOUT_SECONDS = float(os.environ.get("KEFU_EMAIL_SMTPD_TIMEOUT_SECONDS", "60"))
+KEFU_EMAIL_SMTPD_MAX_CONNECTIONS = int(os.environ.get("KEFU_EMAIL_SMTPD_MAX_CONNECTIONS", "100"))
+KEFU_EMAIL_SMTPD_MAX_PER_PEER = int(os.environ.get("KEFU_EMAIL_SMTPD_MAX_PER_PEER", "10"))
+KEFU_EMAIL_SMTPD_MAX_RECIPIENTS = int(os.environ.get("KEFU_EMAIL_SMTPD_MAX_RECIPIENTS", "50"))
+# IMAP polling: a CA bundle to trust instead of the system's (for a private CA), the socket
+# timeout, and how many messages one poll of a mailbox handles at most (in batches).
+KEFU_EMAIL_IMAP_CA_FILE = os.environ.get("KEFU_EMAIL_IMAP_CA_FILE", "")
+KEFU_EMAIL_IMAP_TIMEOUT_SECONDS = float(os.environ.get("KEFU_EMAIL_IMAP_TIMEOUT_SECONDS", "30"))
+KEFU_EMAIL_IMAP_BATCH = int(os.environ.get("KEFU_EMAIL_IMAP_BATCH", "20"))
+KEFU_EMAIL_IMAP_MAX_PER_POLL = int(os.environ.get("KEFU_EMAIL_IMAP_MAX_PER_POLL", "200"))
 
 EMAIL_BACKEND = os.environ.get(
     "KEFU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -361,3 +361,67 @@ class PhoneCall(models.Model):
         hours, rest = divmod(self.duration_seconds, 3600)
         minutes, seconds = divmod(rest, 60)
         return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+# --- email mailboxes polled over IMAP (docs/subsystems/email-transports.md) ------------------
+
+MAILBOX_PASSWORD_PURPOSE = b"kefu.inbox.email-mailbox-password.v1"
+
+
+class MailboxSecurity(models.TextChoices):
+    SSL = "ssl", pgettext_lazy("IMAP security", "SSL/TLS (IMAPS)")
+    STARTTLS = "starttls", pgettext_lazy("IMAP security", "STARTTLS")
+
+
+class MailboxAfter(models.TextChoices):
+    MOVE = "move", pgettext_lazy("after processing", "Move to the processed folder")
+    FLAG = "flag", pgettext_lazy("after processing", "Flag as processed (keep in place)")
+
+
+class EmailMailbox(models.Model):
+    """A mailbox Kefu polls over IMAP (policy edited by admins in the backoffice).
+
+    The password is sealed at rest (kefu.core.secretbox) and never shown back. ``next_poll_at``
+    is also the claim: a poller takes a mailbox with a conditional UPDATE on it, so two
+    workers never poll the same mailbox at once; failures back off (``failures``).
+    """
+
+    address = models.EmailField(_("address"), max_length=254, unique=True)
+    host = models.CharField(_("IMAP server"), max_length=255)
+    port = models.PositiveIntegerField(_("port"), default=993)
+    security = models.CharField(
+        _("security"), max_length=16, choices=MailboxSecurity.choices, default=MailboxSecurity.SSL
+    )
+    username = models.CharField(_("user name"), max_length=255)
+    password_sealed = models.TextField(blank=True)
+    folder = models.CharField(_("folder"), max_length=200, default="INBOX")
+    processed_folder = models.CharField(_("processed folder"), max_length=200, default="Processed")
+    after = models.CharField(
+        _("after processing"), max_length=8, choices=MailboxAfter.choices, default=MailboxAfter.MOVE
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    poll_interval_seconds = models.PositiveIntegerField(_("poll every (seconds)"), default=60)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    # Set while a worker polls (the claim); a crashed poll's lease simply runs out.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["address"]
+        indexes = [models.Index(fields=["enabled", "next_poll_at"], name="email_mailbox_due")]
+
+    def __str__(self) -> str:
+        return self.address
+
+    @property
+    def password(self) -> str:
+        if not self.password_sealed:
+            return ""
+        return secretbox.unseal(self.password_sealed, purpose=MAILBOX_PASSWORD_PURPOSE).plaintext
+
+    @password.setter
+    def password(self, value: str) -> None:
+        self.password_sealed = secretbox.seal(value, purpose=MAILBOX_PASSWORD_PURPOSE)

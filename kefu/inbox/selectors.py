@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from kefu.accounts import permissions
 from kefu.accounts.models import User
 from kefu.core.errors import NotFound
-from kefu.inbox.models import InboundEvent, InboundState
+from kefu.inbox.models import EmailMailbox, InboundEvent, InboundState
 
 RECENT = 50
 
@@ -35,3 +35,17 @@ def inbound_event_get(*, viewer: User, pk: int) -> InboundEvent:
     if event is None:
         raise NotFound()
     return event
+
+
+def mailbox_list(*, viewer: User) -> QuerySet[EmailMailbox]:
+    """Every IMAP mailbox (admins only)."""
+    _require_admin(viewer)
+    return EmailMailbox.objects.defer("password_sealed").order_by("address")
+
+
+def mailbox_get(*, viewer: User, pk: int) -> EmailMailbox:
+    _require_admin(viewer)
+    mailbox = EmailMailbox.objects.filter(pk=pk).first()
+    if mailbox is None:
+        raise NotFound()
+    return mailbox

@@ -7,7 +7,7 @@ import logging
 
 from django_tasks import task
 
-from kefu.inbox import delivery, inbound
+from kefu.inbox import delivery, inbound, mailboxes
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +39,18 @@ def dispatch_due_channels() -> int:
     if queued or pruned:
         log.info("channels: %s due attempts queued, %s old events pruned", queued, pruned)
     return queued
+
+
+@task()
+def poll_mailboxes() -> int:
+    """Periodic: poll every IMAP mailbox that is due (each claimed, so workers never overlap)."""
+    return len(mailboxes.mailboxes_poll_due())
+
+
+@task()
+def poll_mailbox(*, mailbox_pk: int) -> str:
+    """Poll one mailbox now (the backoffice's "poll now"); nothing if another worker is on it."""
+    outcome = mailboxes.mailbox_poll(mailbox_pk=mailbox_pk)
+    if outcome is None:
+        return "not claimed"
+    return "ok" if outcome.ok else "failed"

@@ -46,6 +46,8 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "kefu.inbox.tasks.dispatch_due_channels",
         timedelta(seconds=30),
     ),
+    # Email: poll the IMAP mailboxes that are due (each mailbox keeps its own interval).
+    PeriodicJob("email.poll_mailboxes", "kefu.inbox.tasks.poll_mailboxes", timedelta(seconds=30)),
     # Data retention: purge what the policy says is past its time (bounded per run).
     PeriodicJob("privacy.retention", "kefu.privacy.tasks.enforce_retention", timedelta(hours=1)),
     # Verified cases: expire undecided ones, delete identity documents past their retention.

@@ -139,6 +139,17 @@ def _inbound_event(w: World) -> dict[str, Any]:
     return {"pk": event.pk}
 
 
+def _mailbox(w: World) -> dict[str, Any]:
+    from kefu.inbox.models import EmailMailbox
+
+    mailbox = EmailMailbox.objects.filter(address="matrix@kefu.test").first()
+    if mailbox is None:
+        mailbox = EmailMailbox(address="matrix@kefu.test", host="imap.kefu.test", username="m")
+        mailbox.password = "matrix-password"
+        mailbox.save()
+    return {"pk": mailbox.pk}
+
+
 def _handoff_route(w: World) -> dict[str, Any]:
     from kefu.assistant.models import HandoffRoute
 
@@ -368,6 +379,11 @@ ROUTES: dict[str, Route] = {
     ),
     "backoffice:inbound:list": Route(Level.ADMIN),
     "backoffice:inbound:replay": Route(Level.ADMIN, _inbound_event),
+    "backoffice:inbound:mailboxes": Route(Level.ADMIN),
+    "backoffice:inbound:mailbox_create": Route(Level.ADMIN),
+    "backoffice:inbound:mailbox_edit": Route(Level.ADMIN, _mailbox),
+    "backoffice:inbound:mailbox_delete": Route(Level.ADMIN, _mailbox),
+    "backoffice:inbound:mailbox_poll": Route(Level.ADMIN, _mailbox),
     "backoffice:privacy:retention": Route(Level.ADMIN),
     "backoffice:privacy:hold_create": Route(Level.ADMIN),
     "backoffice:privacy:hold_release": Route(Level.ADMIN, lambda w: {"pk": w.hold_pk}),
