@@ -1,4 +1,4 @@
-"""Group commit for chat messages (docs/adr/0014-chat-group-commit.md).
+"""Group commit for chat messages (docs/adr/0015-chat-group-commit.md).
 
 The chat sockets of one process hand their ``message.send`` frames to one ``ChatBatcher`` per
 event loop. It collects the frames that arrive while the database thread is busy (plus a window
