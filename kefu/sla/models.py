@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -26,6 +28,9 @@ class BusinessCalendar(models.Model):
     # normalised by kefu.sla.hours.parse_weekly_hours in calendar_save.
     weekly_hours = models.JSONField(_("weekly hours"), default=closed_week)
     is_default = models.BooleanField(_("default"), default=False)
+    # The CalendarException rows as {"2026-10-01": [], "2026-10-10": [["09:00", "18:00"]]},
+    # kept by kefu.sla.services so a calendar's hours read in one query.
+    exception_hours = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -49,16 +54,14 @@ class BusinessCalendar(models.Model):
             always_open=self.always_open,
             weekly_hours=self.weekly_hours,
         )
-        if self.pk is None or self.always_open:
+        if self.always_open or not self.exception_hours:
             return base
         exceptions = tuple(
             (
-                row.date,
-                tuple((parse_time(a), parse_time(b, end=True)) for a, b in row.hours)
-                if row.kind == CalendarException.Kind.OPEN
-                else (),
+                date.fromisoformat(day),
+                tuple((parse_time(a), parse_time(b, end=True)) for a, b in hours),
             )
-            for row in self.exceptions.all()
+            for day, hours in sorted(self.exception_hours.items())
         )
         return CalendarSpec(
             timezone=base.timezone, always_open=False, weekly=base.weekly, exceptions=exceptions
