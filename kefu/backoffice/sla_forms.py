@@ -76,7 +76,7 @@ class SlaPolicyForm(_Form):
         empty_label=_("The team's calendar (else the default)"),
     )
     warn_percent = forms.IntegerField(
-        label=_("Warn at (% of the target)"), min_value=1, max_value=99, initial=80
+        label=_("Warn at (percent of the target)"), min_value=1, max_value=99, initial=80
     )
     escalate_on_breach = forms.BooleanField(
         label=_("Escalate automatically when a target is missed"), required=False

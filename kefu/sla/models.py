@@ -138,7 +138,9 @@ class SlaPolicy(models.Model):
         related_name="+",
         verbose_name=_("calendar"),
     )
-    warn_percent = models.PositiveSmallIntegerField(_("warn at (% of the target)"), default=80)
+    warn_percent = models.PositiveSmallIntegerField(
+        _("warn at (percent of the target)"), default=80
+    )
     escalate_on_breach = models.BooleanField(_("escalate on breach"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

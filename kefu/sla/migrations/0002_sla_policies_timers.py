@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('next_response_minutes', models.PositiveIntegerField(blank=True, null=True, verbose_name='next response (minutes)')),
                 ('resolution_minutes', models.PositiveIntegerField(blank=True, null=True, verbose_name='resolution (minutes)')),
                 ('business_time', models.BooleanField(default=True, verbose_name='count business hours only')),
-                ('warn_percent', models.PositiveSmallIntegerField(default=80, verbose_name='warn at (% of the target)')),
+                ('warn_percent', models.PositiveSmallIntegerField(default=80, verbose_name='warn at (percent of the target)')),
                 ('escalate_on_breach', models.BooleanField(default=False, verbose_name='escalate on breach')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
