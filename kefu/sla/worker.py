@@ -61,8 +61,8 @@ def _claim_sql(kind: str) -> str:
 
 
 def _claim(kind: str, now: datetime, limit: int) -> list[tuple[int, int, str, int | None]]:
-    inner = [now] if kind == "breach" else [now, now]
-    params = [now, *inner, limit, *inner]
+    inner: list[datetime | int] = [now] if kind == "breach" else [now, now]
+    params: list[datetime | int] = [now, *inner, limit, *inner]
     with connection.cursor() as cursor:
         cursor.execute(_claim_sql(kind), params)
         return [(int(r[0]), int(r[1]), str(r[2]), r[3]) for r in cursor.fetchall()]
