@@ -15,6 +15,7 @@ batch commits, through the ordinary ``conversation_escalate`` service.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,16 +69,101 @@ def _claim(kind: str, now: datetime, limit: int) -> list[tuple[int, int, str, in
         return [(int(r[0]), int(r[1]), str(r[2]), r[3]) for r in cursor.fetchall()]
 
 
-def _supervisors_by_team(team_ids: set[int | None]) -> dict[int | None, list[int]]:
+def _claim_and_act_postgres(
+    kind: str, now: datetime, limit: int, actor: Actor
+) -> list[tuple[int, int, str, int | None]]:
+    """PostgreSQL: the claim, its timeline entries and its alerts in one statement
+    (data-modifying CTEs), so a batch costs one round trip and no per-row Python."""
+    from kefu.conversations.models import Conversation, TimelineEntry, TimelineKind
+
+    timers = SlaTimer._meta.db_table
+    conversations = Conversation._meta.db_table
+    timeline = TimelineEntry._meta.db_table
+    alerts = SlaAlert._meta.db_table
+    if kind == "breach":
+        condition = "state = 'running' AND due_at <= %(now)s"
+        change = "state = 'breached', breached_at = %(now)s"
+        order = "due_at"
+        by_team = _supervisors_by_team(None)
+        recipients = (
+            "FROM owners o CROSS JOIN LATERAL jsonb_array_elements_text("
+            "COALESCE(%(teams)s::jsonb -> (o.team_id::text), %(everyone)s::jsonb)) AS r(value)"
+        )
+        recipient = "r.value::bigint"
+    else:
+        condition = (
+            "state = 'running' AND warned_at IS NULL AND warn_at <= %(now)s AND due_at > %(now)s"
+        )
+        change = "warned_at = %(now)s"
+        order = "warn_at"
+        by_team = {}
+        recipients = "FROM owners o WHERE o.assignee_id IS NOT NULL"
+        recipient = "o.assignee_id"
+    everyone = by_team.pop(None, [])
+    sql = f"""
+        WITH claimed AS (
+            UPDATE {timers} SET {change}
+            WHERE id IN (
+                SELECT id FROM {timers} WHERE {condition}
+                ORDER BY {order} LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+            ) AND {condition}
+            RETURNING id, conversation_id, kind, policy_id
+        ), owners AS (
+            SELECT claimed.id, claimed.conversation_id, c.assignee_id, c.team_id
+            FROM claimed JOIN {conversations} c ON c.id = claimed.conversation_id
+        ), entries AS (
+            INSERT INTO {timeline} (conversation_id, kind, actor_kind, actor_user_id,
+                actor_label, message_id, data, public, created_at)
+            SELECT conversation_id, %(timeline_kind)s, %(actor_kind)s, NULL, %(actor_label)s,
+                NULL, jsonb_build_object('event', %(event)s, 'timer', id, 'timer_kind', kind),
+                false, %(now)s
+            FROM claimed
+        ), notices AS (
+            INSERT INTO {alerts} (recipient_id, conversation_id, timer_id, kind, created_at)
+            SELECT {recipient}, o.conversation_id, o.id, %(event)s, %(now)s {recipients}
+            RETURNING 1
+        )
+        SELECT id, conversation_id, kind, policy_id, (SELECT count(*) FROM notices) FROM claimed
+    """  # noqa: S608 - identifiers are our own table names; values are parameters
+    params = {
+        "now": now,
+        "limit": limit,
+        "timeline_kind": str(TimelineKind.SLA),
+        "actor_kind": str(actor.kind),
+        "actor_label": actor.label,
+        "event": kind,
+        "teams": json.dumps({str(k): v for k, v in by_team.items()}),
+        "everyone": json.dumps(everyone),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    claimed = [(int(r[0]), int(r[1]), str(r[2]), r[3]) for r in rows]
+    if claimed:
+        audit_record(
+            actor=actor,
+            action="sla.warned" if kind == "warning" else "sla.breached",
+            object_type="sla_timer",
+            object_id=claimed[0][0] if len(claimed) == 1 else "batch",
+            data={"timers": sorted(row[0] for row in claimed), "alerts": int(rows[0][4])},
+        )
+    return claimed
+
+
+def _supervisors_by_team(team_ids: set[int | None] | None) -> dict[int | None, list[int]]:
     """Each team's supervisors (members with the supervisor role); for conversations without a
-    team, or a team without one, every active supervisor."""
+    team, or a team without one, every active supervisor (also under the key None). With
+    ``team_ids`` None: every team that has a supervisor."""
     supervisors = User.objects.filter(role=Role.SUPERVISOR, is_active=True)
     everyone = list(supervisors.values_list("pk", flat=True))
     members: dict[int | None, list[int]] = {}
-    for user_id, team_id in supervisors.filter(teams__in=[t for t in team_ids if t]).values_list(
-        "pk", "teams"
-    ):
+    in_teams = supervisors.filter(teams__isnull=False)
+    if team_ids is not None:
+        in_teams = in_teams.filter(teams__in=[t for t in team_ids if t])
+    for user_id, team_id in in_teams.values_list("pk", "teams"):
         members.setdefault(team_id, []).append(user_id)
+    if team_ids is None:
+        return {**members, None: everyone}
     return {team_id: members.get(team_id) or everyone for team_id in team_ids}
 
 
@@ -150,9 +236,12 @@ def sla_evaluate(*, now: datetime | None = None, batch: int = BATCH) -> Evaluati
     for kind in ("breach", "warning"):
         for _ in range(MAX_BATCHES):
             with transaction.atomic():
-                claimed = _claim(kind, now, batch)
-                if claimed:
-                    _act(kind, claimed, now, actor)
+                if connection.vendor == "postgresql":
+                    claimed = _claim_and_act_postgres(kind, now, batch, actor)
+                else:
+                    claimed = _claim(kind, now, batch)
+                    if claimed:
+                        _act(kind, claimed, now, actor)
             ids = [row[0] for row in claimed]
             if kind == "breach":
                 result.breached.extend(ids)
