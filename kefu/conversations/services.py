@@ -485,9 +485,8 @@ def message_reply(
         )
         _timeline(conversation, TimelineKind.MESSAGE, actor, message=message, public=True)
         _audit(conversation, "message.replied", actor, message=message.pk)
-        if author_kind in (AuthorKind.AGENT, AuthorKind.CUSTOMER):
-            event = "staff_replied" if author_kind == AuthorKind.AGENT else "customer_replied"
-            sla_on_event(conversation=conversation, event=event)
+        if author_kind == AuthorKind.AGENT:  # before a status change: answered, then solved
+            sla_on_event(conversation=conversation, event="staff_replied")
         if author_kind == AuthorKind.AGENT:
             # An agent answering in person takes the chat over from the assistant.
             from kefu.assistant.services import assistant_agent_took_over
@@ -514,6 +513,8 @@ def message_reply(
             new_status = Status.OPEN
         if new_status and new_status != conversation.status:
             _change_status(conversation, new_status, actor)
+        if author_kind == AuthorKind.CUSTOMER:  # after the reopen it may cause
+            sla_on_event(conversation=conversation, event="customer_replied")
         if author_kind != AuthorKind.CUSTOMER:
             _notify_customer(conversation, message)
     return message

@@ -246,3 +246,31 @@ def test_unknown_event_is_refused(now, customer_1):
     conversation = create(customer_1)
     with pytest.raises(ValueError, match="unknown SLA event"):
         sla_on_event(conversation=conversation, event="bogus")
+
+
+def test_reply_and_solve_meets_first_response_and_a_reply_to_a_solved_one_is_timed(
+    now, manager, customer_1, agent_a, actor_of
+):
+    policy_save(
+        name="All",
+        first_response_minutes=60,
+        next_response_minutes=30,
+        resolution_minutes=600,
+        business_time=False,
+        actor=manager,
+    )
+    conversation = create(customer_1)
+    now.advance(minutes=10)
+    conv.message_reply(
+        conversation=conversation, body="Fixed", actor=actor_of(agent_a), set_status="solved"
+    )
+    found = timers(conversation)
+    assert found[TimerKind.FIRST_RESPONSE].state == TimerState.MET  # not cancelled
+    assert found[TimerKind.RESOLUTION].state == TimerState.MET
+    now.advance(hours=2)
+    conv.message_reply(
+        conversation=conversation, body="Still broken", actor=Actor.system("t"), author="customer"
+    )
+    running = timers(conversation, state=TimerState.RUNNING)
+    assert running[TimerKind.NEXT_RESPONSE].due_at == now.at + timedelta(minutes=30)
+    assert running[TimerKind.RESOLUTION].due_at == now.at + timedelta(minutes=600)
