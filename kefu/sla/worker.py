@@ -125,7 +125,7 @@ def _claim_and_act_postgres(
         )
         SELECT id, conversation_id, kind, policy_id, (SELECT count(*) FROM notices) FROM claimed
     """  # noqa: S608 - identifiers are our own table names; values are parameters
-    params = {
+    params: dict[str, datetime | int | str] = {
         "now": now,
         "limit": limit,
         "timeline_kind": str(TimelineKind.SLA),

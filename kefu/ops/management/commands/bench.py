@@ -216,10 +216,10 @@ class Command(BaseCommand):
             n = int(options["conversations"])
             if not 1 <= n <= 1_000_000:
                 raise CommandError("--conversations must be between 1 and 1,000,000")
-            result = sla_bench.run_sla_bench(
+            sla_result = sla_bench.run_sla_bench(
                 conversations=n, reset=bool(options["reset"]), log=self.stdout.write
             )
-            self.stdout.write(sla_bench.markdown(result))
+            self.stdout.write(sla_bench.markdown(sla_result))
             return
         if options["action"] == "assistant-reply":
             assistant_reply.run(messages=int(options["messages"]), log=self.stdout.write)
