@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kefu.sla.hours import (
@@ -143,6 +143,11 @@ def test_open_intervals_are_open_ordered_and_disjoint(case):
 
 @settings(max_examples=50, deadline=None)
 @given(start=moments, duration=durations, zone=st.sampled_from(ZONES))
+@example(  # across London's autumn clock change
+    start=datetime(2028, 10, 29, 0, 59, tzinfo=ZoneInfo("Europe/London")),
+    duration=timedelta(seconds=3660),
+    zone="UTC",
+)
 def test_24_7_is_plain_arithmetic(start, duration, zone):
     always = CalendarSpec.twenty_four_seven(zone)
     assert add_business_time(always, start, duration) == start.astimezone(UTC) + duration
