@@ -113,6 +113,9 @@ class Conversation(models.Model):
     agent_read_seq = models.PositiveIntegerField(default=0)
     # Set when the secret guard hid a secret the customer sent (docs/subsystems/conversations.md).
     security_risk = models.BooleanField(_("security risk"), default=False)
+    # The most urgent SLA deadline still open (running or breached-unanswered), kept by
+    # kefu.sla.services so the inbox can show and sort by it without a join; None: none.
+    sla_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -125,6 +128,11 @@ class Conversation(models.Model):
             models.Index(fields=["assignee", "-last_activity_at", "-id"], name="conv_assignee_idx"),
             models.Index(fields=["team", "-last_activity_at", "-id"], name="conv_team_idx"),
             models.Index(fields=["contact", "-last_activity_at"], name="conv_contact_idx"),
+            models.Index(
+                fields=["sla_due_at", "id"],
+                name="conv_sla_due_idx",
+                condition=models.Q(sla_due_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -246,6 +254,7 @@ class TimelineKind(models.TextChoices):
     TAGS = "tags", _("Tags changed")
     SECURITY = "security", _("Secret hidden")
     CALL = "call", _("Phone call")
+    SLA = "sla", _("Service level")
 
 
 class TimelineEntry(models.Model):

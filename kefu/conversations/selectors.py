@@ -26,6 +26,9 @@ SORTS = {
     "activity": ["-last_activity_at", "-id"],
     "priority": ["-priority", "-last_activity_at", "-id"],
     "age": ["created_at", "id"],
+    # The most urgent SLA deadline (kefu.sla keeps Conversation.sla_due_at); conversations
+    # without one are left out of this order.
+    "sla": ["sla_due_at", "id"],
 }
 
 
@@ -83,6 +86,8 @@ def conversation_list_for_agent(
 
 def _apply_filters(qs: QuerySet[Conversation], filters: InboxFilters) -> QuerySet[Conversation]:
     """The inbox filters and search shared by the agent inbox and the REST API."""
+    if filters.sort == "sla":
+        qs = qs.filter(sla_due_at__isnull=False)
     if filters.status:
         qs = qs.filter(status__in=filters.status)
     if filters.priority:

@@ -45,6 +45,7 @@ from kefu.core.text import render_markdown
 from kefu.core.validation import field_error as _field_error
 from kefu.realtime import events
 from kefu.realtime.publish import publish
+from kefu.sla.services import sla_on_event
 
 MAX_BODY_CHARS = 20_000
 _TX_ID = re.compile(r"^[A-Za-z0-9:_\-.]{1,128}$")
@@ -413,6 +414,7 @@ def conversation_create(
             data={"channel": channel, "category": category},
         )
         _audit(conversation, "conversation.created", actor, channel=channel, category=category)
+        sla_on_event(conversation=conversation, event="created", at=now)
         conversation.message_count = 1
         publish(
             events.ConversationCreated(
@@ -485,6 +487,8 @@ def message_reply(
         )
         _timeline(conversation, TimelineKind.MESSAGE, actor, message=message, public=True)
         _audit(conversation, "message.replied", actor, message=message.pk)
+        if author_kind == AuthorKind.AGENT:  # before a status change: answered, then solved
+            sla_on_event(conversation=conversation, event="staff_replied")
         if author_kind == AuthorKind.AGENT:
             # An agent answering in person takes the chat over from the assistant.
             from kefu.assistant.services import assistant_agent_took_over
@@ -511,6 +515,8 @@ def message_reply(
             new_status = Status.OPEN
         if new_status and new_status != conversation.status:
             _change_status(conversation, new_status, actor)
+        if author_kind == AuthorKind.CUSTOMER:  # after the reopen it may cause
+            sla_on_event(conversation=conversation, event="customer_replied")
         if author_kind != AuthorKind.CUSTOMER:
             _notify_customer(conversation, message)
     return message
@@ -644,6 +650,7 @@ def _change_status(conversation: Conversation, status: str, actor: Actor) -> Non
     conversation.closed_at = now if status == Status.CLOSED else None
     conversation.last_activity_at = now
     conversation.save(update_fields=["status", "closed_at", "last_activity_at"])
+    sla_on_event(conversation=conversation, event="status_changed", at=now)
     _timeline(
         conversation, TimelineKind.STATUS, actor, data={"from": old, "to": status}, public=True
     )
@@ -697,6 +704,7 @@ def conversation_set_priority(
             return conversation
         conversation.priority = priority
         conversation.save(update_fields=["priority"])
+        sla_on_event(conversation=conversation, event="attributes_changed")
         _timeline(conversation, TimelineKind.PRIORITY, actor, data={"from": old, "to": priority})
         _audit(
             conversation, "conversation.priority_changed", actor, **{"from": old, "to": priority}
@@ -753,6 +761,7 @@ def conversation_set_team(
             return conversation
         conversation.team = team
         conversation.save(update_fields=["team"])
+        sla_on_event(conversation=conversation, event="attributes_changed")
         _timeline(
             conversation,
             TimelineKind.ASSIGNMENT,
@@ -798,6 +807,7 @@ def conversation_escalate(*, conversation: Conversation, reason: str, actor: Act
             conversation.priority = Priority.HIGH
             fields.append("priority")
         conversation.save(update_fields=fields)
+        sla_on_event(conversation=conversation, event="attributes_changed")
         _timeline(
             conversation,
             TimelineKind.ESCALATION,

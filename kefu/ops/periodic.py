@@ -58,6 +58,8 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "kefu.assistant.tasks.close_idle_assistant_sessions",
         timedelta(minutes=5),
     ),
+    # SLA timers: warnings and breaches whose moment has come (claimed once across workers).
+    PeriodicJob("sla.evaluate", "kefu.sla.tasks.evaluate_sla_timers", timedelta(seconds=30)),
 )
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 import re
 import zoneinfo
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.utils import translation
@@ -46,6 +46,14 @@ DAY_NAMES = (
 Range = tuple[int, int]
 Week = tuple[tuple[Range, ...], ...]
 CLOSED_WEEK: Week = ((),) * 7
+# A dated exception: that local date's ranges instead of the weekday's. ``()`` closes the day
+# (a public holiday); ranges open it (a make-up working day, 调休, on a weekend).
+Exceptions = tuple[tuple[date, tuple[Range, ...]], ...]
+# The business-time walk gives up after this long without any open time (a calendar whose only
+# hours are exceptions in the past): the deadline is then "never".
+GIVE_UP = timedelta(days=800)
+_WINDOW = timedelta(days=7)
+ZERO = timedelta(0)
 
 
 class HoursError(ValueError):
@@ -64,6 +72,10 @@ class CalendarSpec:
     timezone: str = "UTC"
     always_open: bool = False
     weekly: Week = CLOSED_WEEK
+    exceptions: Exceptions = ()
+    _by_date: dict[date, tuple[Range, ...]] = field(
+        init=False, repr=False, compare=False, hash=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         zone_of(self.timezone)
@@ -71,6 +83,18 @@ class CalendarSpec:
             raise HoursError("weekly needs one entry per weekday")
         for day, ranges in zip(DAYS, self.weekly, strict=True):
             _check_ranges(ranges, day)
+        by_date: dict[date, tuple[Range, ...]] = {}
+        for when, ranges in self.exceptions:
+            if when in by_date:
+                raise HoursError(gettext("Each date can have only one exception."))
+            _check_ranges(ranges, when.isoformat())
+            by_date[when] = tuple(ranges)
+        object.__setattr__(self, "_by_date", by_date)
+
+    def ranges_on(self, day: date) -> tuple[Range, ...]:
+        """The opening ranges of the local date ``day``: its exception's, else its weekday's."""
+        found = self._by_date.get(day)
+        return self.weekly[day.weekday()] if found is None else found
 
     @classmethod
     def twenty_four_seven(cls, timezone: str = "UTC") -> CalendarSpec:
@@ -91,7 +115,7 @@ class CalendarSpec:
 
     @property
     def has_hours(self) -> bool:
-        return any(self.weekly)
+        return any(self.weekly) or any(ranges for _, ranges in self.exceptions)
 
 
 def zone_of(name: str) -> zoneinfo.ZoneInfo:
@@ -191,7 +215,7 @@ def is_open(calendar_spec: CalendarSpec, at: datetime) -> bool:
         return True
     local = at.astimezone(calendar_spec.zone)
     minute = local.hour * 60 + local.minute
-    return any(start <= minute < end for start, end in calendar_spec.weekly[local.weekday()])
+    return any(start <= minute < end for start, end in calendar_spec.ranges_on(local.date()))
 
 
 def next_open(calendar_spec: CalendarSpec, at: datetime) -> datetime | None:
@@ -218,13 +242,106 @@ def next_open(calendar_spec: CalendarSpec, at: datetime) -> datetime | None:
         day = wall_from.date()
         while day <= wall_to.date():
             midnight = datetime(day.year, day.month, day.day)  # naive: wall-clock time
-            for range_start, range_end in calendar_spec.weekly[day.weekday()]:
+            for range_start, range_end in calendar_spec.ranges_on(day):
                 low = max(midnight + timedelta(minutes=range_start), wall_from)
                 high = min(midnight + timedelta(minutes=range_end), wall_to)
                 if low < high:
                     return (low - offset).replace(tzinfo=UTC)
             day += timedelta(days=1)
     return None
+
+
+def open_intervals(
+    calendar_spec: CalendarSpec, start: datetime, end: datetime | None = None
+) -> Iterator[tuple[datetime, datetime]]:
+    """The open stretches of time from ``start`` on (until ``end`` when given), in order, as
+    half-open UTC intervals ``[low, high)`` clipped to ``[start, end)``; touching ranges (a
+    range to 24:00 and the next day's from 00:00) come as one interval.
+
+    Unbounded (``end`` None) it goes on for ever for a calendar with weekly hours, and stops
+    after GIVE_UP without open time for one with none (or with only dated exceptions)."""
+    _require_aware(start)
+    low_bound = start.astimezone(UTC)
+    high_bound = end.astimezone(UTC) if end is not None else None
+    if high_bound is not None and high_bound <= low_bound:
+        return
+    if calendar_spec.always_open:
+        yield low_bound, high_bound if high_bound is not None else datetime.max.replace(tzinfo=UTC)
+        return
+    if not calendar_spec.has_hours:
+        return
+    zone = calendar_spec.zone
+    pending: tuple[datetime, datetime] | None = None
+    last_open = low_bound
+    window = low_bound
+    while high_bound is None or window < high_bound:
+        window_end = window + _WINDOW
+        if high_bound is not None:
+            window_end = min(window_end, high_bound)
+        for seg_start, seg_end, offset in _constant_offset_segments(zone, window, window_end):
+            wall_from = (seg_start + offset).replace(tzinfo=None)
+            wall_to = (seg_end + offset).replace(tzinfo=None)
+            day = wall_from.date()
+            while day <= wall_to.date():
+                midnight = datetime(day.year, day.month, day.day)
+                for range_start, range_end in calendar_spec.ranges_on(day):
+                    low = max(midnight + timedelta(minutes=range_start), wall_from)
+                    high = min(midnight + timedelta(minutes=range_end), wall_to)
+                    if low >= high:
+                        continue
+                    interval = (
+                        (low - offset).replace(tzinfo=UTC),
+                        (high - offset).replace(tzinfo=UTC),
+                    )
+                    if pending is not None and interval[0] <= pending[1]:
+                        pending = (pending[0], max(pending[1], interval[1]))
+                    else:
+                        if pending is not None:
+                            yield pending
+                        pending = interval
+                    last_open = interval[1]
+                day += timedelta(days=1)
+        window = window_end
+        if high_bound is None and window - last_open > GIVE_UP:
+            break
+    if pending is not None:
+        yield pending
+
+
+def add_business_time(
+    calendar_spec: CalendarSpec, start: datetime, duration: timedelta
+) -> datetime | None:
+    """The instant when ``duration`` of open time has passed since ``start`` (UTC): an open
+    instant, or the end of an open range when the duration runs out exactly there. ``start``
+    itself for a zero duration; None when the calendar never has that much open time."""
+    _require_aware(start)
+    if duration < ZERO:
+        raise ValueError("duration must not be negative")
+    start = start.astimezone(UTC)
+    if duration == ZERO:
+        return start
+    if calendar_spec.always_open:
+        return start + duration
+    remaining = duration
+    for low, high in open_intervals(calendar_spec, start):
+        if high - low >= remaining:
+            return low + remaining
+        remaining -= high - low
+    return None
+
+
+def business_time_between(calendar_spec: CalendarSpec, start: datetime, end: datetime) -> timedelta:
+    """How much open time lies in ``[start, end)``; zero when ``end`` is not after ``start``."""
+    _require_aware(start)
+    _require_aware(end)
+    if end <= start:
+        return ZERO
+    if calendar_spec.always_open:
+        return end.astimezone(UTC) - start.astimezone(UTC)
+    total = ZERO
+    for low, high in open_intervals(calendar_spec, start, end):
+        total += high - low
+    return total
 
 
 def _offset(zone: zoneinfo.ZoneInfo, instant: datetime) -> timedelta:

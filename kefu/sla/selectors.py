@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
+from kefu.sla.display import Deadline, deadline
 from kefu.sla.hours import CalendarSpec, HoursError
-from kefu.sla.models import BusinessCalendar
+from kefu.sla.models import BusinessCalendar, SlaTimer, TimerKind, TimerState
+
+if TYPE_CHECKING:
+    from kefu.conversations.models import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -21,3 +28,36 @@ def default_calendar() -> CalendarSpec:
     except HoursError:
         log.warning("business calendar %s has unusable hours; using 24/7", calendar.pk)
         return CalendarSpec.twenty_four_seven()
+
+
+@dataclass(frozen=True, slots=True)
+class TimerRow:
+    kind: str
+    kind_label: str
+    state: str
+    state_label: str
+    due_at: datetime | None
+    deadline: Deadline | None  # running or missed-and-unanswered timers: time left / overdue
+    policy: str
+
+
+def timers_for_conversation(conversation: Conversation, now: datetime) -> list[TimerRow]:
+    """Every SLA timer of a conversation the viewer already may see, oldest first, for the
+    conversation page (the caller checked access to ``conversation``)."""
+    rows = []
+    for timer in SlaTimer.objects.filter(conversation_id=conversation.pk).select_related("policy"):
+        live = timer.state == TimerState.RUNNING or (
+            timer.state == TimerState.BREACHED and timer.stopped_at is None
+        )
+        rows.append(
+            TimerRow(
+                kind=timer.kind,
+                kind_label=str(TimerKind(timer.kind).label),
+                state=timer.state,
+                state_label=str(TimerState(timer.state).label),
+                due_at=timer.due_at,
+                deadline=deadline(timer.due_at, now) if live else None,
+                policy=timer.policy.name if timer.policy else "",
+            )
+        )
+    return rows

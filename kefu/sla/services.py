@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Mapping
+from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kefu.accounts import permissions
-from kefu.accounts.models import User
+from kefu.accounts.models import Team, User
 from kefu.audit.services import audit_record
+from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import Conflict, PermissionDenied
 from kefu.core.validation import field_error as _field_error
-from kefu.sla.hours import HoursError, parse_weekly_hours, weekly_hours_json
-from kefu.sla.models import BusinessCalendar
+from kefu.sla import importing, timers
+from kefu.sla.hours import HoursError, format_time, parse_weekly_hours, weekly_hours_json
+from kefu.sla.models import BusinessCalendar, CalendarException, SlaPolicy, TeamCalendar
+
+if TYPE_CHECKING:
+    from kefu.conversations.models import Conversation
 
 
 @cache
@@ -116,3 +122,252 @@ def calendar_save(
             },
         )
     return calendar
+
+
+# --- the hook the conversation services call ---------------------------------------------------
+
+
+def sla_on_event(*, conversation: Conversation, event: str, at: datetime | None = None) -> None:
+    """Update the conversation's SLA timers for ``event`` (one of kefu.sla.timers.EVENTS:
+    ``created``, ``staff_replied``, ``customer_replied``, ``status_changed`` (read from
+    ``conversation.status``, already saved), ``attributes_changed`` (priority, tier, team or
+    channel)). Call it inside the conversation service's transaction, holding the row lock;
+    it writes timers and ``Conversation.sla_due_at`` only, never audit rows (the service's own
+    row records the change that moved the timers)."""
+    timers.on_event(conversation, event, at or clock.now())
+
+
+# --- dated exceptions, team calendars, import ------------------------------------------------
+
+
+def _hours_json(kind: str, hours: Any, field: str) -> list[list[str]]:
+    if kind == CalendarException.Kind.CLOSED:
+        return []
+    try:
+        week = parse_weekly_hours({"mon": hours or []})
+    except HoursError as exc:
+        raise _field_error(field, exc.message) from exc
+    if not week[0]:
+        raise _field_error(field, _("An open day needs its hours, for example 09:00–18:00."))
+    return weekly_hours_json(week)["mon"]
+
+
+def _sync_exceptions(calendar: BusinessCalendar) -> None:
+    """Copy the calendar's exception rows into ``exception_hours`` (one-query reads)."""
+    calendar.exception_hours = {
+        row.date.isoformat(): row.hours
+        for row in CalendarException.objects.filter(calendar=calendar).order_by("date")
+    }
+    calendar.save(update_fields=["exception_hours", "updated_at"])
+
+
+def calendar_exception_save(
+    *,
+    calendar: BusinessCalendar,
+    day: date,
+    kind: str,
+    hours: Any = (),
+    name: str = "",
+    actor: Actor,
+) -> CalendarException:
+    """Close ``day`` (a holiday) or open it with ``hours`` (a make-up working day), replacing
+    any exception the calendar already had for that date."""
+    _require_manager(actor)
+    if kind not in CalendarException.Kind.values:
+        raise _field_error("kind", _("Choose closed or open."))
+    stored = _hours_json(kind, list(hours or []), "hours")
+    name = (name or "").strip()[:100]
+    with transaction.atomic():
+        row, _created = CalendarException.objects.update_or_create(
+            calendar=calendar, date=day, defaults={"kind": kind, "hours": stored, "name": name}
+        )
+        _sync_exceptions(calendar)
+        audit_record(
+            actor=actor,
+            action="calendar.exception_saved",
+            object_type="calendar",
+            object_id=calendar.pk,
+            data={"date": day.isoformat(), "kind": kind, "hours": stored, "name": name},
+        )
+    return row
+
+
+def calendar_exception_delete(*, exception: CalendarException, actor: Actor) -> None:
+    _require_manager(actor)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="calendar.exception_deleted",
+            object_type="calendar",
+            object_id=exception.calendar_id,
+            data={"date": exception.date.isoformat()},
+        )
+        exception.delete()
+        _sync_exceptions(exception.calendar)
+
+
+def calendar_import_exceptions(
+    *, calendar: BusinessCalendar, content: bytes, actor: Actor, trusted: bool = False
+) -> int:
+    """Import dated exceptions from CSV or iCalendar (kefu.sla.importing describes both);
+    returns how many dates were written. All or nothing: a bad line imports nothing.
+    ``trusted`` is for the console command (``kefu sla import-holidays``) only: the operator
+    there is not a signed-in manager."""
+    if not (trusted and actor.kind == ActorKind.SYSTEM):
+        _require_manager(actor)
+    try:
+        rows = importing.parse(content)
+    except importing.ImportFailed as exc:
+        raise _field_error("file", str(exc)) from exc
+    with transaction.atomic():
+        usual = next((r for r in parse_weekly_hours(calendar.weekly_hours) if r), ())
+        usual_json = [[format_time(a), format_time(b)] for a, b in usual] or [["09:00", "18:00"]]
+        for row in rows:
+            hours = usual_json if row.hours is None else row.hours
+            stored = _hours_json(row.kind, hours, "file")
+            CalendarException.objects.update_or_create(
+                calendar=calendar,
+                date=row.day,
+                defaults={"kind": row.kind, "hours": stored, "name": row.name[:100]},
+            )
+        _sync_exceptions(calendar)
+        audit_record(
+            actor=actor,
+            action="calendar.exceptions_imported",
+            object_type="calendar",
+            object_id=calendar.pk,
+            data={"count": len(rows), "dates": [r.day.isoformat() for r in rows][:400]},
+        )
+    return len(rows)
+
+
+def team_calendar_set(*, team: Team, calendar: BusinessCalendar | None, actor: Actor) -> None:
+    """Make ``team`` work to ``calendar`` (None: the default calendar)."""
+    _require_manager(actor)
+    with transaction.atomic():
+        if calendar is None:
+            TeamCalendar.objects.filter(team=team).delete()
+        else:
+            TeamCalendar.objects.update_or_create(team=team, defaults={"calendar": calendar})
+        audit_record(
+            actor=actor,
+            action="team.calendar_set",
+            object_type="team",
+            object_id=team.pk,
+            data={"calendar": calendar.pk if calendar else None},
+        )
+
+
+# --- policies ------------------------------------------------------------------------------
+
+
+def _choices(value: Any, allowed: Any, field: str, cast: type = str) -> list[Any]:
+    try:
+        items = [cast(v) for v in (value or [])]
+    except (TypeError, ValueError) as exc:
+        raise _field_error(field, _("Choose from the list.")) from exc
+    if any(v not in allowed for v in items):
+        raise _field_error(field, _("Choose from the list."))
+    return sorted(set(items))
+
+
+def _minutes(value: Any, field: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        minutes = int(value)
+    except (TypeError, ValueError) as exc:
+        raise _field_error(field, _("Enter a whole number of minutes.")) from exc
+    if not 1 <= minutes <= 60 * 24 * 365:
+        raise _field_error(field, _("Enter between 1 minute and 1 year."))
+    return minutes
+
+
+def policy_save(
+    *,
+    policy: SlaPolicy | None = None,
+    name: str,
+    position: int = 0,
+    active: bool = True,
+    priorities: Any = (),
+    tiers: Any = (),
+    channels: Any = (),
+    vip_tiers: Any = (),
+    categories: Any = (),
+    first_response_minutes: Any = None,
+    next_response_minutes: Any = None,
+    resolution_minutes: Any = None,
+    business_time: bool = True,
+    calendar: BusinessCalendar | None = None,
+    warn_percent: int = 80,
+    escalate_on_breach: bool = False,
+    actor: Actor,
+) -> SlaPolicy:
+    """Create (policy=None) or update an SLA policy. Running timers keep the policy they
+    started under until the conversation next changes priority, tier, team or channel."""
+    from kefu.contacts.models import VipTier
+    from kefu.conversations.models import Category, Channel, Priority, Tier
+
+    _require_manager(actor)
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise _field_error("name", _("Use a name of 1 to 100 characters."))
+    clash = SlaPolicy.objects.filter(name__iexact=name)
+    if policy is not None:
+        clash = clash.exclude(pk=policy.pk)
+    if clash.exists():
+        raise Conflict(
+            _("A policy with this name already exists."),
+            fields={"name": [_("A policy with this name already exists.")]},
+        )
+    try:
+        warn = int(warn_percent)
+    except (TypeError, ValueError) as exc:
+        raise _field_error("warn_percent", _("Enter a percentage from 1 to 99.")) from exc
+    if not 1 <= warn <= 99:
+        raise _field_error("warn_percent", _("Enter a percentage from 1 to 99."))
+    values = {
+        "name": name,
+        "position": max(0, int(position or 0)),
+        "active": bool(active),
+        "priorities": _choices(priorities, Priority.values, "priorities", int),
+        "tiers": _choices(tiers, Tier.values, "tiers", int),
+        "channels": _choices(channels, Channel.values, "channels"),
+        "vip_tiers": _choices(vip_tiers, VipTier.values, "vip_tiers", int),
+        "categories": _choices(categories, Category.values, "categories"),
+        "first_response_minutes": _minutes(first_response_minutes, "first_response_minutes"),
+        "next_response_minutes": _minutes(next_response_minutes, "next_response_minutes"),
+        "resolution_minutes": _minutes(resolution_minutes, "resolution_minutes"),
+        "business_time": bool(business_time),
+        "warn_percent": warn,
+        "escalate_on_breach": bool(escalate_on_breach),
+    }
+    created = policy is None
+    with transaction.atomic():
+        policy = policy or SlaPolicy()
+        for key, value in values.items():
+            setattr(policy, key, value)
+        policy.calendar = calendar
+        policy.save()
+        audit_record(
+            actor=actor,
+            action="sla_policy.created" if created else "sla_policy.updated",
+            object_type="sla_policy",
+            object_id=policy.pk,
+            data={**values, "calendar": calendar.pk if calendar else None},
+        )
+    return policy
+
+
+def policy_delete(*, policy: SlaPolicy, actor: Actor) -> None:
+    """Delete a policy; its timers keep running on the targets they were given."""
+    _require_manager(actor)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="sla_policy.deleted",
+            object_type="sla_policy",
+            object_id=policy.pk,
+            data={"name": policy.name},
+        )
+        policy.delete()

@@ -32,6 +32,7 @@ SORT_LABELS = {
     "activity": _("Last activity"),
     "priority": _("Priority"),
     "age": _("Oldest first"),
+    "sla": _("Deadline (most urgent first)"),
 }
 assert set(SORT_LABELS) == set(SORTS)
 # Labelled here too so the workspace's catalogue carries them (the header shows them everywhere).

@@ -121,7 +121,18 @@ def _event_text(entry: TimelineEntry) -> tuple[str, str]:
         if data.get("withheld"):
             text += " " + _("Files withheld: %(n)s.") % {"n": data["withheld"]}
         return text, ""
+    if kind == TimelineKind.SLA:
+        return _sla_text(data), ""
     return _label(TimelineKind, kind), ""
+
+
+def _sla_text(data: dict[str, Any]) -> str:
+    from kefu.sla.models import TimerKind
+
+    what = _label(TimerKind, data.get("timer_kind"))
+    if data.get("event") == "breach":
+        return _("SLA target missed: %(what)s.") % {"what": what}
+    return _("SLA warning: the %(what)s deadline is near.") % {"what": what}
 
 
 def present_timeline(

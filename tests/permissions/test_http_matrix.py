@@ -66,6 +66,12 @@ ADMITTED: dict[Level, frozenset[str]] = {
 Kwargs = Callable[[World], dict[str, Any]]
 
 
+def _sla_policy_pk() -> int:
+    from kefu.sla.models import SlaPolicy
+
+    return SlaPolicy.objects.get_or_create(name="matrix-policy")[0].pk
+
+
 def _none(w: World) -> dict[str, Any]:
     return {}
 
@@ -336,6 +342,10 @@ ROUTES: dict[str, Route] = {
     "backoffice:calendar_list": Route(Level.MANAGER),
     "backoffice:calendar_create": Route(Level.MANAGER),
     "backoffice:calendar_edit": Route(Level.MANAGER, lambda w: {"pk": w.calendar_pk}),
+    "backoffice:calendar_exceptions": Route(Level.MANAGER, lambda w: {"pk": w.calendar_pk}),
+    "backoffice:sla_policy_list": Route(Level.MANAGER),
+    "backoffice:sla_policy_create": Route(Level.MANAGER),
+    "backoffice:sla_policy_edit": Route(Level.MANAGER, lambda w: {"pk": _sla_policy_pk()}),
     "backoffice:contact_option_list": Route(Level.MANAGER),
     "backoffice:contact_option_create": Route(Level.MANAGER),
     "backoffice:contact_option_edit": Route(Level.MANAGER, lambda w: {"pk": w.contact_option_pk}),

@@ -25,6 +25,8 @@ from kefu.conversations.services import (
     attachment_record_download,
     conversation_record_view,
 )
+from kefu.core import clock
+from kefu.sla.selectors import timers_for_conversation
 from kefu.workspace.access import agent_required, current_actor, current_agent, page_context
 from kefu.workspace.forms import (
     AssignForm,
@@ -115,6 +117,7 @@ def state_context(
         "agents": [a for a in eligible_agents(conversation) if a.pk != conversation.assignee_id],
         "current_tags": current_tags,
         "can_escalate": conversation.tier < 3,
+        "sla_timers": timers_for_conversation(conversation, clock.now()),
         **forms_,
     }
 

@@ -31,7 +31,10 @@ from kefu.conversations.selectors import (
     conversation_get_for_agent,
     conversation_list_for_agent,
 )
+from kefu.core import clock
 from kefu.core.errors import NotFound, ValidationFailed
+from kefu.sla.display import Deadline
+from kefu.sla.display import deadline as sla_deadline
 from kefu.workspace.access import agent_required, current_agent, page_context
 from kefu.workspace.forms import VIEW_LABELS, InboxFilterForm
 
@@ -64,6 +67,7 @@ class InboxRow(TypedDict):
     security_risk: bool
     last_activity_iso: str
     last_activity: str
+    sla: Deadline | None
 
 
 def _labels(choices: Iterable[tuple[object, object]]) -> dict[object, str]:
@@ -84,6 +88,7 @@ def inbox_rows(conversations: list[Conversation]) -> list[InboxRow]:
         "999999999", "{}"
     )
     rows = []
+    now = clock.now()
     for c in conversations:
         at = timezone.localtime(c.last_activity_at)  # what the ``date`` filter shows
         rows.append(
@@ -107,6 +112,7 @@ def inbox_rows(conversations: list[Conversation]) -> list[InboxRow]:
                 security_risk=c.security_risk,
                 last_activity_iso=at.isoformat(),  # the ``date:"c"`` format
                 last_activity=at.strftime("%Y-%m-%d %H:%M"),  # ``date:"Y-m-d H:i"``
+                sla=sla_deadline(c.sla_due_at, now),
             )
         )
     return rows

@@ -8,6 +8,7 @@ starts itself, and prints a Markdown table (optionally appended to docs/benchmar
 ``helpcenter`` measures knowledge-base search and article pages (kefu/bench/helpcenter.py).
 ``assistant`` measures the assistant's intent classifier in-process (kefu/bench/assistant.py);
 ``assistant-reply`` complete assistant replies (kefu/bench/assistant_reply.py).
+``sla`` the SLA worker over N open conversations with running timers (kefu/bench/sla.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from kefu.bench import assistant, assistant_reply, chat, helpcenter, report
+from kefu.bench import sla as sla_bench
 from kefu.bench.run import Options, run
 from kefu.bench.seed import DEFAULT_BATCH, MAX_CONVERSATIONS, seed_conversations
 
@@ -203,7 +205,22 @@ class Command(BaseCommand):
         )
         replies.add_argument("--messages", type=int, default=400, help="Customer messages.")
 
+        timers = sub.add_parser("sla", help="The SLA worker over N open conversations' timers.")
+        timers.add_argument("--conversations", type=int, default=100_000)
+        timers.add_argument(
+            "--reset", action="store_true", help="Delete earlier 'Bench SLA' data first."
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "sla":
+            n = int(options["conversations"])
+            if not 1 <= n <= 1_000_000:
+                raise CommandError("--conversations must be between 1 and 1,000,000")
+            sla_result = sla_bench.run_sla_bench(
+                conversations=n, reset=bool(options["reset"]), log=self.stdout.write
+            )
+            self.stdout.write(sla_bench.markdown(sla_result))
+            return
         if options["action"] == "assistant-reply":
             assistant_reply.run(messages=int(options["messages"]), log=self.stdout.write)
             return

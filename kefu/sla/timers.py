@@ -1,0 +1,398 @@
+"""SLA timers: which policy applies, and what each conversation event does to its timers.
+
+Everything here runs inside the caller's transaction (the conversation service that changed
+the conversation, holding its row lock). The state machine and the time maths are described
+in docs/subsystems/sla.md; the calendar arithmetic is kefu.sla.hours.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import Min, Q
+
+from kefu.sla.hours import (
+    ZERO,
+    CalendarSpec,
+    HoursError,
+    add_business_time,
+    business_time_between,
+)
+from kefu.sla.models import (
+    BusinessCalendar,
+    SlaPolicy,
+    SlaTimer,
+    TeamCalendar,
+    TimerKind,
+    TimerState,
+)
+
+if TYPE_CHECKING:
+    from kefu.conversations.models import Conversation
+
+log = logging.getLogger(__name__)
+
+# The events the conversation services report (kefu.sla.services.sla_on_event).
+CREATED = "created"
+STAFF_REPLIED = "staff_replied"
+CUSTOMER_REPLIED = "customer_replied"
+STATUS_CHANGED = "status_changed"
+ATTRIBUTES_CHANGED = "attributes_changed"  # priority, tier, team or channel
+EVENTS = frozenset({CREATED, STAFF_REPLIED, CUSTOMER_REPLIED, STATUS_CHANGED, ATTRIBUTES_CHANGED})
+
+ALWAYS = CalendarSpec.twenty_four_seven()
+# Timers that still count: a breached timer stays "open" until the thing it times happens.
+OPEN_Q = Q(state__in=(TimerState.RUNNING, TimerState.PAUSED)) | Q(
+    state=TimerState.BREACHED, stopped_at__isnull=True
+)
+_TARGETS = {
+    TimerKind.FIRST_RESPONSE: "first_response_minutes",
+    TimerKind.NEXT_RESPONSE: "next_response_minutes",
+    TimerKind.RESOLUTION: "resolution_minutes",
+}
+
+
+def _target(policy: SlaPolicy | None, kind: str) -> int | None:
+    """The policy's target for ``kind`` in seconds (None: no target)."""
+    if policy is None:
+        return None
+    minutes = getattr(policy, _TARGETS[TimerKind(kind)])
+    return None if minutes is None else int(minutes) * 60
+
+
+# --- policy and calendar ----------------------------------------------------------------------
+
+
+def matches(policy: SlaPolicy, conversation: Conversation, vip_tier: int) -> bool:
+    """Whether every non-empty condition of ``policy`` holds for ``conversation``."""
+    checks = (
+        (policy.priorities, conversation.priority),
+        (policy.tiers, conversation.tier),
+        (policy.channels, conversation.channel),
+        (policy.vip_tiers, vip_tier),
+        (policy.categories, conversation.category),
+    )
+    return all(not allowed or value in allowed for allowed, value in checks)
+
+
+def policy_for(conversation: Conversation) -> SlaPolicy | None:
+    """The first active policy, in order, whose conditions the conversation meets."""
+    policies = list(SlaPolicy.objects.filter(active=True).order_by("position", "id"))
+    if not policies:
+        return None
+    from kefu.contacts.models import Contact
+
+    vip_tier = (
+        Contact.objects.filter(pk=conversation.contact_id)
+        .values_list("vip_tier", flat=True)
+        .first()
+        or 0
+    )
+    return next((p for p in policies if matches(p, conversation, vip_tier)), None)
+
+
+def calendar_for(policy: SlaPolicy, conversation: Conversation) -> BusinessCalendar | None:
+    """The calendar a policy's business time is counted in: the policy's own, else the
+    conversation's team's, else the default one (None: no calendar at all, so 24/7)."""
+    if policy.calendar_id is not None:
+        return BusinessCalendar.objects.filter(pk=policy.calendar_id).first()
+    if conversation.team_id is not None:
+        team_calendar = (
+            TeamCalendar.objects.filter(team_id=conversation.team_id)
+            .select_related("calendar")
+            .first()
+        )
+        if team_calendar is not None:
+            return team_calendar.calendar
+    return BusinessCalendar.objects.filter(is_default=True).first()
+
+
+def _spec(calendar: BusinessCalendar | None, business_time: bool) -> CalendarSpec:
+    if not business_time or calendar is None:
+        return ALWAYS
+    try:
+        return calendar.spec()
+    except HoursError:
+        log.warning("business calendar %s has unusable hours; timing in calendar time", calendar.pk)
+        return ALWAYS
+
+
+def timer_spec(timer: SlaTimer) -> CalendarSpec:
+    calendar = None
+    if timer.business_time and timer.calendar_id is not None:
+        calendar = BusinessCalendar.objects.filter(pk=timer.calendar_id).first()
+    return _spec(calendar, timer.business_time)
+
+
+def _seconds(delta: timedelta) -> float:
+    return delta.total_seconds()
+
+
+# --- one timer --------------------------------------------------------------------------------
+
+
+def _warn_offset(target_seconds: int, percent: int) -> timedelta:
+    return timedelta(seconds=target_seconds * min(max(percent, 1), 100) / 100)
+
+
+def start_timer(
+    conversation: Conversation,
+    kind: str,
+    policy: SlaPolicy,
+    *,
+    at: datetime,
+    elapsed: timedelta = ZERO,
+) -> SlaTimer | None:
+    """Start timing ``kind`` under ``policy`` at ``at`` (``elapsed`` business time already
+    spent counts against it). None when the policy sets no target of that kind."""
+    target = _target(policy, kind)
+    if target is None:
+        return None
+    calendar = calendar_for(policy, conversation) if policy.business_time else None
+    spec = _spec(calendar, policy.business_time)
+    timer = SlaTimer(
+        conversation=conversation,
+        kind=kind,
+        policy=policy,
+        target_seconds=target,
+        business_time=policy.business_time,
+        calendar=calendar,
+        warn_percent=policy.warn_percent,
+        state=TimerState.RUNNING,
+        started_at=at,
+    )
+    _schedule(timer, spec, at, elapsed)
+    timer.save()
+    return timer
+
+
+def _schedule(timer: SlaTimer, spec: CalendarSpec, at: datetime, elapsed: timedelta) -> None:
+    """Set due_at and warn_at from ``at`` for a timer that has spent ``elapsed`` already."""
+    left = timedelta(seconds=timer.target_seconds) - elapsed
+    timer.due_at = at if left <= ZERO else add_business_time(spec, at, left)
+    if timer.warned_at is None:
+        warn_left = _warn_offset(timer.target_seconds, timer.warn_percent) - elapsed
+        timer.warn_at = at if warn_left <= ZERO else add_business_time(spec, at, warn_left)
+
+
+def elapsed_of(timer: SlaTimer, spec: CalendarSpec, at: datetime) -> timedelta:
+    """Business time the timer has used by ``at`` (more than its target once overdue)."""
+    target = timedelta(seconds=timer.target_seconds)
+    if timer.state == TimerState.PAUSED:
+        return target - timedelta(seconds=timer.remaining_seconds or 0)
+    if timer.due_at is None:  # the calendar never opens: nothing has been used
+        return ZERO
+    if timer.due_at <= at:
+        return target + (at - timer.due_at)
+    return target - business_time_between(spec, at, timer.due_at)
+
+
+def pause(timer: SlaTimer, at: datetime) -> None:
+    """Stop the clock, keeping the business time left (and left before the warning)."""
+    spec = timer_spec(timer)
+    target = timedelta(seconds=timer.target_seconds)
+    due = timer.due_at
+    remaining = target if due is None else business_time_between(spec, at, due)
+    timer.remaining_seconds = _seconds(remaining)
+    timer.warn_remaining_seconds = None
+    if timer.warned_at is None and timer.warn_at is not None:
+        timer.warn_remaining_seconds = _seconds(business_time_between(spec, at, timer.warn_at))
+    timer.state = TimerState.PAUSED
+    timer.paused_at = at
+    timer.save()
+
+
+def resume(timer: SlaTimer, at: datetime) -> None:
+    """Restart the clock: the deadline is ``at`` plus the business time that was left, so it is
+    never earlier than the deadline before the pause."""
+    spec = timer_spec(timer)
+    remaining = timedelta(seconds=timer.remaining_seconds or 0)
+    timer.due_at = add_business_time(spec, at, remaining)
+    if timer.warned_at is None and timer.warn_remaining_seconds is not None:
+        timer.warn_at = add_business_time(spec, at, timedelta(seconds=timer.warn_remaining_seconds))
+    timer.state = TimerState.RUNNING
+    timer.paused_at = None
+    timer.remaining_seconds = None
+    timer.warn_remaining_seconds = None
+    timer.save()
+
+
+def stop(timer: SlaTimer, at: datetime) -> None:
+    """What the timer times happened at ``at``: met when in time, else breached (a timer the
+    worker already breached keeps that state and records when it was finally done)."""
+    late_running = (
+        timer.state == TimerState.RUNNING and timer.due_at is not None and at > timer.due_at
+    )
+    late_paused = timer.state == TimerState.PAUSED and (timer.remaining_seconds or 0) <= 0
+    if late_running or late_paused:
+        timer.state = TimerState.BREACHED
+        timer.breached_at = at
+    elif timer.state in (TimerState.RUNNING, TimerState.PAUSED):
+        timer.state = TimerState.MET
+    timer.stopped_at = at
+    timer.save()
+
+
+def cancel(timer: SlaTimer, at: datetime) -> None:
+    if timer.state in (TimerState.RUNNING, TimerState.PAUSED):
+        timer.state = TimerState.CANCELLED
+    timer.stopped_at = at
+    timer.save()
+
+
+def reapply(
+    timer: SlaTimer, policy: SlaPolicy | None, conversation: Conversation, at: datetime
+) -> None:
+    """Move a timer to ``policy`` (the conversation's priority, tier, team or channel changed),
+    keeping the business time it has used. A breached timer stays breached."""
+    calendar = None
+    if policy is not None and policy.business_time:
+        calendar = calendar_for(policy, conversation)
+    if (
+        policy is not None
+        and timer.policy_id == policy.pk
+        and timer.calendar_id == (calendar.pk if calendar else None)
+        and timer.target_seconds == _target(policy, timer.kind)
+        and timer.business_time == policy.business_time
+    ):
+        return
+    target = _target(policy, timer.kind)
+    if policy is None or target is None:
+        if timer.state != TimerState.BREACHED:
+            cancel(timer, at)
+        return
+    if timer.state == TimerState.BREACHED:
+        timer.policy = policy
+        timer.save(update_fields=["policy"])
+        return
+    elapsed = elapsed_of(timer, timer_spec(timer), at)
+    spec = _spec(calendar, policy.business_time)
+    timer.policy = policy
+    timer.target_seconds = target
+    timer.business_time = policy.business_time
+    timer.calendar = calendar
+    timer.warn_percent = policy.warn_percent
+    if timer.state == TimerState.PAUSED:
+        timer.remaining_seconds = max(0.0, target - _seconds(elapsed))
+        if timer.warned_at is None:
+            warn = _warn_offset(target, policy.warn_percent)
+            timer.warn_remaining_seconds = max(0.0, _seconds(warn - elapsed))
+    else:
+        _schedule(timer, spec, at, elapsed)
+    timer.save()
+
+
+# --- the conversation's timers ------------------------------------------------------------------
+
+
+def _open_timers(conversation: Conversation) -> list[SlaTimer]:
+    return list(
+        SlaTimer.objects.select_for_update()
+        .filter(OPEN_Q, conversation_id=conversation.pk)
+        .order_by("id")
+    )
+
+
+def on_event(conversation: Conversation, event: str, at: datetime) -> None:
+    from kefu.conversations.models import Status
+
+    if event not in EVENTS:
+        raise ValueError(f"unknown SLA event {event!r}")
+    timers = _open_timers(conversation)
+    if not timers and event == STAFF_REPLIED:
+        return  # the common case without SLA policies costs one query
+    by_kind = {t.kind: t for t in timers}
+    done = conversation.status in (Status.SOLVED, Status.CLOSED)
+    if event == CREATED:
+        policy = policy_for(conversation)
+        if policy is None:
+            return
+        start_timer(conversation, TimerKind.FIRST_RESPONSE, policy, at=at)
+        start_timer(conversation, TimerKind.RESOLUTION, policy, at=at)
+    elif event == STAFF_REPLIED:
+        for kind in (TimerKind.FIRST_RESPONSE, TimerKind.NEXT_RESPONSE):
+            if kind in by_kind:
+                stop(by_kind[kind], at)
+    elif event == CUSTOMER_REPLIED:
+        if TimerKind.FIRST_RESPONSE in by_kind or TimerKind.NEXT_RESPONSE in by_kind or done:
+            return  # still waiting for the first answer, or already for the next one
+        answered = SlaTimer.objects.filter(
+            conversation_id=conversation.pk, kind=TimerKind.FIRST_RESPONSE
+        ).exists()
+        policy = policy_for(conversation) if answered else None
+        if policy is None:
+            return
+        timer = start_timer(conversation, TimerKind.NEXT_RESPONSE, policy, at=at)
+        if timer is not None and conversation.status == Status.PENDING:
+            pause(timer, at)
+    elif event == STATUS_CHANGED:
+        _on_status(conversation, timers, by_kind, at)
+    elif event == ATTRIBUTES_CHANGED:
+        policy = policy_for(conversation)
+        if (
+            not timers
+            and policy is not None
+            and not done
+            and not SlaTimer.objects.filter(conversation_id=conversation.pk).exists()
+        ):
+            # It now falls under a policy it did not before: timed from its creation.
+            from kefu.conversations.models import AuthorKind, MessageKind
+
+            answered = conversation.messages.filter(
+                kind=MessageKind.REPLY, author_kind=AuthorKind.AGENT
+            ).exists()
+            kinds = (
+                [TimerKind.RESOLUTION]
+                if answered
+                else [TimerKind.FIRST_RESPONSE, TimerKind.RESOLUTION]
+            )
+            for kind in kinds:
+                start_timer(conversation, kind, policy, at=conversation.created_at)
+        for timer in timers:
+            reapply(timer, policy, conversation, at)
+    refresh_due(conversation)
+
+
+def _on_status(
+    conversation: Conversation, timers: list[SlaTimer], by_kind: dict[str, SlaTimer], at: datetime
+) -> None:
+    from kefu.conversations.models import Status
+
+    status = conversation.status
+    if status in (Status.SOLVED, Status.CLOSED):
+        for timer in timers:
+            if timer.kind == TimerKind.RESOLUTION:
+                stop(timer, at)
+            else:
+                cancel(timer, at)
+        return
+    if status == Status.PENDING:
+        for timer in timers:
+            if timer.state == TimerState.RUNNING:
+                pause(timer, at)
+        return
+    for timer in timers:
+        if timer.state == TimerState.PAUSED:
+            resume(timer, at)
+    if TimerKind.RESOLUTION not in by_kind:
+        # Reopened after it was solved or closed: the resolution is timed again.
+        had_one = SlaTimer.objects.filter(
+            conversation_id=conversation.pk, kind=TimerKind.RESOLUTION
+        ).exists()
+        policy = policy_for(conversation) if had_one else None
+        if policy is not None:
+            start_timer(conversation, TimerKind.RESOLUTION, policy, at=at)
+
+
+def refresh_due(conversation: Conversation) -> None:
+    """Store the most urgent open deadline on the conversation (the inbox shows and sorts it)."""
+    due = (
+        SlaTimer.objects.filter(conversation_id=conversation.pk)
+        .filter(Q(state=TimerState.RUNNING) | Q(state=TimerState.BREACHED, stopped_at__isnull=True))
+        .aggregate(due=Min("due_at"))["due"]
+    )
+    if due != conversation.sla_due_at:
+        type(conversation).objects.filter(pk=conversation.pk).update(sla_due_at=due)
+        conversation.sla_due_at = due
