@@ -18,8 +18,15 @@ def _telegram() -> ChannelAdapter:
     return TelegramAdapter()
 
 
+def _email() -> ChannelAdapter:
+    from kefu.inbox.adapters.email.adapter import EmailAdapter
+
+    return EmailAdapter()
+
+
 ADAPTERS: dict[str, Callable[[], ChannelAdapter]] = {
     "telegram": _telegram,
+    "email": _email,
 }
 
 
