@@ -279,8 +279,8 @@ def _receive_one(
                 text = _("Hello! Write your question here and our support team will answer.")
         _reply_directly(adapter, item.thread_key, text)
         return None
-    files, notes = _files(item)
-    body = "\n\n".join(part for part in (item.text.strip(), *notes) if part)
+    files, refused = _files(item)
+    body = "\n\n".join(part for part in (item.text.strip(), *refused) if part)
     if not body:
         body = _("(sent a file)")
     return conversation_services.message_receive(
