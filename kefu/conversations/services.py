@@ -564,9 +564,12 @@ def message_receive(
                 author=AuthorKind.CUSTOMER,
             )
         first_line = (body or "").strip().splitlines()[0] if (body or "").strip() else ""
-        subject = subject.strip()[:200] or first_line[:80] or _("Message from %(channel)s") % {
-            "channel": Channel(channel).label if channel in Channel.values else channel
-        }
+        subject = (
+            subject.strip()[:200]
+            or first_line[:80]
+            or _("Message from %(channel)s")
+            % {"channel": Channel(channel).label if channel in Channel.values else channel}
+        )
         conversation_create(
             contact=contact,
             subject=subject,

@@ -6,7 +6,7 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.core.mail import get_connection
+from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -20,6 +20,10 @@ from kefu.inbox.adapters.email.compose import compose_customer_email
 from kefu.inbox.adapters.email.threading import reply_address
 
 log = logging.getLogger(__name__)
+
+
+def _deliver(email: EmailMessage) -> None:
+    get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT).send_messages([email])
 
 
 @task()
@@ -52,9 +56,7 @@ def notify_customer_of_reply(*, message_id: int, attempt: int = 1) -> None:
                 reply_to=reply_address(conversation.pk),
             )
         try:
-            get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT).send_messages(
-                [email]
-            )
+            _deliver(email)
         except (smtplib.SMTPException, OSError) as exc:
             raise RetryableError(str(exc)) from exc
         Message.objects.filter(pk=message.pk).update(customer_notified_at=clock.now())

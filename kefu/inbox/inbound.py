@@ -315,9 +315,7 @@ def _thread(
         conversation = found.get(pk)
         if conversation is not None and conversation.contact_id == identity.contact_id:
             return conversation
-    if notes is not None and any(
-        c.contact_id != identity.contact_id for c in found.values()
-    ):
+    if notes is not None and any(c.contact_id != identity.contact_id for c in found.values()):
         notes.append("thread reference to another contact's conversation ignored")
     return None
 

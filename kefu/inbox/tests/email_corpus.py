@@ -43,7 +43,7 @@ def mail(
     head: list[bytes] = []
 
     def h(name: str, value: str) -> None:
-        head.append(f"{name}: {value}".encode("utf-8"))
+        head.append(f"{name}: {value}".encode())
 
     if sender:
         h("From", sender)
@@ -69,7 +69,7 @@ def mail(
         else:
             payload = data
         return (
-            f"Content-Type: text/{subtype}; charset=\"{charset}\"\r\n"
+            f'Content-Type: text/{subtype}; charset="{charset}"\r\n'
             f"Content-Transfer-Encoding: {cte}\r\n\r\n"
         ).encode() + payload
 
@@ -77,10 +77,22 @@ def mail(
     if html is not None and body:
         alt = b"==alt=="
         parts.append(
-            b'Content-Type: multipart/alternative; boundary="' + alt + b'"\r\n\r\n'
-            + b"--" + alt + b"\r\n" + text_part(body, "plain") + b"\r\n"
-            + b"--" + alt + b"\r\n" + text_part(html, "html") + b"\r\n"
-            + b"--" + alt + b"--\r\n"
+            b'Content-Type: multipart/alternative; boundary="'
+            + alt
+            + b'"\r\n\r\n'
+            + b"--"
+            + alt
+            + b"\r\n"
+            + text_part(body, "plain")
+            + b"\r\n"
+            + b"--"
+            + alt
+            + b"\r\n"
+            + text_part(html, "html")
+            + b"\r\n"
+            + b"--"
+            + alt
+            + b"--\r\n"
         )
     elif html is not None:
         parts.append(text_part(html, "html"))

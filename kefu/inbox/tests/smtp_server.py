@@ -30,7 +30,7 @@ class Handler:
     received: list[Received] = field(default_factory=list)
     answer: str = "250 OK"  # what DATA answers, e.g. "451 4.3.0 try later"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if not self.answer.startswith("250"):
             return self.answer
         self.received.append(
@@ -39,7 +39,9 @@ class Handler:
         return "250 OK"
 
 
-def _authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+def _authenticator(
+    server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+) -> AuthResult:
     ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
         USER.encode(),
         PASSWORD.encode(),

@@ -16,7 +16,7 @@ from kefu.conversations import services
 from kefu.conversations.models import Conversation, Message, Status
 from kefu.inbox.adapters.email import threading
 from kefu.inbox.adapters.email.ingest import email_ingest
-from kefu.inbox.models import ChannelIdentity, InboundEvent, InboundState, OutboundDelivery
+from kefu.inbox.models import ChannelIdentity, InboundState, OutboundDelivery
 from kefu.inbox.tests.email_corpus import PDF, dsn, mail
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,9 @@ def test_existing_contact_is_matched_by_address(ingest, customer_1):
 def test_redelivery_is_stored_once(ingest):
     first, created = ingest(mail())
     again, created_again = ingest(mail())
-    assert created and not created_again and first.pk == again.pk
+    assert created
+    assert not created_again
+    assert first.pk == again.pk
     assert Message.objects.count() == 1
 
 
@@ -105,22 +107,29 @@ def test_threading_by_in_reply_to_of_the_customers_own_message(ingest):
 
 def test_threading_by_kefus_own_message_id(ingest, agent_a, actor_of):
     conversation = _conversation(ingest)
-    reply = services.message_reply(conversation=conversation, body="Checking", actor=actor_of(agent_a))
+    reply = services.message_reply(
+        conversation=conversation, body="Checking", actor=actor_of(agent_a)
+    )
     own = threading.own_message_id(reply.pk)
-    event, _ = ingest(mail(message_id="<r@x.example>", subject="x", headers={"In-Reply-To": f"<{own}>"}))
+    event, _ = ingest(
+        mail(message_id="<r@x.example>", subject="x", headers={"In-Reply-To": f"<{own}>"})
+    )
     assert event.conversation_id == conversation.pk
 
 
 def test_threading_by_reference_in_subject(ingest):
     conversation = _conversation(ingest)
-    event, _ = ingest(mail(message_id="<s@x.example>", subject=f"Re: [{conversation.reference}] hi"))
+    event, _ = ingest(
+        mail(message_id="<s@x.example>", subject=f"Re: [{conversation.reference}] hi")
+    )
     assert event.conversation_id == conversation.pk
 
 
 def test_threading_by_signed_reply_address(ingest):
     conversation = _conversation(ingest)
     address = threading.reply_address(conversation.pk)
-    assert address.startswith("support+c") and address.endswith("@localhost")
+    assert address.startswith("support+c")
+    assert address.endswith("@localhost")
     event, _ = ingest(mail(message_id="<p@x.example>", subject="new words", to=address.upper()))
     assert event.conversation_id == conversation.pk
 
@@ -155,7 +164,9 @@ def test_a_stranger_cannot_inject_into_someone_elses_conversation(ingest, way):
     assert event.state == InboundState.PROCESSED
     assert event.conversation_id != victim.pk
     assert victim.messages.count() == 1
-    assert Conversation.objects.get(pk=event.conversation_id).contact.email == "mallory@evil.example"
+    assert (
+        Conversation.objects.get(pk=event.conversation_id).contact.email == "mallory@evil.example"
+    )
     assert "another contact's conversation ignored" in event.last_error
 
 
@@ -164,7 +175,9 @@ def test_a_reply_to_a_closed_conversation_starts_a_new_one(ingest, agent_a, acto
     services.conversation_set_status(
         conversation=conversation, status=Status.CLOSED, actor=actor_of(agent_a)
     )
-    event, _ = ingest(mail(message_id="<late@x.example>", headers={"In-Reply-To": "<first@x.example>"}))
+    event, _ = ingest(
+        mail(message_id="<late@x.example>", headers={"In-Reply-To": "<first@x.example>"})
+    )
     assert event.conversation_id != conversation.pk
 
 
@@ -202,7 +215,9 @@ def test_kefus_own_outgoing_mail_coming_back_is_ignored(ingest, settings):
     assert "X-Kefu-Loop" in event.ignored_reason
 
 
-def test_a_bounce_marks_the_delivery_failed(ingest, agent_a, actor_of, django_capture_on_commit_callbacks):
+def test_a_bounce_marks_the_delivery_failed(
+    ingest, agent_a, actor_of, django_capture_on_commit_callbacks
+):
     conversation = _conversation(ingest)
     with django_capture_on_commit_callbacks(execute=True):
         reply = services.message_reply(
@@ -215,7 +230,8 @@ def test_a_bounce_marks_the_delivery_failed(ingest, agent_a, actor_of, django_ca
     delivery.refresh_from_db()
     reply.refresh_from_db()
     assert delivery.state == "failed"
-    assert "5.1.1" in delivery.last_error and "bounced" in delivery.last_error
+    assert "5.1.1" in delivery.last_error
+    assert "bounced" in delivery.last_error
     assert reply.delivery_status == "failed"
 
 
@@ -242,7 +258,8 @@ def test_broken_mime_is_processed_and_flagged(ingest):
     )
     event, _ = ingest(raw)
     assert event.state == InboundState.PROCESSED
-    assert "MIME defects" in event.last_error and "no Date" in event.last_error
+    assert "MIME defects" in event.last_error
+    assert "no Date" in event.last_error
     assert "please help" in Message.objects.get().body
 
 
@@ -250,7 +267,10 @@ def test_an_attachment_over_the_limit_is_named_in_the_message(ingest, settings):
     settings.KEFU_ATTACHMENT_MAX_BYTES = 1000
     raw = mail(
         body="statement attached",
-        attachments=[("huge.pdf", "application/pdf", PDF + b"0" * 5000), ("ok.pdf", "application/pdf", PDF)],
+        attachments=[
+            ("huge.pdf", "application/pdf", PDF + b"0" * 5000),
+            ("ok.pdf", "application/pdf", PDF),
+        ],
     )
     event, _ = ingest(raw)
     message = Message.objects.get(pk=event.message_id)

@@ -93,8 +93,10 @@ def test_agent_reply_goes_out_with_threading_headers_and_the_code(
     text = sent.get_body(preferencelist=("plain",)).get_content()
     html = sent.get_body(preferencelist=("html",)).get_content()
     assert text.startswith(f"Anti-phishing code: {CODE}")
-    assert "We are checking your deposit." in text and email_conversation.reference in text
-    assert CODE in html and "We are checking your deposit." in html
+    assert "We are checking your deposit." in text
+    assert email_conversation.reference in text
+    assert CODE in html
+    assert "We are checking your deposit." in html
     files = [(p.get_filename(), p.get_content()) for p in sent.iter_attachments()]
     assert files == [("steps.pdf", PDF)]
     delivery = OutboundDelivery.objects.get(message=message)
@@ -123,7 +125,8 @@ def test_a_4xx_answer_is_retried_then_sent(
     message = _reply(email_conversation, actor_of(agent_a), django_capture_on_commit_callbacks)
     delivery = OutboundDelivery.objects.get(message=message)
     assert delivery.state == OutboundState.QUEUED
-    assert "451" in delivery.last_error and "Mailbox busy" in delivery.last_error
+    assert "451" in delivery.last_error
+    assert "Mailbox busy" in delivery.last_error
     smtp.handler.answer = "250 OK"
     fake_clock.advance(minutes=5)
     dispatch_due_channels.call()
@@ -139,7 +142,8 @@ def test_a_5xx_answer_fails_with_the_servers_reason(
     message = _reply(email_conversation, actor_of(agent_a), django_capture_on_commit_callbacks)
     delivery = OutboundDelivery.objects.get(message=message)
     assert delivery.state == OutboundState.FAILED
-    assert "550" in delivery.last_error and "rejected by policy" in delivery.last_error
+    assert "550" in delivery.last_error
+    assert "rejected by policy" in delivery.last_error
     message.refresh_from_db()
     assert message.delivery_status == DeliveryStatus.FAILED
 
@@ -178,7 +182,8 @@ def test_starttls_and_auth(
         settings.EMAIL_HOST_PASSWORD = "wrong"
         second = _reply(email_conversation, actor_of(agent_a), django_capture_on_commit_callbacks)
         failed = OutboundDelivery.objects.get(message=second)
-        assert failed.state == OutboundState.FAILED and "535" in failed.last_error, failed.last_error
+        assert failed.state == OutboundState.FAILED
+        assert "535" in failed.last_error
         assert "wrong" not in failed.last_error
 
 

@@ -51,7 +51,9 @@ def test_body_and_subject_in_each_charset(charset, text, cte):
 
 def test_gb2312_declared_text_with_gbk_only_characters_is_read_as_gb18030():
     # Outlook labels GBK text "gb2312"; strict GB2312 would fail on 沒/賬.
-    parsed = parse(mail(body="沒有到賬", charset="gbk").replace(b'charset="gbk"', b"charset=gb2312"))
+    parsed = parse(
+        mail(body="沒有到賬", charset="gbk").replace(b'charset="gbk"', b"charset=gb2312")
+    )
     assert parsed.text == "沒有到賬"
 
 
@@ -63,7 +65,10 @@ def test_encoded_words_split_inside_a_character_and_mixed_charsets():
 
 
 def test_unknown_charset_and_raw_8bit_headers_never_raise():
-    assert decode_header("=?x-made-up?B?" + base64.b64encode("你好".encode()).decode() + "?=") == "你好"
+    assert (
+        decode_header("=?x-made-up?B?" + base64.b64encode("你好".encode()).decode() + "?=")
+        == "你好"
+    )
     assert decode_header("=?utf-8?B?!!!notbase64?=") != ""
     raw = mail(subject="充值", subject_raw=True, charset="gbk")
     assert parse(raw).subject == "充值"
@@ -86,10 +91,13 @@ def test_html_only_mail_becomes_safe_text():
         "<blockquote>old text</blockquote></div></body></html>"
     )
     parsed = parse(mail(body="", html=html))
-    assert "alert" not in parsed.text and "color" not in parsed.text
+    assert "alert" not in parsed.text
+    assert "color" not in parsed.text
     assert "<" not in parsed.text
-    assert "Hello team," in parsed.text and "withdrawal is stuck." in parsed.text
-    assert "- one" in parsed.text and "https://example.com/x" in parsed.text
+    assert "Hello team," in parsed.text
+    assert "withdrawal is stuck." in parsed.text
+    assert "- one" in parsed.text
+    assert "https://example.com/x" in parsed.text
     assert "old text" not in parsed.text
     assert "old text" in parsed.full_text
 
@@ -115,9 +123,13 @@ QUOTED = [
         "Still missing.",
     ),
     ("Got it.\n\nFrom: Support <s@x>\nDate: Sat\nSubject: Re", "Got it."),
-    ("收到了，谢谢。\n\n在 2026年12月5日 周六 09:00，Kefu Support <support@localhost> 写道：\n> 我们正在查", "收到了，谢谢。"),
     (
-        "还没到账。\n\n------------------ 原始邮件 ------------------\n发件人: \"Support\"\n"
+        "收到了，谢谢。\n\n在 2026年12月5日 周六 09:00，Kefu Support <support@localhost> 写道：\n"
+        "> 我们正在查",
+        "收到了，谢谢。",
+    ),
+    (
+        '还没到账。\n\n------------------ 原始邮件 ------------------\n发件人: "Support"\n'
         "发送时间: 2026年12月5日\n主题: 回复：充值",
         "还没到账。",
     ),
@@ -199,7 +211,8 @@ def test_mailer_daemon_and_dsn():
     parsed = parse(dsn(original_message_id="kefu.5.abc@localhost"))
     assert parsed.auto_reason
     assert parsed.bounce_of == "kefu.5.abc@localhost"
-    assert "5.1.1" in parsed.bounce_reason and "Recipient address rejected" in parsed.bounce_reason
+    assert "5.1.1" in parsed.bounce_reason
+    assert "Recipient address rejected" in parsed.bounce_reason
     assert "bounce" in parse(mail(sender="MAILER-DAEMON@mx.example.net")).auto_reason
 
 
@@ -255,4 +268,4 @@ def test_subject_cleaning():
 
 
 def test_html_to_text_handles_garbage():
-    assert html_to_text("<p>unclosed <b>tags &amp; <<>> stuff") .startswith("unclosed")
+    assert html_to_text("<p>unclosed <b>tags &amp; <<>> stuff").startswith("unclosed")

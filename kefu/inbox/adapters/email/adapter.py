@@ -68,7 +68,7 @@ class EmailAdapter:
     def event_id(self, body: bytes) -> str:
         try:
             values = read_headers(body).get_all("Message-ID") or []
-        except Exception:  # noqa: BLE001 - any blob is stored, keyed by its hash
+        except Exception:
             values = []
         mid = normalise_message_id(str(values[0])) if values else ""
         return message_key(mid) if mid else raw_key(body)
@@ -109,8 +109,7 @@ class EmailAdapter:
         # Replies always go to the From address, never to Reply-To: the contact is matched
         # on From, and a forged From with a Reply-To elsewhere must not receive their case.
         attachments = tuple(
-            InboundAttachment(a.name, a.content, too_large=a.too_large)
-            for a in parsed.attachments
+            InboundAttachment(a.name, a.content, too_large=a.too_large) for a in parsed.attachments
         )
         return [
             InboundMessage(

@@ -268,7 +268,7 @@ def html_to_text(html: str) -> str:
     try:
         parser.feed(html)
         parser.close()
-    except Exception:  # noqa: BLE001 - HTMLParser is lenient; never let mail crash the worker
+    except Exception:
         return re.sub(r"<[^>]*>", " ", html)
     lines = [line.strip() for line in "".join(parser.parts).replace("\xa0", " ").splitlines()]
     text = "\n".join(lines)
@@ -296,7 +296,8 @@ _CUT_LINE = [
 ]
 _HEADER_FROM = re.compile(r"^\*?(From|发件人|發件人|寄件者)\s*\*?\s*[:：]", re.I)
 _HEADER_NEXT = re.compile(
-    r"^\*?(Sent|Date|To|Subject|发送时间|日期|收件人|主题|主旨|寄件日期|傳送時間)\s*\*?\s*[:：]", re.I
+    r"^\*?(Sent|Date|To|Subject|发送时间|日期|收件人|主题|主旨|寄件日期|傳送時間)\s*\*?\s*[:：]",
+    re.I,
 )
 
 
@@ -383,7 +384,7 @@ def _header(msg: Message, name: str) -> str:
 def _filename(part: Message) -> str:
     try:
         name = part.get_filename() or part.get_param("name") or ""
-    except Exception:  # noqa: BLE001
+    except Exception:
         name = ""
     if isinstance(name, tuple):  # an RFC 2231 value compat32 could not collapse
         name = name[2] if len(name) > 2 else ""
@@ -480,7 +481,7 @@ class _Walker:
             data = str(part.get_payload()).encode("utf-8", "surrogateescape")
         try:
             charset = part.get_content_charset()
-        except Exception:  # noqa: BLE001
+        except Exception:
             charset = None
         text, clean = decode_bytes(data, charset)
         self.unclean = self.unclean or not clean
@@ -488,7 +489,7 @@ class _Walker:
 
     def attachment(self, part: Message, content_type: str) -> None:
         name = _filename(part) or (
-            "attachment-%d%s" % (len(self.attachments) + 1, _EXT.get(content_type, ".bin"))
+            f"attachment-{len(self.attachments) + 1}{_EXT.get(content_type, '.bin')}"
         )
         inline = (part.get_content_disposition() == "inline") or bool(part.get("Content-ID"))
         if content_type == "message/rfc822":
@@ -496,7 +497,7 @@ class _Walker:
             inner = payload[0] if isinstance(payload, list) and payload else None
             try:
                 content = inner.as_bytes() if isinstance(inner, Message) else b""
-            except Exception:  # noqa: BLE001
+            except Exception:
                 content = str(inner).encode("utf-8", "surrogateescape")
         else:
             encoded = part.get_payload()
@@ -534,9 +535,7 @@ class _Walker:
             and not _filename(part)
         )
         if is_body_text:
-            (self.plain if content_type == "text/plain" else self.html).append(
-                self.part_text(part)
-            )
+            (self.plain if content_type == "text/plain" else self.html).append(self.part_text(part))
             return
         if content_type.startswith("multipart/"):  # a multipart without its boundary
             self.plain.append(self.part_text(part))
@@ -573,7 +572,7 @@ def parse_email(raw: bytes, *, attachment_limit: int) -> ParsedEmail:
     walker = _Walker(attachment_limit)
     try:
         walker.walk(msg)
-    except Exception as exc:  # noqa: BLE001 - broken MIME must not crash the worker
+    except Exception as exc:
         warnings.append(f"MIME structure could not be read ({type(exc).__name__})")
     defects = sorted({type(d).__name__ for p in msg.walk() for d in getattr(p, "defects", [])})
     if defects:
@@ -591,8 +590,11 @@ def parse_email(raw: bytes, *, attachment_limit: int) -> ParsedEmail:
     recipients = [
         address
         for _name, address in addresses(
-            _all(msg, "To") + _all(msg, "Cc") + _all(msg, "Delivered-To")
-            + _all(msg, "X-Original-To") + _all(msg, "Envelope-To")
+            _all(msg, "To")
+            + _all(msg, "Cc")
+            + _all(msg, "Delivered-To")
+            + _all(msg, "X-Original-To")
+            + _all(msg, "Envelope-To")
         )
     ]
     return ParsedEmail(

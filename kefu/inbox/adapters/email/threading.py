@@ -102,9 +102,7 @@ def candidate_conversations(parsed: ParsedEmail) -> tuple[int, ...]:
     own = [pk for pk in (message_from_own_id(mid) for mid in mids) if pk is not None]
     keys = [message_key(mid) for mid in mids]
     if own or keys:
-        rows = dict(
-            Message.objects.filter(pk__in=own).values_list("pk", "conversation_id")
-        )
+        rows = dict(Message.objects.filter(pk__in=own).values_list("pk", "conversation_id"))
         for pk in own:
             add(rows.get(pk))
         stored = dict(
