@@ -227,3 +227,28 @@ def test_round_trip_ingest_reply_and_the_customers_answer(
     client = Client()
     client.force_login(agent_a)
     assert client.get(f"/agent/c/{email_conversation.pk}/").status_code in (200, 302, 404)
+
+
+def test_reply_in_the_customers_language(
+    smtp, email_conversation, agent_a, actor_of, django_capture_on_commit_callbacks
+):
+    from kefu.contacts.models import Contact
+
+    Contact.objects.filter(pk=email_conversation.contact_id).update(language="zh-hans")
+    email_conversation.refresh_from_db()
+    _reply(email_conversation, actor_of(agent_a), django_capture_on_commit_callbacks)
+    sent = _received(smtp)
+    assert sent["Subject"].startswith("回复：Deposit missing")
+    text = sent.get_body(preferencelist=("plain",)).get_content()
+    assert "直接回复此邮件即可答复" in text
+
+
+def test_an_email_conversation_without_a_channel_identity_uses_the_contacts_address(
+    smtp, alice, agent_a, actor_of, django_capture_on_commit_callbacks
+):
+    from kefu.testing import factories
+
+    conversation = factories.ConversationFactory(contact=alice.contact, channel="email")
+    _reply(conversation, actor_of(agent_a), django_capture_on_commit_callbacks)
+    assert OutboundDelivery.objects.get().state == OutboundState.SENT
+    assert smtp.handler.received[-1].rcpt_tos == ["alice@example.com"]
