@@ -79,6 +79,8 @@ class EmailAdapter:
         limit: int = settings.KEFU_ATTACHMENT_MAX_BYTES
         parsed = parse_email(body, attachment_limit=limit)
         provider_id = message_key(parsed.message_id) if parsed.message_id else raw_key(body)
+        if parsed.message_id and _claimed_by_someone_else(provider_id, parsed.from_address):
+            provider_id = raw_key(body)  # a reused Message-ID must not swallow this mail
         warnings = tuple(parsed.warnings)
         sender = Sender(
             kind=KIND,
@@ -205,6 +207,15 @@ class EmailAdapter:
                 reply_to=threading.reply_address(conversation.pk),
                 attachments=outbound.attachments,
             )
+
+
+def _claimed_by_someone_else(provider_id: str, sender: str) -> bool:
+    owner = (
+        Message.objects.filter(channel=KIND, external_id=provider_id)
+        .values_list("conversation__contact__email", flat=True)
+        .first()
+    )
+    return owner is not None and (owner or "").lower() != sender
 
 
 def _classified(code: int, reason: bytes | str) -> RetryableError | PermanentError:

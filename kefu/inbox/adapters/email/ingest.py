@@ -10,7 +10,10 @@ pipeline (``inbound_process`` -> ``EmailAdapter.parse`` -> ``message_receive``).
 
 from __future__ import annotations
 
+from functools import partial
+
 from kefu.inbox.adapters.email.adapter import CONTENT_TYPE, EmailAdapter
+from kefu.inbox.adapters.email.parse import raw_key
 from kefu.inbox.inbound import inbound_store
 from kefu.inbox.models import InboundEvent
 
@@ -22,11 +25,19 @@ def email_ingest(*, raw: bytes, account: str, source: str) -> tuple[InboundEvent
     ``source`` ("smtp", "imap", "test"); (event, created). A redelivery (same Message-ID to
     the same mailbox) returns the stored event and queues nothing."""
     adapter = EmailAdapter()
-    return inbound_store(
+    event_id = adapter.event_id(raw)
+    store = partial(
+        inbound_store,
         adapter=adapter,
-        event_id=adapter.event_id(raw),
         payload=raw,
         content_type=CONTENT_TYPE,
         headers={"x-kefu-source": source if source in SOURCES else "other"},
         account=account.strip().lower(),
     )
+    event, created = store(event_id=event_id)
+    if not created and event_id.startswith("mid:") and bytes(event.payload) != raw:
+        # The same Message-ID with other bytes: a relay's redelivery with new trace headers,
+        # or someone reusing a Message-ID. Either way it is kept (keyed on its bytes); the
+        # pipeline does not store the same message twice.
+        return store(event_id=raw_key(raw))
+    return event, created
