@@ -18,7 +18,7 @@ import ssl
 from collections.abc import Mapping, Sequence
 
 from django.conf import settings
-from django.core.mail import get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
@@ -146,7 +146,7 @@ class EmailAdapter:
             raise RetryableError(f"SMTP: {type(exc).__name__}: {exc}"[:250]) from None
         return SendResult(provider_message_id=message_id_of(email))
 
-    def _compose(self, outbound: OutboundMessage):  # type: ignore[no-untyped-def]
+    def _compose(self, outbound: OutboundMessage) -> EmailMultiAlternatives:
         if outbound.message_id is None or outbound.conversation_id is None:
             raise PermanentError("email needs the stored message and its conversation")
         message = Message.objects.filter(pk=outbound.message_id).first()
