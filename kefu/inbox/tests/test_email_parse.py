@@ -269,3 +269,16 @@ def test_subject_cleaning():
 
 def test_html_to_text_handles_garbage():
     assert html_to_text("<p>unclosed <b>tags &amp; <<>> stuff").startswith("unclosed")
+
+
+def test_a_30_mb_attachment_is_not_decoded_and_marked_too_large():
+    huge = b"\x00" * (30 * 1024 * 1024)
+    raw = mail(body="bank statement", attachments=[("statement.zip", "application/zip", huge)])
+    parsed = parse_email(raw, attachment_limit=10 * 1024 * 1024)
+    assert parsed.text == "bank statement"
+    [attachment] = parsed.attachments
+    assert (attachment.name, attachment.too_large, attachment.content) == (
+        "statement.zip",
+        True,
+        b"",
+    )
