@@ -286,6 +286,16 @@ def test_malformed_and_automatic_mail_is_visible_on_the_admin_page(ingest, admin
     page = client.get(reverse("backoffice:inbound:list")).content.decode()
     assert "no usable From address" in page
     assert "auto-submitted: auto-replied" in page
+    assert "support@localhost" in page  # the mailbox
+
+
+def test_warnings_of_a_processed_mail_are_shown_to_admins(ingest, admin_user):
+    ingest(mail(message_id=None, date=None))
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get(reverse("backoffice:inbound:list")).content.decode()
+    assert "Warnings:" in page
+    assert "no Message-ID; no Date" in page
 
 
 def test_a_reused_message_id_does_not_swallow_someone_elses_mail(ingest):
