@@ -406,6 +406,19 @@ KEFU_EMAIL_IMAP_MAX_PER_POLL = int(os.environ.get("KEFU_EMAIL_IMAP_MAX_PER_POLL"
 EMAIL_BACKEND = os.environ.get(
     "KEFU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
+# Email channel (docs/subsystems/channels.md, "Email"): the support address customers write to
+# and Kefu sends from; its domain names Kefu's Message-IDs and per-conversation reply
+# addresses (support+c<id>.<signature>@domain). Outbound SMTP uses Django's settings below
+# (KEFU_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend to send for real).
+KEFU_EMAIL_ADDRESS = os.environ.get("KEFU_EMAIL_ADDRESS", "support@localhost").strip().lower()
+DEFAULT_FROM_EMAIL = os.environ.get("KEFU_DEFAULT_FROM_EMAIL", KEFU_EMAIL_ADDRESS)
+EMAIL_HOST = os.environ.get("KEFU_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("KEFU_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("KEFU_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _env_secret("KEFU_EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = _env_bool("KEFU_EMAIL_USE_TLS", False)  # STARTTLS
+EMAIL_USE_SSL = _env_bool("KEFU_EMAIL_USE_SSL", False)  # implicit TLS (port 465)
+EMAIL_TIMEOUT = float(os.environ.get("KEFU_EMAIL_TIMEOUT", "20"))
 
 LOGGING = {
     "version": 1,

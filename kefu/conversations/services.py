@@ -531,24 +531,35 @@ def message_receive(
     attachments: Sequence[UploadedFile] = (),
     language: str | None = None,
     actor: Actor,
+    subject: str = "",
+    conversation: Conversation | None = None,
+    join_latest: bool = True,
 ) -> Message:
     """Store a customer's message that arrived on a channel (Telegram, email, ...).
 
-    It joins the contact's latest conversation on that channel that is not closed (a solved
-    or pending one reopens), else it opens a new one. Idempotent on ``(channel, external_id)``:
-    a repeat returns the message already stored. Every channel adapter's messages come here.
+    It joins ``conversation`` when the channel threaded it there (it must be the contact's
+    and not closed), else the contact's latest conversation on that channel that is not
+    closed (a solved or pending one reopens; unless ``join_latest`` is False, as for a new
+    email), else it opens a new one, titled ``subject`` if given. Idempotent on
+    ``(channel, external_id)``: a repeat returns the message already stored. Every channel
+    adapter's messages come here.
     """
     if not external_id:
         raise _field_error("external_id", _("A channel message needs its id."))
     existing = Message.objects.filter(channel=channel, external_id=external_id).first()
     if existing is not None:
         return existing
-    conversation = (
-        Conversation.objects.filter(contact=contact, channel=channel)
-        .exclude(status=Status.CLOSED)
-        .order_by("-last_activity_at", "-pk")
-        .first()
-    )
+    if conversation is not None and (
+        conversation.contact_id != contact.pk or conversation.status == Status.CLOSED
+    ):
+        conversation = None
+    if conversation is None and join_latest:
+        conversation = (
+            Conversation.objects.filter(contact=contact, channel=channel)
+            .exclude(status=Status.CLOSED)
+            .order_by("-last_activity_at", "-pk")
+            .first()
+        )
     try:
         if conversation is not None:
             return message_reply(
@@ -561,9 +572,12 @@ def message_receive(
                 author=AuthorKind.CUSTOMER,
             )
         first_line = (body or "").strip().splitlines()[0] if (body or "").strip() else ""
-        subject = first_line[:80] or _("Message from %(channel)s") % {
-            "channel": Channel(channel).label if channel in Channel.values else channel
-        }
+        subject = (
+            subject.strip()[:200]
+            or first_line[:80]
+            or _("Message from %(channel)s")
+            % {"channel": Channel(channel).label if channel in Channel.values else channel}
+        )
         conversation_create(
             contact=contact,
             subject=subject,

@@ -6,19 +6,24 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
-from kefu.accounts.antiphishing import with_antiphishing_code
 from kefu.conversations.models import Message, MessageKind
 from kefu.core import clock
 from kefu.core.errors import RetryableError
 from kefu.core.jobs import run_with_retry
+from kefu.inbox.adapters.email.compose import compose_customer_email
+from kefu.inbox.adapters.email.threading import reply_address
 
 log = logging.getLogger(__name__)
+
+
+def _deliver(email: EmailMessage) -> None:
+    get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT).send_messages([email])
 
 
 @task()
@@ -42,13 +47,16 @@ def notify_customer_of_reply(*, message_id: int, attempt: int = 1) -> None:
                 "portal:request_detail", args=[conversation.pk]
             )
             context = {"conversation": conversation, "message": message, "url": url}
-            subject = render_to_string("conversations/email/reply_subject.txt", context).strip()
-            body = with_antiphishing_code(
-                render_to_string("conversations/email/reply_body.txt", context),
-                recipient=contact.email,
+            email = compose_customer_email(
+                to=contact.email,
+                subject=render_to_string("conversations/email/reply_subject.txt", context),
+                text=render_to_string("conversations/email/reply_body.txt", context),
+                auto_submitted="auto-generated",
+                message_pk=message.pk,
+                reply_to=reply_address(conversation.pk),
             )
         try:
-            send_mail(subject, body, None, [contact.email], fail_silently=False)
+            _deliver(email)
         except (smtplib.SMTPException, OSError) as exc:
             raise RetryableError(str(exc)) from exc
         Message.objects.filter(pk=message.pk).update(customer_notified_at=clock.now())

@@ -25,6 +25,7 @@ from django.db.models import F
 from kefu.audit.services import audit_record
 from kefu.conversations.models import (
     AuthorKind,
+    Channel,
     Conversation,
     DeliveryStatus,
     Message,
@@ -100,7 +101,10 @@ def _outbound(delivery: OutboundDelivery) -> OutboundMessage:
         .order_by("-linked", "-pk")
         .first()
     )
-    if identity is None:
+    thread_key = identity.thread_key if identity is not None else ""
+    if not thread_key and delivery.channel == Channel.EMAIL:
+        thread_key = message.conversation.contact.email or ""  # e.g. a web form's address
+    if not thread_key:
         raise PermanentError("the customer has no chat on this channel")
     files = []
     for attachment in message.attachments.all():
@@ -109,7 +113,11 @@ def _outbound(delivery: OutboundDelivery) -> OutboundMessage:
                 OutboundAttachment(attachment.filename, attachment.content_type, handle.read())
             )
     return OutboundMessage(
-        thread_key=identity.thread_key, text=message.body, attachments=tuple(files)
+        thread_key=thread_key,
+        text=message.body,
+        attachments=tuple(files),
+        conversation_id=message.conversation_id,
+        message_id=message.pk,
     )
 
 
@@ -179,6 +187,24 @@ def delivery_attempt(*, delivery_pk: int, attempts: int) -> str:
         delivery_status=DeliveryStatus.SENT, customer_notified_at=clock.now()
     )
     return "sent"
+
+
+def delivery_bounced(*, channel: str, provider_message_id: str, reason: str) -> bool:
+    """A delivery report says a sent message never arrived: mark its delivery failed, with
+    the reason, on the message the agent sees. False if no sent delivery has that id."""
+    delivery = (
+        OutboundDelivery.objects.select_related("message")
+        .filter(
+            channel=channel,
+            provider_message_id=provider_message_id[:128],
+            state=OutboundState.SENT,
+        )
+        .first()
+    )
+    if delivery is None or not provider_message_id:
+        return False
+    _record(delivery, state=OutboundState.FAILED, error=f"bounced: {reason}")
+    return True
 
 
 def deliveries_due(limit: int = 100) -> list[tuple[int, int]]:

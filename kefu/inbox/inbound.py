@@ -31,7 +31,7 @@ from kefu.audit.services import audit_record
 from kefu.contacts.models import Contact
 from kefu.conversations import services as conversation_services
 from kefu.conversations.attachments import UploadedFile, validate_attachments
-from kefu.conversations.models import Message
+from kefu.conversations.models import Conversation, Message, Status
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import (
@@ -63,7 +63,9 @@ ATTEMPT_LEASE = timedelta(minutes=2)
 ERROR_MAX = 300
 MAX_HEADER_VALUE = 200
 # Headers worth keeping for debugging; anything else (cookies, auth, secrets) is dropped.
-KEPT_HEADERS = frozenset({"content-type", "content-length", "user-agent", "x-forwarded-for"})
+KEPT_HEADERS = frozenset(
+    {"content-type", "content-length", "user-agent", "x-forwarded-for", "x-kefu-source"}
+)
 LINK_TOKEN_MINUTES = 15
 LINK_SALT = "kefu.inbox.channel-link"
 
@@ -92,15 +94,17 @@ def inbound_store(
     payload: bytes,
     content_type: str,
     headers: Mapping[str, str],
+    account: str | None = None,
 ) -> tuple[InboundEvent, bool]:
     """Store a verified provider request before processing it; (event, created).
 
     Idempotent on (channel, account, event_id): a redelivery returns the stored event and
-    queues nothing. The raw store is its own record (no audit row per request); what it
+    queues nothing. ``account`` overrides ``adapter.account()`` for channels with several
+    (an email mailbox). The raw store is its own record (no audit row per request); what it
     leads to (messages, failures, replays) is audited.
     """
     now = clock.now()
-    account = adapter.account()
+    account = (adapter.account() if account is None else account)[:64]
     try:
         with transaction.atomic():
             event = InboundEvent.objects.create(
@@ -175,8 +179,10 @@ def inbound_process(*, event_pk: int, attempts: int) -> str:
         stored: list[int] = []
         conversation_id: int | None = None
         reasons: list[str] = []
+        notes: list[str] = []
         calls = 0
         for item in messages:
+            notes.extend(item.warnings)
             if item.call is not None and not item.ignorable:  # a phone call, not a message
                 from kefu.inbox.calls import phone_call_receive
 
@@ -184,7 +190,7 @@ def inbound_process(*, event_pk: int, attempts: int) -> str:
                 conversation_id = call.conversation_id or conversation_id
                 calls += 1
                 continue
-            message = _receive_one(adapter, item)
+            message = _receive_one(adapter, item, notes)
             if message is None:
                 reasons.append(item.reason or "ignored")
                 continue
@@ -214,7 +220,7 @@ def inbound_process(*, event_pk: int, attempts: int) -> str:
             message_id=stored[-1] if stored else None,
             processed_at=clock.now(),
             next_attempt_at=None,
-            last_error="",
+            last_error="; ".join(notes)[:ERROR_MAX],  # warnings (malformed mail), if any
         )
         return "processed"
     _finish(
@@ -223,7 +229,7 @@ def inbound_process(*, event_pk: int, attempts: int) -> str:
         ignored_reason="; ".join(reasons)[:120],
         processed_at=clock.now(),
         next_attempt_at=None,
-        last_error="",
+        last_error="; ".join(notes)[:ERROR_MAX],
     )
     return "ignored"
 
@@ -248,8 +254,16 @@ def _reply_directly(adapter: ChannelAdapter, thread_key: str, text: str) -> None
         log.info("%s: could not send a notice: %s", adapter.kind, exc)
 
 
-def _receive_one(adapter: ChannelAdapter, item: InboundMessage) -> Message | None:
+def _receive_one(
+    adapter: ChannelAdapter, item: InboundMessage, notes: list[str] | None = None
+) -> Message | None:
     if item.ignorable:
+        if item.bounce_of:
+            from kefu.inbox.delivery import delivery_bounced
+
+            delivery_bounced(
+                channel=adapter.kind, provider_message_id=item.bounce_of, reason=item.reason
+            )
         if item.notify_ignored and item.thread_key:
             _group_notice(adapter, item)
         return None
@@ -274,8 +288,8 @@ def _receive_one(adapter: ChannelAdapter, item: InboundMessage) -> Message | Non
                 text = _("Hello! Write your question here and our support team will answer.")
         _reply_directly(adapter, item.thread_key, text)
         return None
-    files, notes = _files(item)
-    body = "\n\n".join(part for part in (item.text.strip(), *notes) if part)
+    files, refused = _files(item)
+    body = "\n\n".join(part for part in (item.text.strip(), *refused) if part)
     if not body:
         body = _("(sent a file)")
     return conversation_services.message_receive(
@@ -286,7 +300,33 @@ def _receive_one(adapter: ChannelAdapter, item: InboundMessage) -> Message | Non
         attachments=files,
         language=language,
         actor=_customer_actor(identity),
+        subject=item.subject,
+        conversation=_thread(identity, item, notes),
+        join_latest=not item.new_thread,
     )
+
+
+def _thread(
+    identity: ChannelIdentity, item: InboundMessage, notes: list[str] | None
+) -> Conversation | None:
+    """The first conversation the message names that belongs to its sender and is not
+    closed. A reference to someone else's conversation is ignored (and noted): a stranger
+    who knows a reference number or a Message-ID must not write into another person's case."""
+    if not item.conversation_hints:
+        return None
+    found = {
+        c.pk: c
+        for c in Conversation.objects.filter(pk__in=item.conversation_hints).exclude(
+            status=Status.CLOSED
+        )
+    }
+    for pk in item.conversation_hints:
+        conversation = found.get(pk)
+        if conversation is not None and conversation.contact_id == identity.contact_id:
+            return conversation
+    if notes is not None and any(c.contact_id != identity.contact_id for c in found.values()):
+        notes.append("thread reference to another contact's conversation ignored")
+    return None
 
 
 def _files(item: InboundMessage) -> tuple[list[UploadedFile], list[str]]:
@@ -352,9 +392,7 @@ def channel_identity_for(*, adapter: ChannelAdapter, item: InboundMessage) -> Ch
         return identity
     try:
         with transaction.atomic():
-            contact = Contact.objects.create(
-                name=item.sender.display_name[:120], language=_language(item.sender.language)
-            )
+            contact = _contact_for_new_identity(item)
             identity = ChannelIdentity.objects.create(
                 channel=adapter.kind,
                 account=account,
@@ -376,6 +414,20 @@ def channel_identity_for(*, adapter: ChannelAdapter, item: InboundMessage) -> Ch
             channel=adapter.kind, account=account, external_id=item.sender.id
         )
     return identity
+
+
+def _contact_for_new_identity(item: InboundMessage) -> Contact:
+    """A channel that knows the sender's email address (email) finds the contact with that
+    address; otherwise the new sender gets a contact of their own."""
+    language = _language(item.sender.language) if item.sender.language else "en"
+    if item.sender.email:
+        contact = Contact.objects.filter(email__iexact=item.sender.email).first()
+        if contact is not None:
+            return contact
+        return Contact.objects.create(
+            name=item.sender.display_name[:120], language=language, email=item.sender.email
+        )
+    return Contact.objects.create(name=item.sender.display_name[:120], language=language)
 
 
 def link_token_create(*, channel: str, contact: Contact, actor: Actor) -> str:

@@ -362,6 +362,7 @@ class PhoneCall(models.Model):
         minutes, seconds = divmod(rest, 60)
         return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
+
 # --- email mailboxes polled over IMAP (docs/subsystems/email-transports.md) ------------------
 
 MAILBOX_PASSWORD_PURPOSE = b"kefu.inbox.email-mailbox-password.v1"

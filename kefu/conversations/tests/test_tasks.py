@@ -142,7 +142,7 @@ def test_smtp_failure_is_retried_later_with_backoff(
     def failing_send_mail(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(tasks, "send_mail", failing_send_mail)
+    monkeypatch.setattr(tasks, "_deliver", failing_send_mail)
     monkeypatch.setattr(clock, "now", lambda: NOW)
     with override_settings(TASKS=DUMMY_TASKS):
         tasks.notify_customer_of_reply.call(message_id=message.pk, attempt=1)
@@ -161,7 +161,7 @@ def test_smtp_failure_raises_retryable_error_inside_the_job(
     message = services.message_reply(
         conversation=conversation_a, body="hello", actor=actor_of(agent_a)
     )
-    monkeypatch.setattr(tasks, "send_mail", _smtp_down)
+    monkeypatch.setattr(tasks, "_deliver", _smtp_down)
     seen = {}
 
     def recording_run_with_retry(task, func, *, attempt, **kwargs):
@@ -185,7 +185,7 @@ def test_job_gives_up_after_max_attempts(
         conversation=conversation_a, body="hello", actor=actor_of(agent_a)
     )
 
-    monkeypatch.setattr(tasks, "send_mail", _smtp_down)
+    monkeypatch.setattr(tasks, "_deliver", _smtp_down)
     with override_settings(TASKS=DUMMY_TASKS):
         with pytest.raises(RetryableError):
             tasks.notify_customer_of_reply.call(message_id=message.pk, attempt=jobs.MAX_ATTEMPTS)

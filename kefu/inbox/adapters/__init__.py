@@ -24,9 +24,16 @@ def _phone() -> ChannelAdapter:
     return PhoneAdapter()
 
 
+def _email() -> ChannelAdapter:
+    from kefu.inbox.adapters.email.adapter import EmailAdapter
+
+    return EmailAdapter()
+
+
 ADAPTERS: dict[str, Callable[[], ChannelAdapter]] = {
     "telegram": _telegram,
     "phone": _phone,
+    "email": _email,
 }
 
 

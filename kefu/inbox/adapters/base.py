@@ -33,6 +33,7 @@ class Sender:
     id: str
     display_name: str = ""
     language: str = ""
+    email: str = ""  # a verified-format address when the channel is email: matched to contacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,16 @@ class InboundMessage:
     command_arg: str = ""
     notify_ignored: bool = False  # tell the sender once why we ignore them (group chats)
     call: InboundCall | None = None  # a phone call, not a message (kefu.inbox.calls)
+    # Email-style threading: the subject for a new conversation; the conversations the message
+    # says it belongs to (joined only when the sender is that conversation's contact); and
+    # ``new_thread`` = start a new conversation rather than join the latest open one.
+    subject: str = ""
+    conversation_hints: tuple[int, ...] = ()
+    new_thread: bool = False
+    # A delivery report about an earlier outbound message (its provider id) and why it failed.
+    bounce_of: str = ""
+    # Problems worth showing admins (malformed mail), recorded on the inbound event.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +121,9 @@ class OutboundMessage:
     thread_key: str
     text: str
     attachments: tuple[OutboundAttachment, ...] = field(default_factory=tuple)
+    # The stored reply and its conversation, for channels that thread (email).
+    conversation_id: int | None = None
+    message_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

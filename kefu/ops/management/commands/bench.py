@@ -7,7 +7,8 @@ starts itself, and prints a Markdown table (optionally appended to docs/benchmar
 ``chat`` measures live chat over WebSockets against servers it starts (kefu/bench/chat.py).
 ``helpcenter`` measures knowledge-base search and article pages (kefu/bench/helpcenter.py).
 ``assistant`` measures the assistant's intent classifier in-process (kefu/bench/assistant.py);
-``assistant-reply`` complete assistant replies (kefu/bench/assistant_reply.py).
+``assistant-reply`` complete assistant replies (kefu/bench/assistant_reply.py);
+``email`` email ingestion through the real pipeline (kefu/bench/email_ingest.py).
 ``sla`` the SLA worker over N open conversations with running timers (kefu/bench/sla.py).
 """
 
@@ -23,7 +24,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kefu.bench import assistant, assistant_reply, chat, helpcenter, report
+from kefu.bench import assistant, assistant_reply, chat, email_ingest, helpcenter, report
 from kefu.bench import sla as sla_bench
 from kefu.bench.run import Options, run
 from kefu.bench.seed import DEFAULT_BATCH, MAX_CONVERSATIONS, seed_conversations
@@ -211,7 +212,15 @@ class Command(BaseCommand):
             "--reset", action="store_true", help="Delete earlier 'Bench SLA' data first."
         )
 
+        mail = sub.add_parser(
+            "email", help="Email ingestion through the real pipeline (use a throwaway database)."
+        )
+        mail.add_argument("--messages", type=int, default=1000, help="Generated messages.")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "email":
+            email_ingest.run(messages=int(options["messages"]), log=self.stdout.write)
+            return
         if options["action"] == "sla":
             n = int(options["conversations"])
             if not 1 <= n <= 1_000_000:

@@ -1,0 +1,237 @@
+"""``kefu bench email``: email ingestion through the real pipeline, synchronously.
+
+Generates a corpus of realistic MIME messages (deterministic): customers writing in English,
+Simplified and Traditional Chinese, Japanese, Russian and French, in the charsets their
+clients use (UTF-8, GB2312/GBK, Big5, ISO-2022-JP, KOI8-R/Windows-1251, Windows-1252), as
+plain text, multipart/alternative or HTML only, with quoted history (English and Chinese
+clients), some with attachments or inline images, a share of automatic mail (auto-replies,
+lists), and threads: about 60% are replies that reference an earlier message of the same
+customer (In-Reply-To / References, sometimes the reference number in the subject).
+
+Each message goes through ``email_ingest`` (the raw store, committed, with its job row) and
+then ``inbound_process`` (parse, thread, ``message_receive``) in this process, as the worker
+would. Reported: messages per second for the whole path and for its parts, per-message p50 /
+p95, the outcome counts and whether each reply joined its thread's conversation.
+
+Run it on a throwaway database: it writes contacts, conversations and messages.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import platform
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from kefu.inbox.adapters.email.ingest import email_ingest
+from kefu.inbox.adapters.email.parse import parse_email
+from kefu.inbox.inbound import inbound_process
+from kefu.inbox.models import InboundEvent
+
+_TEXTS = [
+    ("utf-8", "en", "Hello, my deposit of {n} USDT (TRC20) has not arrived after two hours."),
+    ("utf-8", "en", "I cannot log in, the 2FA code is rejected every time. Order {n}."),
+    ("gb2312", "zh", "您好，我充值的{n} USDT 两个小时了还没有到账，请帮忙查一下。"),
+    ("gbk", "zh", "提现{n}个比特币一直显示处理中，请问什么时候能到账？"),
+    ("utf-8", "zh", "我的账户被冻结了，订单号 {n}，请尽快处理。"),
+    ("big5", "zh-hant", "您好，我的提幣 {n} 一直沒有到帳，請幫忙查詢。"),
+    ("iso-2022-jp", "ja", "入金{n}が反映されていません。確認をお願いします。"),
+    ("koi8-r", "ru", "Здравствуйте, мой депозит {n} не пришёл. Помогите, пожалуйста."),
+    ("windows-1251", "ru", "Не могу вывести средства, заявка {n}."),
+    ("windows-1252", "fr", "Bonjour, mon dépôt n° {n} n'est pas crédité. Merci d'avance."),
+]
+_QUOTES = {
+    "en": "\n\nOn Sat, 5 Dec 2026 at 09:00, Kefu Support <support@localhost> wrote:\n> {q}\n",
+    "zh": "\n\n在 2026年12月5日 09:00，Kefu Support <support@localhost> 写道：\n> {q}\n",
+    "zh-hant": "\n\n------------------ 原始郵件 ------------------\n發件人: Support\n"
+    "傳送時間: 2026年12月5日\n主旨: {q}\n",
+    "ja": "\n\n-----Original Message-----\nFrom: Support\nSent: Saturday\n\n{q}\n",
+    "ru": "\n\n-- \nС уважением, клиент\n",
+    "fr": "\n\nLe sam. 5 déc. 2026 à 09:00, Support <support@localhost> a écrit :\n> {q}\n",
+}
+_PDF = b"%PDF-1.4\n%" + b"x" * 15_000 + b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+_PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 12
+
+
+def _word(text: str, charset: str) -> str:
+    return f"=?{charset}?B?{base64.b64encode(text.encode(charset)).decode()}?="
+
+
+@dataclass
+class Generated:
+    raw: bytes
+    root: int  # index of the thread's first message (itself for a new thread)
+    auto: bool
+
+
+def build_corpus(count: int, *, seed: int = 7) -> list[Generated]:
+    rng = random.Random(seed)  # noqa: S311 - synthetic data
+    customers = max(5, count // 6)
+    threads: dict[int, list[int]] = {}  # customer -> indexes of their messages
+    corpus: list[Generated] = []
+    for index in range(count):
+        who = rng.randrange(customers)
+        charset, lang, template = _TEXTS[who % len(_TEXTS)]
+        text = template.format(n=rng.randrange(10_000, 99_999))
+        mid = f"<bench-{seed}-{index}@mail{who % 7}.example.com>"
+        head = [
+            f"From: Customer {who} <customer{who}@mail{who % 7}.example.com>",
+            "To: Kefu Support <support@localhost>",
+            "Date: Sun, 06 Dec 2026 06:00:00 +0000",
+            f"Message-ID: {mid}",
+            "MIME-Version: 1.0",
+        ]
+        previous = threads.get(who, [])
+        root, auto = index, False
+        subject = text[:30]
+        if previous and rng.random() < 0.6:
+            parent = previous[-1]
+            root = corpus[parent].root
+            parent_mid = f"<bench-{seed}-{parent}@mail{who % 7}.example.com>"
+            head.append(f"In-Reply-To: {parent_mid}")
+            head.append(f"References: <bench-{seed}-{root}@mail{who % 7}.example.com> {parent_mid}")
+            subject = "Re: " + subject
+            text += _QUOTES[lang].format(q=template[:40])
+        elif rng.random() < 0.05:
+            auto = True
+            head.append(rng.choice(["Auto-Submitted: auto-replied", "Precedence: bulk"]))
+        head.append(f"Subject: {_word(subject, charset)}")
+        body = text.encode(charset, "replace")
+        plain = (
+            f'Content-Type: text/plain; charset="{charset}"\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n"
+        ).encode() + base64.encodebytes(body)
+        shape = rng.random()
+        if shape < 0.15:
+            html = f"<html><body><p>{text}</p><div>--<br>sent from webmail</div></body></html>"
+            part = (
+                f'Content-Type: text/html; charset="{charset}"\r\n'
+                "Content-Transfer-Encoding: base64\r\n\r\n"
+            ).encode() + base64.encodebytes(html.encode(charset, "replace"))
+        else:
+            part = plain
+        files = []
+        if rng.random() < 0.2:
+            files.append(("statement.pdf", "application/pdf", _PDF, "attachment"))
+        if rng.random() < 0.1:
+            files.append(("screenshot.png", "image/png", _PNG, "inline"))
+        if files:
+            raw = "\r\n".join(head).encode() + b'\r\nContent-Type: multipart/mixed; boundary="b1"'
+            raw += b"\r\n\r\n--b1\r\n" + part + b"\r\n"
+            for name, ctype, content, disposition in files:
+                raw += (
+                    f'--b1\r\nContent-Type: {ctype}; name="{name}"\r\n'
+                    f'Content-Disposition: {disposition}; filename="{name}"\r\n'
+                    "Content-Transfer-Encoding: base64\r\n\r\n"
+                ).encode() + base64.encodebytes(content)
+            raw += b"--b1--\r\n"
+        else:
+            raw = "\r\n".join(head).encode() + b"\r\n" + part
+        corpus.append(Generated(raw=raw, root=root, auto=auto))
+        if not auto:
+            threads.setdefault(who, []).append(index)
+    return corpus
+
+
+@dataclass
+class EmailBench:
+    messages: int
+    total_s: float
+    parse_s: float
+    cpu_s: float = 0.0
+    store_ms: list[float] = field(default_factory=list)
+    process_ms: list[float] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    replies: int = 0
+    threaded: int = 0
+
+
+def _p(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"{os.cpu_count()} CPU ({cpu or platform.processor()}), load average {load}"
+
+
+def _database() -> str:
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version}"
+    version = getattr(connection, "pg_version", 0)
+    return f"PostgreSQL {version // 10000}.{version % 10000}" if version else connection.vendor
+
+
+def run(*, messages: int = 1000, log: Callable[[str], None] = print) -> EmailBench:
+    count = max(10, min(int(messages), 100_000))
+    corpus = build_corpus(count, seed=int(time.time()) % 100_000)
+    limit: int = settings.KEFU_ATTACHMENT_MAX_BYTES
+    start = time.perf_counter()
+    for item in corpus:
+        parse_email(item.raw, attachment_limit=limit)
+    parse_s = time.perf_counter() - start
+    load_before = machine()
+    result = EmailBench(messages=count, total_s=0.0, parse_s=parse_s)
+    conversation_of: dict[int, int | None] = {}
+    begin, cpu_begin = time.perf_counter(), time.process_time()
+    for index, item in enumerate(corpus):
+        t0 = time.perf_counter()
+        event, _created = email_ingest(raw=item.raw, account="support@localhost", source="bench")
+        t1 = time.perf_counter()
+        outcome = inbound_process(event_pk=event.pk, attempts=event.attempts)
+        t2 = time.perf_counter()
+        result.store_ms.append((t1 - t0) * 1000)
+        result.process_ms.append((t2 - t1) * 1000)
+        result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1
+        conversation = (
+            InboundEvent.objects.filter(pk=event.pk).values_list("conversation_id", flat=True).get()
+        )
+        conversation_of[index] = conversation
+        if item.root != index and not item.auto:
+            result.replies += 1
+            joined = conversation is not None and conversation == conversation_of.get(item.root)
+            result.threaded += int(joined)
+    result.total_s = time.perf_counter() - begin
+    result.cpu_s = time.process_time() - cpu_begin
+    whole = [a + b for a, b in zip(result.store_ms, result.process_ms, strict=True)]
+    lines = [
+        f"Email ingestion: {count} generated messages on {_database()}; {load_before} (before), "
+        f"{machine().split('), ', 1)[1]} (after)",
+        "",
+        "| step | messages/s | p50 ms | p95 ms |",
+        "|---|---|---|---|",
+        f"| parse only (in memory) | {count / parse_s:.0f} | | |",
+        f"| store (email_ingest, committed) | {count / (sum(result.store_ms) / 1000):.0f} | "
+        f"{_p(result.store_ms, 50):.2f} | {_p(result.store_ms, 95):.2f} |",
+        f"| process (parse, thread, receive) | {count / (sum(result.process_ms) / 1000):.0f} | "
+        f"{_p(result.process_ms, 50):.2f} | {_p(result.process_ms, 95):.2f} |",
+        f"| **whole path (store + process)** | **{count / result.total_s:.0f}** | "
+        f"{statistics.median(whole):.2f} | {_p(whole, 95):.2f} |",
+        f"| whole path, per CPU-second of this process | {count / result.cpu_s:.0f} | | |",
+        "",
+        f"Outcomes: {dict(sorted(result.outcomes.items()))}; replies joined their thread's "
+        f"conversation: {result.threaded}/{result.replies}.",
+    ]
+    log("\n".join(lines))
+    return result

@@ -1,0 +1,83 @@
+"""The one place customer email is composed: replies on the email channel (the adapter) and
+"you have a reply" notifications (``conversations.tasks.notify_customer_of_reply``).
+
+Every message gets the customer's anti-phishing code on top (text and HTML), Kefu's own
+Message-ID (``threading.own_message_id``, the same on every retry), the loop header
+``X-Kefu-Loop`` (so Kefu never answers its own mail) and ``X-Auto-Response-Suppress: All``
+(so Exchange does not send out-of-office replies to it). ``Auto-Submitted`` follows RFC 3834
+(docs/adr/0018-email-auto-submitted-and-threading.md): set for mail a program wrote on its own
+(notifications, the secret guard's notices, the assistant), absent for an agent's reply.
+Call with the recipient's language active.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import nh3
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import make_msgid
+from django.utils.html import escape, linebreaks
+
+from kefu.accounts.antiphishing import antiphishing_code_for, antiphishing_header
+from kefu.inbox.adapters.base import OutboundAttachment
+from kefu.inbox.adapters.email import threading
+
+LOOP_HEADER = "X-Kefu-Loop"
+
+
+def compose_customer_email(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    auto_submitted: str = "",
+    message_pk: int | None = None,
+    in_reply_to: str = "",
+    references: Sequence[str] = (),
+    reply_to: str = "",
+    attachments: Sequence[OutboundAttachment] = (),
+) -> EmailMultiAlternatives:
+    """A ready-to-send email to one customer. ``html`` (optional) is sanitised here."""
+    code = antiphishing_code_for(to)
+    if code:
+        header = antiphishing_header(code)
+        text = header + text
+        if html:
+            html = linebreaks(escape(header.strip())) + "<hr>" + html
+    domain = threading.email_domain()
+    mid = (
+        f"<{threading.own_message_id(message_pk)}>"
+        if message_pk is not None
+        else make_msgid(domain=domain)
+    )
+    headers = {
+        "Message-ID": mid,
+        "X-Auto-Response-Suppress": "All",
+        LOOP_HEADER: threading.loop_id(),
+    }
+    if auto_submitted:
+        headers["Auto-Submitted"] = auto_submitted
+    if in_reply_to:
+        headers["In-Reply-To"] = f"<{in_reply_to}>"
+    refs = [r for r in references if r]
+    if refs:
+        headers["References"] = " ".join(f"<{r}>" for r in refs)
+    email = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=text,
+        to=[to],
+        headers=headers,
+        reply_to=[reply_to] if reply_to else None,
+    )
+    if html:
+        email.attach_alternative(nh3.clean(html), "text/html")
+    for item in attachments:
+        email.attach(item.name, item.content, item.content_type)
+    return email
+
+
+def message_id_of(email: EmailMultiAlternatives) -> str:
+    """The normalised Message-ID (no <>, lower case) the email goes out with."""
+    return str(email.extra_headers.get("Message-ID", "")).strip("<>").lower()
