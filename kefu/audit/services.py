@@ -123,7 +123,8 @@ def audit_record_many(
             entries.append(entry)
         # AuditEntry's own queryset refuses bulk inserts (they would skip the numbering and
         # hashing above); this is the one place that does both.
-        models.QuerySet[AuditEntry](model=AuditEntry).bulk_create(entries)
+        plain: models.QuerySet[AuditEntry] = models.QuerySet(model=AuditEntry)
+        plain.bulk_create(entries)
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {AuditChainHead._meta.db_table} SET seq = %s, hash = %s WHERE id = 1",  # noqa: S608
