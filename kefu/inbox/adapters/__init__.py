@@ -18,8 +18,22 @@ def _telegram() -> ChannelAdapter:
     return TelegramAdapter()
 
 
+def _messenger() -> ChannelAdapter:
+    from kefu.inbox.adapters.messenger.adapter import MessengerAdapter
+
+    return MessengerAdapter()
+
+
+def _whatsapp() -> ChannelAdapter:
+    from kefu.inbox.adapters.whatsapp.adapter import WhatsAppAdapter
+
+    return WhatsAppAdapter()
+
+
 ADAPTERS: dict[str, Callable[[], ChannelAdapter]] = {
     "telegram": _telegram,
+    "messenger": _messenger,
+    "whatsapp": _whatsapp,
 }
 
 
