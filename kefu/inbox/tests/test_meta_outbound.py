@@ -92,7 +92,9 @@ def test_messenger_reply_with_a_file_is_a_multipart_upload(
     text, upload = graph_api.sent("messenger.send")
     assert text.json["message"] == {"text": "We are checking it."}
     assert upload.content_type.startswith("multipart/form-data")
-    assert upload.field("filedata") and upload.field("recipient") and upload.field("message")
+    assert upload.field("filedata")
+    assert upload.field("recipient")
+    assert upload.field("message")
     assert b'"type": "image"' in upload.raw
     assert PNG in upload.raw
 
@@ -116,7 +118,8 @@ def test_whatsapp_reply_text_and_document(
         "text": {"body": "We are checking it.", "preview_url": False},
     }
     (upload,) = graph_api.sent("whatsapp.upload")
-    assert upload.field("file") and upload.field("messaging_product")
+    assert upload.field("file")
+    assert upload.field("messaging_product")
     assert PDF in upload.raw
     media_id = document.json["document"]["id"]
     assert media_id.isdigit()
