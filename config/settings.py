@@ -355,6 +355,16 @@ KEFU_TWILIO_AUTH_TOKEN = _env_secret("KEFU_TWILIO_AUTH_TOKEN") or ""
 # Region for phone numbers stored without a country code (ISO 3166 code, e.g. "CN", "US");
 # empty: such numbers are not matched to callers.
 KEFU_PHONE_DEFAULT_REGION = os.environ.get("KEFU_PHONE_DEFAULT_REGION", "").strip().upper()
+# Messenger and WhatsApp (kefu/inbox/adapters/meta.py): the Meta app's secret signs webhooks
+# (X-Hub-Signature-256), the verify token answers Meta's subscription check; access tokens are
+# secrets sent only in the Authorization header.
+KEFU_META_APP_SECRET = _env_secret("KEFU_META_APP_SECRET") or ""
+KEFU_META_VERIFY_TOKEN = _env_secret("KEFU_META_VERIFY_TOKEN") or ""
+KEFU_MESSENGER_PAGE_TOKEN = _env_secret("KEFU_MESSENGER_PAGE_TOKEN") or ""
+KEFU_WHATSAPP_TOKEN = _env_secret("KEFU_WHATSAPP_TOKEN") or ""
+KEFU_WHATSAPP_PHONE_NUMBER_ID = os.environ.get("KEFU_WHATSAPP_PHONE_NUMBER_ID", "").strip()
+KEFU_META_GRAPH_BASE = os.environ.get("KEFU_META_GRAPH_BASE", "https://graph.facebook.com")
+KEFU_META_GRAPH_VERSION = os.environ.get("KEFU_META_GRAPH_VERSION", "v21.0")
 
 KEFU_EXCHANGE_CONNECTOR = os.environ.get("KEFU_EXCHANGE_CONNECTOR", "demo").strip().lower()
 KEFU_EXCHANGE_API_URL = os.environ.get("KEFU_EXCHANGE_API_URL", "")

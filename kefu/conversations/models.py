@@ -33,6 +33,8 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     PHONE = "phone", _("Phone")
     TELEGRAM = "telegram", _("Telegram")
+    MESSENGER = "messenger", _("Messenger")
+    WHATSAPP = "whatsapp", _("WhatsApp")
     SOCIAL = "social", _("Social")
     API = "api", _("API")
 
@@ -171,6 +173,8 @@ class DeliveryStatus(models.TextChoices):
     NONE = "none", _("Not applicable")
     QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
     FAILED = "failed", _("Failed")
 
 
@@ -191,7 +195,7 @@ class Message(models.Model):
     # NULL (not "") when absent, so the unique (channel, external_id) constraint ignores it.
     external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     delivery_status = models.CharField(
-        max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE
+        max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE
     )
     customer_notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()

@@ -11,7 +11,10 @@ duplicated or stale job does nothing), sent outside any transaction, then record
 failures wait (the provider's ``retry_after`` when it gives one, else exponential backoff) and
 the periodic ``dispatch_due_channels`` job sends them again, up to ``MAX_ATTEMPTS``; a
 permanent failure, or the last attempt, marks it ``failed`` with the reason, shown on the
-message in the agent workspace.
+message in the agent workspace. ``delivery_receipt`` applies what the provider later says
+about a sent message (delivered, read, failed). Every change of a message's delivery state is
+published on commit to the conversation's staff audience (``message.delivery``), so open
+workspace pages update the label without a reload; customers never hear it.
 """
 
 from __future__ import annotations
@@ -36,8 +39,15 @@ from kefu.core.actor import Actor
 from kefu.core.errors import PermanentError, RetryableError
 from kefu.core.jobs import enqueue_on_commit
 from kefu.inbox.adapters import get_adapter
-from kefu.inbox.adapters.base import OutboundAttachment, OutboundMessage, RateLimitedError
+from kefu.inbox.adapters.base import (
+    DeliveryReceipt,
+    OutboundAttachment,
+    OutboundMessage,
+    RateLimitedError,
+)
 from kefu.inbox.models import ChannelIdentity, OutboundDelivery, OutboundState
+from kefu.realtime import events
+from kefu.realtime.publish import publish
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +131,17 @@ def _outbound(delivery: OutboundDelivery) -> OutboundMessage:
     )
 
 
+def _publish_state(message: Message, status: str) -> None:
+    """Tell the staff watching the conversation that the message's delivery state changed."""
+    publish(
+        events.MessageDeliveryChanged(
+            conversation_id=message.conversation_id,
+            message_id=message.pk,
+            status=status,  # type: ignore[arg-type]  # a DeliveryStatus value
+        )
+    )
+
+
 def _record(
     delivery: OutboundDelivery, *, state: str, error: str = "", wait: timedelta | None = None
 ) -> None:
@@ -137,6 +158,8 @@ def _record(
         }
         status = statuses.get(state, DeliveryStatus.QUEUED)
         Message.objects.filter(pk=delivery.message_id).update(delivery_status=status)
+        if status != delivery.message.delivery_status:
+            _publish_state(delivery.message, status)
         if state == OutboundState.FAILED:
             audit_record(
                 actor=Actor.system("channels"),
@@ -176,35 +199,81 @@ def delivery_attempt(*, delivery_pk: int, attempts: int) -> str:
         _record(delivery, state=OutboundState.QUEUED, error=error, wait=wait)
         log.info("delivery %s attempt %s failed; retrying in %s", delivery.pk, attempts + 1, wait)
         return "retry"
-    OutboundDelivery.objects.filter(pk=delivery.pk).update(
-        state=OutboundState.SENT,
-        provider_message_id=result.provider_message_id[:128],
-        sent_at=clock.now(),
-        next_attempt_at=None,
-        last_error="",
-    )
-    Message.objects.filter(pk=delivery.message_id).update(
-        delivery_status=DeliveryStatus.SENT, customer_notified_at=clock.now()
-    )
+    with transaction.atomic():
+        OutboundDelivery.objects.filter(pk=delivery.pk).update(
+            state=OutboundState.SENT,
+            provider_message_id=result.provider_message_id[:128],
+            sent_at=clock.now(),
+            next_attempt_at=None,
+            last_error="",
+        )
+        # A receipt may have raced ahead of this update (the provider answered, then called
+        # the webhook): only a queued message becomes "sent".
+        moved = Message.objects.filter(
+            pk=delivery.message_id, delivery_status=DeliveryStatus.QUEUED
+        ).update(delivery_status=DeliveryStatus.SENT, customer_notified_at=clock.now())
+        if moved:
+            _publish_state(delivery.message, DeliveryStatus.SENT)
     return "sent"
 
 
-def delivery_bounced(*, channel: str, provider_message_id: str, reason: str) -> bool:
-    """A delivery report says a sent message never arrived: mark its delivery failed, with
-    the reason, on the message the agent sees. False if no sent delivery has that id."""
-    delivery = (
-        OutboundDelivery.objects.select_related("message")
-        .filter(
-            channel=channel,
-            provider_message_id=provider_message_id[:128],
-            state=OutboundState.SENT,
+# How far a message has got; a receipt never moves it back (they may arrive out of order).
+_PROGRESS: dict[str, int] = {
+    DeliveryStatus.QUEUED: 0,
+    DeliveryStatus.SENT: 1,
+    DeliveryStatus.DELIVERED: 2,
+    DeliveryStatus.READ: 3,
+}
+_RECEIPTS: dict[str, str] = {
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.READ,
+    "failed": DeliveryStatus.FAILED,
+}
+
+
+def delivery_receipt(*, channel: str, receipt: DeliveryReceipt) -> OutboundDelivery | None:
+    """Apply the provider's status for a message we sent; the delivery, or None if unknown.
+
+    Matched on the provider's message id stored when it was sent. Sent, delivered and read
+    only move forward; "failed" (before the customer got it) marks the delivery failed with
+    the provider's reason, audited like a failed attempt.
+    """
+    status = _RECEIPTS.get(receipt.status)
+    if status is None or not receipt.provider_message_id:
+        return None
+    with transaction.atomic():
+        row = (
+            OutboundDelivery.objects.select_for_update()
+            .select_related("message")
+            .filter(channel=channel, provider_message_id=receipt.provider_message_id[:128])
+            .first()
         )
-        .first()
+        if row is None:
+            return None
+        message = row.message
+        current = message.delivery_status
+        if status == DeliveryStatus.FAILED:
+            if current in (DeliveryStatus.FAILED, DeliveryStatus.DELIVERED, DeliveryStatus.READ):
+                return row
+            error = receipt.error or "the network reported that the message was not delivered"
+            _record(row, state=OutboundState.FAILED, error=error)
+            return row
+        if current == DeliveryStatus.FAILED or _PROGRESS[status] <= _PROGRESS.get(current, 0):
+            return row
+        Message.objects.filter(pk=message.pk).update(delivery_status=status)
+        message.delivery_status = status
+        _publish_state(message, status)
+    return row
+
+
+def delivery_bounced(*, channel: str, provider_message_id: str, reason: str) -> bool:
+    """A delivery report (an email bounce) says a sent message never arrived: mark its delivery
+    failed, with the reason, on the message the agent sees. False if no delivery has that id."""
+    receipt = DeliveryReceipt(provider_message_id, "failed", error=f"bounced: {reason}")
+    return (
+        bool(provider_message_id) and delivery_receipt(channel=channel, receipt=receipt) is not None
     )
-    if delivery is None or not provider_message_id:
-        return False
-    _record(delivery, state=OutboundState.FAILED, error=f"bounced: {reason}")
-    return True
 
 
 def deliveries_due(limit: int = 100) -> list[tuple[int, int]]:

@@ -45,7 +45,13 @@ from kefu.core.errors import (
 )
 from kefu.core.jobs import enqueue_on_commit
 from kefu.inbox.adapters import get_adapter
-from kefu.inbox.adapters.base import ChannelAdapter, InboundMessage, OutboundMessage
+from kefu.inbox.adapters.base import (
+    ChannelAdapter,
+    DeliveryReceipt,
+    InboundMessage,
+    OutboundMessage,
+)
+from kefu.inbox.delivery import delivery_receipt
 from kefu.inbox.models import (
     ChannelIdentity,
     ChannelLinkToken,
@@ -182,6 +188,14 @@ def inbound_process(*, event_pk: int, attempts: int) -> str:
         notes: list[str] = []
         calls = 0
         for item in messages:
+            if isinstance(item, DeliveryReceipt):  # the provider's word on one of our replies
+                updated = delivery_receipt(channel=adapter.kind, receipt=item)
+                if updated is None:
+                    reasons.append("receipt for an unknown message")
+                else:
+                    stored.append(updated.message_id)
+                    conversation_id = updated.message.conversation_id
+                continue
             notes.extend(item.warnings)
             if item.call is not None and not item.ignorable:  # a phone call, not a message
                 from kefu.inbox.calls import phone_call_receive

@@ -206,7 +206,11 @@ class OutboundDelivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "next_attempt_at"], name="outbound_delivery_due")]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="outbound_delivery_due"),
+            # Receipts (WhatsApp statuses, Messenger deliveries) find the delivery by this id.
+            models.Index(fields=["channel", "provider_message_id"], name="outbound_delivery_pid"),
+        ]
 
     def __str__(self) -> str:
         return f"message {self.message_id} -> {self.channel} ({self.state})"

@@ -15,6 +15,7 @@ from kefu.realtime.events import (
     ConversationUpdated,
     Event,
     MessageCreated,
+    MessageDeliveryChanged,
     PresenceChanged,
     ReadMarked,
     Typing,
@@ -72,6 +73,14 @@ def route(event: Event) -> list[Delivery]:
         )
     if isinstance(event, ConversationUpdated):
         return _route_update(event)
+    if isinstance(event, MessageDeliveryChanged):
+        payload = {
+            "type": "message.delivery",
+            "conversation_id": event.conversation_id,
+            "message_id": event.message_id,
+            "status": event.status,
+        }
+        return [(staff_group(event.conversation_id), payload)]  # never to the customer
     if isinstance(event, ReadMarked):
         payload = {
             "type": "read",

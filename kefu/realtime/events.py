@@ -52,6 +52,15 @@ class ConversationUpdated(Event):
     customer_visible: bool = False
 
 
+class MessageDeliveryChanged(Event):
+    """A reply's delivery to the customer's channel changed state (staff only)."""
+
+    name: ClassVar[str] = "message.delivery"
+    conversation_id: Id
+    message_id: Id
+    status: Literal["queued", "sent", "delivered", "read", "failed"]
+
+
 class ReadMarked(Event):
     name: ClassVar[str] = "read"
     conversation_id: Id
@@ -93,6 +102,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ConversationCreated,
     MessageCreated,
     ConversationUpdated,
+    MessageDeliveryChanged,
     ReadMarked,
     Typing,
     Viewing,

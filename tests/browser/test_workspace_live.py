@@ -209,3 +209,62 @@ def test_agent_sees_the_customer_typing_and_reading(browser, asgi_server, agent_
         )
     assert errors == []
     ctx.close()
+
+
+def test_delivery_state_of_a_whatsapp_reply_updates_without_a_reload(
+    browser, asgi_server, supervisor, settings
+):
+    """The reply's label follows the provider's status callbacks live ("message.delivery")."""
+    import httpx
+
+    from kefu.inbox.tests.conftest import META_APP_SECRET, META_VERIFY_TOKEN
+    from kefu.inbox.tests.graph_server import (
+        PHONE_NUMBER_ID,
+        VERSION,
+        WHATSAPP_TOKEN,
+        GraphServer,
+    )
+    from kefu.inbox.tests.meta_payloads import sign, wa_message, wa_status, whatsapp
+
+    base = asgi_server.url
+    errors: list[str] = []
+
+    def webhook(payload) -> None:
+        body = json.dumps(payload).encode()
+        response = httpx.post(
+            f"{base}/channels/whatsapp/webhook",
+            content=body,
+            headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign(body)},
+            timeout=10,
+        )
+        assert response.status_code == 200
+
+    with GraphServer() as graph:
+        settings.KEFU_META_APP_SECRET = META_APP_SECRET
+        settings.KEFU_META_VERIFY_TOKEN = META_VERIFY_TOKEN
+        settings.KEFU_WHATSAPP_TOKEN = WHATSAPP_TOKEN
+        settings.KEFU_WHATSAPP_PHONE_NUMBER_ID = PHONE_NUMBER_ID
+        settings.KEFU_META_GRAPH_BASE = graph.base
+        settings.KEFU_META_GRAPH_VERSION = VERSION
+        webhook(whatsapp([wa_message("wamid.BROWSER1", text="Where is my deposit?")]))
+        from kefu.conversations.models import Conversation
+
+        conversation = Conversation.objects.get(channel="whatsapp")
+        ctx, desk = _agent(browser, base, supervisor.email, errors)
+        desk.goto(f"{base}/agent/c/{conversation.pk}/")
+        _live(desk)
+        desk.get_by_label("Reply to the customer").fill("It is on its way.")
+        desk.get_by_role("button", name="Send reply").click()
+        label = desk.locator("article.msg-agent .ws-delivery").last
+        expect(label).to_have_text("Sent", timeout=LIVE_TIMEOUT_MS)
+        sent = graph.state.sent("whatsapp.send")
+        assert [c.json["text"]["body"] for c in sent] == ["It is on its way."]
+        desk.evaluate("window.kefuNotReloaded = true")
+
+        webhook(whatsapp(statuses=[wa_status("wamid.SENT1001", "delivered")]))
+        expect(label).to_have_text("Delivered", timeout=LIVE_TIMEOUT_MS)
+        webhook(whatsapp(statuses=[wa_status("wamid.SENT1001", "read")]))
+        expect(label).to_have_text("Read by the customer", timeout=LIVE_TIMEOUT_MS)
+        assert desk.evaluate("window.kefuNotReloaded") is True
+    assert errors == []
+    ctx.close()

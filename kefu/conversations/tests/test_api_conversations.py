@@ -301,7 +301,8 @@ GOOD = {"subject": "Deposit missing", "body": "Where is it?"}
             {"channel": "fax"},
             {
                 "channel": [
-                    "Input should be 'web', 'chat', 'email', 'phone', 'telegram', 'social' or 'api'"
+                    "Input should be 'web', 'chat', 'email', 'phone', 'telegram', 'messenger', "
+                    "'whatsapp', 'social' or 'api'"
                 ]
             },
         ),

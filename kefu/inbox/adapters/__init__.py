@@ -30,10 +30,24 @@ def _email() -> ChannelAdapter:
     return EmailAdapter()
 
 
+def _messenger() -> ChannelAdapter:
+    from kefu.inbox.adapters.messenger.adapter import MessengerAdapter
+
+    return MessengerAdapter()
+
+
+def _whatsapp() -> ChannelAdapter:
+    from kefu.inbox.adapters.whatsapp.adapter import WhatsAppAdapter
+
+    return WhatsAppAdapter()
+
+
 ADAPTERS: dict[str, Callable[[], ChannelAdapter]] = {
     "telegram": _telegram,
     "phone": _phone,
     "email": _email,
+    "messenger": _messenger,
+    "whatsapp": _whatsapp,
 }
 
 

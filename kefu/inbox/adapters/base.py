@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from kefu.core.errors import RetryableError
 
@@ -108,6 +108,19 @@ class InboundMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryReceipt:
+    """The provider's word on a message we sent (WhatsApp statuses, Messenger deliveries).
+
+    ``provider_message_id`` is the id ``send`` returned (stored on the ``OutboundDelivery``);
+    ``status`` is "sent", "delivered", "read" or "failed" (then ``error`` says why).
+    """
+
+    provider_message_id: str
+    status: str
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class OutboundAttachment:
     name: str
     content_type: str
@@ -152,8 +165,9 @@ class ChannelAdapter(Protocol):
         """The provider's id for the event, for idempotent storage. Raises ValueError."""
         ...
 
-    def parse(self, body: bytes, content_type: str) -> Sequence[InboundMessage]:
-        """The messages in a stored payload. Raises PermanentError or RetryableError."""
+    def parse(self, body: bytes, content_type: str) -> Sequence[InboundMessage | DeliveryReceipt]:
+        """The messages (and receipts for our own messages) in a stored payload. Raises
+        PermanentError or RetryableError."""
         ...
 
     def send(self, message: OutboundMessage) -> SendResult:
@@ -164,3 +178,15 @@ class ChannelAdapter(Protocol):
     def secret_headers(self) -> frozenset[str]:
         """Lower-case names of request headers that carry secrets (never stored)."""
         ...
+
+
+@runtime_checkable
+class SupportsHandshake(Protocol):
+    """Optional: an adapter whose provider checks the webhook URL with a GET first.
+
+    Meta (Messenger, WhatsApp) sends ``GET ...?hub.mode=subscribe&hub.verify_token=…&
+    hub.challenge=…`` when the webhook is registered; ``handshake`` returns the text to echo
+    (200, text/plain) or None (403). Adapters without it answer GET with 405.
+    """
+
+    def handshake(self, query: Mapping[str, str]) -> str | None: ...

@@ -50,3 +50,31 @@ def fake_clock(monkeypatch) -> Clock:
     c = Clock()
     monkeypatch.setattr(clock, "now", lambda: c.now)
     return c
+
+
+# --- Messenger and WhatsApp (Meta) ----------------------------------------------------------
+
+META_APP_SECRET = "meta-app-secret-SECRET-abcdef"
+META_VERIFY_TOKEN = "meta-verify-token-SECRET-123"
+
+
+@pytest.fixture
+def graph_api(settings):
+    """A local Graph API on 127.0.0.1, and the settings for both Meta adapters."""
+    from kefu.inbox.tests.graph_server import (
+        PAGE_TOKEN,
+        PHONE_NUMBER_ID,
+        VERSION,
+        WHATSAPP_TOKEN,
+        GraphServer,
+    )
+
+    with GraphServer() as server:
+        settings.KEFU_META_APP_SECRET = META_APP_SECRET
+        settings.KEFU_META_VERIFY_TOKEN = META_VERIFY_TOKEN
+        settings.KEFU_MESSENGER_PAGE_TOKEN = PAGE_TOKEN
+        settings.KEFU_WHATSAPP_TOKEN = WHATSAPP_TOKEN
+        settings.KEFU_WHATSAPP_PHONE_NUMBER_ID = PHONE_NUMBER_ID
+        settings.KEFU_META_GRAPH_BASE = server.base
+        settings.KEFU_META_GRAPH_VERSION = VERSION
+        yield server.state

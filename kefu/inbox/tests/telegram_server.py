@@ -5,11 +5,12 @@ sendDocument), records every request, and can answer 429 / 403 / 500 on demand."
 from __future__ import annotations
 
 import json
-import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from kefu.inbox.tests.local_http import JsonHandler, LocalServer
 
 TOKEN = "123456:TEST-bot-token-abcdefghijklmnop"
 
@@ -49,19 +50,8 @@ class BotApiState:
 
 
 def _handler(state: BotApiState) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def _json(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
+    class Handler(JsonHandler):
+        def do_GET(self) -> None:  # noqa: N802
             prefix = f"/file/bot{TOKEN}/"
             if not self.path.startswith(prefix):
                 self._json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
@@ -71,15 +61,11 @@ def _handler(state: BotApiState) -> type[BaseHTTPRequestHandler]:
             if content is None:
                 self._json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
                 return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(len(content)))
-            self.end_headers()
-            self.wfile.write(content)
+            self._bytes(content)
 
-        def do_POST(self) -> None:
+        def do_POST(self) -> None:  # noqa: N802
             prefix = f"/bot{TOKEN}/"
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            raw = self._body()
             if not self.path.startswith(prefix):
                 self._json(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
                 return
@@ -121,21 +107,11 @@ def _handler(state: BotApiState) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class BotApiServer:
+class BotApiServer(LocalServer):
     def __init__(self) -> None:
         self.state = BotApiState()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(_handler(self.state))
 
     def __enter__(self) -> BotApiServer:
-        self.thread.start()
+        super().__enter__()
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()

@@ -69,6 +69,11 @@ def test_every_event_type_keeps_customer_payloads_to_the_customer_shape(
         events.Typing(conversation_id=conversation_a.pk, who="agent", state=True, mode="reply"),
         events.Viewing(conversation_id=conversation_a.pk, agent_id=agent_a.pk, state=True),
         events.PresenceChanged(agent_id=agent_a.pk, status="online"),
+        events.MessageDeliveryChanged(
+            conversation_id=conversation_a.pk,
+            message_id=conversation_a.messages.first().pk,
+            status="failed",
+        ),
     ]
     seen_types = {type(e) for e in produced}
     assert seen_types >= set(events.EVENT_TYPES) - {events.ConversationCreated}
@@ -84,11 +89,12 @@ def test_every_event_type_keeps_customer_payloads_to_the_customer_shape(
                 assert payload["who"] == "agent"
             for key in STAFF_ONLY:
                 assert key not in payload
-    # Note-mode typing, viewing, presence, priority, team and tag changes have no customer side.
+    # Note-mode typing, viewing, presence, delivery states, priority, team and tag changes have
+    # no customer side.
     silent = [
         e
         for e in produced
-        if isinstance(e, events.Viewing | events.PresenceChanged)
+        if isinstance(e, events.Viewing | events.PresenceChanged | events.MessageDeliveryChanged)
         or (isinstance(e, events.Typing) and e.mode == "note")
         or (isinstance(e, events.ConversationUpdated) and e.reason in ("priority", "team", "tags"))
     ]

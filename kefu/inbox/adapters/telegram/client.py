@@ -1,11 +1,11 @@
 """Calls to the Telegram Bot API: JSON methods, multipart uploads and file downloads.
 
 The bot token is part of every Bot API URL, so the URL is built inside each call and never
-kept, logged or put in an error message. Requests go through httpx's transport rather than
-``httpx.Client`` because the client logs each request URL (see kefu/chain/rpc.py). Errors are
-classified: 429 -> RateLimitedError with Telegram's ``parameters.retry_after``; 5xx, timeouts
-and network errors -> RetryableError; other 4xx (403 blocked by the user, 400 chat not found)
--> PermanentError.
+kept, logged or put in an error message. Requests go through httpx's transport
+(``kefu.inbox.adapters.http.exchange``) rather than ``httpx.Client``, which logs each URL.
+Errors are classified: 429 -> RateLimitedError with Telegram's ``parameters.retry_after``;
+5xx, timeouts and network errors -> RetryableError; other 4xx (403 blocked by the user, 400
+chat not found) -> PermanentError.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.conf import settings
 
 from kefu.core.errors import PermanentError, RetryableError
 from kefu.inbox.adapters.base import RateLimitedError
+from kefu.inbox.adapters.http import exchange
 
 USER_AGENT = "Kefu-Telegram/1"
 MAX_RESPONSE_BYTES = 1_000_000
@@ -41,28 +42,8 @@ class BotApi:
         return f"{self.base}/{path.replace('{token}', token)}"
 
     def _send(self, request: httpx.Request, what: str, *, limit: int) -> tuple[int, bytes]:
-        transport = httpx.HTTPTransport(retries=0, trust_env=False)
-        try:
-            response = transport.handle_request(request)
-            try:
-                data = bytearray()
-                for chunk in response.stream:  # type: ignore[union-attr]
-                    data += chunk
-                    if len(data) > limit:
-                        raise PermanentError(f"Telegram {what}: response larger than {limit} bytes")
-            finally:
-                response.close()
-        except httpx.TimeoutException:
-            raise RetryableError(f"Telegram {what}: timed out") from None
-        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
-            raise PermanentError(f"Telegram {what}: bad request ({type(exc).__name__})") from None
-        except httpx.TransportError as exc:
-            raise RetryableError(
-                f"Telegram {what}: connection failed ({type(exc).__name__})"
-            ) from None
-        finally:
-            transport.close()
-        return response.status_code, bytes(data)
+        status, body, _headers = exchange(request, f"Telegram {what}", limit=limit)
+        return status, body
 
     def call(
         self,

@@ -489,6 +489,7 @@
         const now = Date.now();
         switch (frame.type) {
           case "message.created":
+          case "message.delivery": // a reply's "Sending…/Sent/Failed" label changed
             refreshTimeline();
             break;
           case "read":

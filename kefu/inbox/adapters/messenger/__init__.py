@@ -1,0 +1,1 @@
+"""Facebook Messenger: a Page's conversations through Meta's webhook and the Send API."""

@@ -1,0 +1,1 @@
+"""WhatsApp Business through the Cloud API: one phone number per deployment."""
