@@ -55,6 +55,11 @@ class Tier(models.IntegerChoices):
     L3 = 3, _("L3 management")
 
 
+class ConversationType(models.TextChoices):
+    STANDARD = "standard", _("Request")
+    COMPLAINT = "complaint", _("Complaint")
+
+
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=50)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -113,6 +118,12 @@ class Conversation(models.Model):
     agent_read_seq = models.PositiveIntegerField(default=0)
     # Set when the secret guard hid a secret the customer sent (docs/subsystems/conversations.md).
     security_risk = models.BooleanField(_("security risk"), default=False)
+    # A complaint has its own routing and SLA and needs a written resolution before it can be
+    # solved (docs/subsystems/routing.md); the customer sees the resolution.
+    conversation_type = models.CharField(
+        _("type"), max_length=16, choices=ConversationType.choices, default="standard"
+    )
+    resolution = models.TextField(_("resolution"), blank=True, default="")
 
     class Meta:
         indexes = [

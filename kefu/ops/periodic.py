@@ -56,6 +56,10 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "kefu.assistant.tasks.close_idle_assistant_sessions",
         timedelta(minutes=5),
     ),
+    # Routing: re-offer conversations whose agent has not answered; serve waiting queues.
+    PeriodicJob(
+        "routing.reoffer", "kefu.routing.tasks.reoffer_stale_conversations", timedelta(seconds=30)
+    ),
 )
 
 
