@@ -100,8 +100,10 @@ def routing_rule_save(
     }
     with transaction.atomic():
         created = rule is None
-        row = RoutingRule() if rule is None else RoutingRule.objects.select_for_update().get(
-            pk=rule.pk
+        row = (
+            RoutingRule()
+            if rule is None
+            else RoutingRule.objects.select_for_update().get(pk=rule.pk)
         )
         for key, value in values.items():
             setattr(row, key, value)
@@ -502,9 +504,7 @@ def agent_languages_set(*, user: User, languages: Sequence[str], actor: Actor) -
         raise field_error("languages", _("Only staff have language skills."))
     codes = _clean_codes([c.strip().lower() for c in languages], None, "languages")
     with transaction.atomic():
-        profile, _created = AgentRoutingProfile.objects.select_for_update().get_or_create(
-            user=user
-        )
+        profile, _created = AgentRoutingProfile.objects.select_for_update().get_or_create(user=user)
         old = list(profile.languages)
         if old == codes:
             return
@@ -517,4 +517,3 @@ def agent_languages_set(*, user: User, languages: Sequence[str], actor: Actor) -
             object_id=user.pk,
             data={"from": old, "to": codes},
         )
-

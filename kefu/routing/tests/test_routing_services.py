@@ -29,9 +29,7 @@ from kefu.testing import factories
 @pytest.fixture
 def email_auto(admin_user, actor_of):
     """Email conversations are assigned automatically too (policy)."""
-    services.routing_policy_save(
-        auto_assign_channels=["chat", "email"], actor=actor_of(admin_user)
-    )
+    services.routing_policy_save(auto_assign_channels=["chat", "email"], actor=actor_of(admin_user))
 
 
 def _rule(admin_user, actor_of, team, **kw):
@@ -218,7 +216,9 @@ def test_reoffer_moves_an_unanswered_conversation_to_another_agent(
     assert conversation.assignee_id is None
 
 
-def test_an_answered_offer_is_not_reoffered(team_a, agent_a, senior, actor_of, system_actor, email_auto):
+def test_an_answered_offer_is_not_reoffered(
+    team_a, agent_a, senior, actor_of, system_actor, email_auto
+):
     _online(agent_a, actor_of)
     _online(senior, actor_of)
     conversation = _email(team=team_a)
