@@ -229,6 +229,25 @@ def escalation_requests_for_customer(
     return list(EscalationRequest.objects.filter(conversation=conversation)[:10])
 
 
+def escalation_state_for_customer(conversation: Conversation) -> dict[str, object]:
+    """What the customer sees (widget, API): may they ask now (else why not) and the state
+    of their latest request. The caller has checked that the conversation is theirs."""
+    latest = EscalationRequest.objects.filter(conversation=conversation).first()
+    refusal = escalation_available(conversation)
+    return {
+        "can_request": not refusal,
+        "refusal": refusal,
+        "latest": None
+        if latest is None
+        else {
+            "state": latest.state,
+            "state_label": str(latest.get_state_display()),
+            "note": latest.decision_note,
+            "created_at": latest.created_at.isoformat(),
+        },
+    }
+
+
 # --- complaints ------------------------------------------------------------------------------
 
 
