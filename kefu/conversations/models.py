@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.accounts.models import Team
 from kefu.contacts.models import Contact
@@ -56,7 +57,7 @@ class Tier(models.IntegerChoices):
 
 
 class ConversationType(models.TextChoices):
-    STANDARD = "standard", _("Request")
+    STANDARD = "standard", pgettext_lazy("conversation type", "Request")
     COMPLAINT = "complaint", _("Complaint")
 
 

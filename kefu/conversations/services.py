@@ -431,10 +431,9 @@ def conversation_create(
             conversation.message_count = 2
         from kefu.routing.services import route_conversation
 
-        conversation = route_conversation(
+        return route_conversation(
             conversation=conversation, actor=actor, assign=channel != Channel.CHAT
         )
-    return conversation
 
 
 def message_reply(

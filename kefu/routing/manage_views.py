@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kefu.accounts import permissions
@@ -28,7 +28,7 @@ SECTION = "routing"
 LIST_URL = "backoffice:routing:list"
 
 
-def _checkboxes(label: str, choices: list[tuple[Any, Any]], help_text: str = "") -> Any:
+def _checkboxes(label: Any, choices: list[tuple[Any, Any]], help_text: Any = "") -> Any:
     return forms.MultipleChoiceField(
         label=label,
         choices=choices,
@@ -39,7 +39,7 @@ def _checkboxes(label: str, choices: list[tuple[Any, Any]], help_text: str = "")
 
 
 class RuleForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("routing rule", "Name"), max_length=100)
     position = forms.IntegerField(
         label=gettext_lazy("Position"),
         min_value=0,
@@ -47,7 +47,9 @@ class RuleForm(forms.Form):
         initial=100,
         help_text=gettext_lazy("Rules are tried from the lowest position; the first match wins."),
     )
-    active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
+    active = forms.BooleanField(
+        label=pgettext_lazy("routing rule", "Active"), required=False, initial=True
+    )
     intents = _checkboxes(
         gettext_lazy("Category or assistant intent"),
         [*Category.choices, *[(i, i) for i in INTENTS if i not in Category.values]],

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.accounts.models import Team
 from kefu.conversations.models import Conversation, Priority
@@ -128,9 +129,9 @@ class EscalationSource(models.TextChoices):
 
 
 class EscalationState(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    ACCEPTED = "accepted", _("Escalated")
-    DECLINED = "declined", _("Declined")
+    PENDING = "pending", pgettext_lazy("escalation request", "Pending")
+    ACCEPTED = "accepted", pgettext_lazy("escalation request", "Escalated")
+    DECLINED = "declined", pgettext_lazy("escalation request", "Declined")
 
 
 class EscalationRequest(models.Model):

@@ -363,9 +363,10 @@ def assign_conversation(
 
 
 def _waiting(team_id: int | None, channels: Sequence[str]) -> list[Conversation]:
+    team = Q(team__isnull=True) if team_id is None else Q(team_id=team_id)
     qs = (
         Conversation.objects.filter(
-            team_id=team_id,
+            team,
             assignee__isnull=True,
             status__in=OPEN_STATUSES,
             channel__in=list(channels),

@@ -60,7 +60,8 @@ def test_escalation_moves_to_each_tiers_team(
     conversation_a.refresh_from_db()
     assert (conversation_a.tier, conversation_a.team_id) == (Tier.L3, l3.pk)
     entry = AuditEntry.objects.filter(action="conversation.escalated").latest("pk")
-    assert entry.data["team_to"] == l3.pk and entry.data["team_from"] == l2.pk
+    assert entry.data["team_to"] == l3.pk
+    assert entry.data["team_from"] == l2.pk
 
 
 def test_customer_can_ask_only_after_the_policy_wait(conversation_a, customer_1):

@@ -36,17 +36,16 @@ async def test_the_board_hears_new_waiting_conversations_and_presence(
     assert await sync_to_async(_board)(supervisor) == [("Team A", "en", 1)]
     assert await other.nothing(0.3)
 
-    await sync_to_async(presence_set)(
-        user=agent_a, status="online", actor=actor_for_user(agent_a)
-    )
+    await sync_to_async(presence_set)(user=agent_a, status="online", actor=actor_for_user(agent_a))
     presence = await boss.recv_type("presence.changed")
-    assert presence["agent_id"] == agent_a.pk and presence["status"] == "online"
+    assert presence["agent_id"] == agent_a.pk
+    assert presence["status"] == "online"
     for sock in (boss, other):
         await sock.close()
 
 
 async def test_customers_cannot_open_the_staff_socket(customer_1):
-    sock, frame = await agent_socket(customer_1)
+    _sock, frame = await agent_socket(customer_1)
     assert frame["code"] == "unauthorized"
     visitor, welcome = await chat_hello("no-such-site")
     assert welcome["type"] == "error"

@@ -147,7 +147,8 @@ def test_no_one_available_waits_then_vip_first_when_an_agent_comes_online(
     staff_update(user=agent_a, chat_capacity=1, actor=actor_of(admin_user))
     normal = _email(team=team_a)
     vip = _email(team=team_a, contact=factories.ContactFactory(vip_tier=1))
-    assert normal.assignee_id is None and vip.assignee_id is None
+    assert normal.assignee_id is None
+    assert vip.assignee_id is None
     with django_capture_on_commit_callbacks(execute=True):
         _online(agent_a, actor_of)  # the presence change serves the queue
     vip.refresh_from_db()

@@ -39,7 +39,7 @@ def test_portal_shows_the_wait_then_lets_the_owner_ask_once(customer_1, conversa
     client = login(customer_1)
     page = client.get(f"/requests/{conversation_a.pk}/")
     assert "within 24 hours" in page.content.decode()
-    assert 'action="/requests/%d/escalate"' % conversation_a.pk not in page.content.decode()
+    assert f'action="/requests/{conversation_a.pk}/escalate"' not in page.content.decode()
     _age(conversation_a)
     page = client.get(f"/requests/{conversation_a.pk}/")
     assert f'action="/requests/{conversation_a.pk}/escalate"' in page.content.decode()
@@ -50,7 +50,8 @@ def test_portal_shows_the_wait_then_lets_the_owner_ask_once(customer_1, conversa
     request = EscalationRequest.objects.get()
     assert (request.source, request.state) == ("portal", EscalationState.PENDING)
     page = client.get(f"/requests/{conversation_a.pk}/").content.decode()
-    assert "Your latest escalation request:" in page and "Pending" in page
+    assert "Your latest escalation request:" in page
+    assert "Pending" in page
     assert "being reviewed" in page
     client.post(f"/requests/{conversation_a.pk}/escalate", {"reason": "Again please"})
     assert EscalationRequest.objects.count() == 1
@@ -124,20 +125,33 @@ def test_widget_escalation_state_and_request(client, chat_site):
     cid = ack["conversation"]["id"]
     headers = {"HTTP_ORIGIN": ORIGIN, "HTTP_AUTHORIZATION": f"Visitor {token}"}
     state = client.get(f"/chat/v1/escalate?conversation_id={cid}", **headers).json()
-    assert state["can_request"] is False and "24 hours" in state["refusal"]
-    too_early = _post(client, "/chat/v1/escalate", {"conversation_id": cid, "reason": "x" * 5}, token)
+    assert state["can_request"] is False
+    assert "24 hours" in state["refusal"]
+    too_early = _post(
+        client, "/chat/v1/escalate", {"conversation_id": cid, "reason": "x" * 5}, token
+    )
     assert too_early.status_code == 429
     _age(Conversation.objects.get(pk=cid))
-    asked = _post(client, "/chat/v1/escalate", {"conversation_id": cid, "reason": "Still stuck"}, token)
+    asked = _post(
+        client, "/chat/v1/escalate", {"conversation_id": cid, "reason": "Still stuck"}, token
+    )
     assert asked.status_code == 200
     body = asked.json()
-    assert body["latest"]["state"] == "pending" and body["can_request"] is False
+    assert body["latest"]["state"] == "pending"
+    assert body["can_request"] is False
     assert EscalationRequest.objects.get().source == "widget"
     # Without the token, or for a conversation that is not the visitor's: refused.
-    assert _post(client, "/chat/v1/escalate", {"conversation_id": cid, "reason": "hi there"}).status_code == 401
+    assert (
+        _post(
+            client, "/chat/v1/escalate", {"conversation_id": cid, "reason": "hi there"}
+        ).status_code
+        == 401
+    )
     other = factories.ConversationFactory()
     _age(other)
-    refused = _post(client, "/chat/v1/escalate", {"conversation_id": other.pk, "reason": "hi there"}, token)
+    refused = _post(
+        client, "/chat/v1/escalate", {"conversation_id": other.pk, "reason": "hi there"}, token
+    )
     assert refused.status_code == 404
     assert EscalationRequest.objects.count() == 1
 
@@ -150,7 +164,8 @@ def test_queue_board_is_for_supervisors_only(agent_a, supervisor, conversation_a
     page = login(supervisor).get("/agent/queues/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'data-region="routing-queues"' in html and "data-live-presence" in html
+    assert 'data-region="routing-queues"' in html
+    assert "data-live-presence" in html
     rows = page.context["queues"]
     assert [(r.team, r.language, r.count) for r in rows] == [("Team A", "en", 1)]
 
@@ -165,9 +180,7 @@ def test_l3_list_and_pending_requests_on_the_board(supervisor, conversation_a, c
     assert [r.conversation_id for r in context["pending"]] == [conversation_a.pk]
 
 
-def test_senior_decides_a_request_from_the_conversation_page(
-    senior, agent_a, conversation_a
-):
+def test_senior_decides_a_request_from_the_conversation_page(senior, agent_a, conversation_a):
     request = EscalationRequest.objects.create(
         conversation=conversation_a, reason="Please", source="portal", created_at=clock.now()
     )
@@ -189,12 +202,16 @@ def test_agent_of_another_team_cannot_decide_or_resolve(agent_b, conversation_a)
         conversation=conversation_a, reason="Please", source="portal", created_at=clock.now()
     )
     client = login(agent_b)
-    assert client.post(
-        f"/agent/escalation-requests/{request.pk}/decide", {"decision": "accept"}
-    ).status_code == 404
-    assert client.post(
-        f"/agent/c/{conversation_a.pk}/resolve", {"resolution": "x" * 20}
-    ).status_code == 404
+    assert (
+        client.post(
+            f"/agent/escalation-requests/{request.pk}/decide", {"decision": "accept"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(f"/agent/c/{conversation_a.pk}/resolve", {"resolution": "x" * 20}).status_code
+        == 404
+    )
 
 
 # --- backoffice ------------------------------------------------------------------------------

@@ -271,7 +271,7 @@ def escalate(request: HttpRequest) -> HttpResponseBase:
     may and the state of their latest request; POST {conversation_id, reason} asks."""
     import json
 
-    from kefu.routing.escalation import escalation_state_for_customer, escalation_request
+    from kefu.routing.escalation import escalation_request, escalation_state_for_customer
 
     session = _authenticated(request)
     if request.method == "POST":
