@@ -217,7 +217,7 @@ def rule_for(conversation: Conversation, *, intent: str = "") -> RoutingRule | N
 
 def team_for(conversation: Conversation, *, intent: str = "") -> Team | None:
     """The team routing policy picks: the first matching rule; on an assistant hand-off (an
-    intent is given) the assistant's hand-off routes come next (ADR 0031); else None."""
+    intent is given) the assistant's hand-off routes come next (ADR 0014); else None."""
     rule = rule_for(conversation, intent=intent)
     if rule is not None:
         return rule.team
