@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:pk>/edit/", manage_views.rule_edit, name="edit"),
     path("<int:pk>/delete/", manage_views.rule_delete, name="delete"),
     path("policy/", manage_views.policy_edit, name="policy"),
+    path("skills/", manage_views.skills_list, name="skills"),
+    path("skills/<int:pk>/", manage_views.skills_save, name="skills_save"),
 ]

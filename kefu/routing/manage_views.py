@@ -230,3 +230,52 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
         template="routing/manage_policy.html",
         context=page_context(me, SECTION, form=form),
     )
+
+
+class SkillsForm(forms.Form):
+    languages = _checkboxes(
+        gettext_lazy("Languages"),
+        list(Language.choices),
+        gettext_lazy("None ticked: the agent takes conversations in any language."),
+    )
+
+
+@login_required
+@require_GET
+def skills_list(request: HttpRequest) -> HttpResponse:
+    me = _manager_or_404(request)
+    from kefu.accounts.models import UserKind
+    from kefu.routing.models import AgentRoutingProfile
+
+    staff = list(
+        User.objects.filter(kind=UserKind.STAFF, is_active=True)
+        .exclude(role="")
+        .order_by("display_name", "email")
+    )
+    skills = {
+        p.user_id: p.languages
+        for p in AgentRoutingProfile.objects.filter(user__in=[u.pk for u in staff])
+    }
+    rows = [
+        {"user": u, "form": SkillsForm(initial={"languages": skills.get(u.pk, [])})} for u in staff
+    ]
+    return render(request, "routing/manage_skills.html", page_context(me, SECTION, rows=rows))
+
+
+@login_required
+@require_POST
+def skills_save(request: HttpRequest, pk: int) -> HttpResponse:
+    me = _manager_or_404(request)
+    user = User.objects.filter(pk=pk).first()
+    if user is None:
+        raise Http404
+    form = SkillsForm(request.POST)
+    languages = form.cleaned_data["languages"] if form.is_valid() else []
+    return act_and_redirect(
+        request,
+        lambda: services.agent_languages_set(
+            user=user, languages=languages, actor=actor_for(request, me)
+        ),
+        success=_("Language skills saved for %(name)s.") % {"name": str(user)},
+        to="backoffice:routing:skills",
+    )

@@ -365,6 +365,8 @@ ROUTES: dict[str, Route] = {
     "backoffice:routing:edit": Route(Level.MANAGER, _routing_rule),
     "backoffice:routing:delete": Route(Level.MANAGER, _routing_rule),
     "backoffice:routing:policy": Route(Level.MANAGER),
+    "backoffice:routing:skills": Route(Level.MANAGER),
+    "backoffice:routing:skills_save": Route(Level.MANAGER, lambda w: {"pk": w.users["agent_a"].pk}),
     "backoffice:webhooks:endpoint_list": Route(Level.ADMIN),
     "backoffice:webhooks:endpoint_create": Route(Level.ADMIN),
     "backoffice:webhooks:endpoint_edit": Route(Level.ADMIN, _webhook),

@@ -253,3 +253,24 @@ def test_backoffice_rule_create_and_policy(admin_user, team_a, team_b, agent_a):
     assert response.status_code == 302, response.content
     assert AuditEntry.objects.filter(action="routing_policy.updated").count() == 1
     assert login(agent_a).get("/agent/manage/routing/").status_code == 404
+
+
+def test_backoffice_language_skills(supervisor, agent_a, agent_b):
+    from kefu.routing.models import AgentRoutingProfile
+
+    client = login(supervisor)
+    page = client.get("/agent/manage/routing/skills/")
+    assert page.status_code == 200
+    assert str(agent_a) in page.content.decode()
+    response = client.post(
+        f"/agent/manage/routing/skills/{agent_a.pk}/", {"languages": ["zh-hans"]}
+    )
+    assert response.status_code == 302
+    assert AgentRoutingProfile.objects.get(user=agent_a).languages == ["zh-hans"]
+    assert (
+        login(agent_b)
+        .post(f"/agent/manage/routing/skills/{agent_a.pk}/", {"languages": ["en"]})
+        .status_code
+        == 404
+    )
+    assert AgentRoutingProfile.objects.get(user=agent_a).languages == ["zh-hans"]
