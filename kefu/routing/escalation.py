@@ -129,6 +129,8 @@ def escalation_request(
     if actor.kind == ActorKind.CUSTOMER:
         if actor.contact_id != conversation.contact_id:
             raise PermissionDenied(_("You do not have permission to do that."))
+        if source == EscalationSource.CSAT:  # only the CSAT service vouches for a rating
+            raise PermissionDenied(_("You do not have permission to do that."))
     elif actor.kind != ActorKind.SYSTEM:
         raise PermissionDenied(_("Only the customer can ask to escalate."))
     reason = _clean_reason(reason)

@@ -385,6 +385,8 @@ def assign_waiting(*, team_ids: Iterable[int | None], actor: Actor) -> int:
     channels = policy_get().auto_assign_channels
     assigned = 0
     for team_id in dict.fromkeys(team_ids):
+        if not _online_agents(team_id):
+            continue  # nobody to offer to: skip the queue (the periodic job runs often)
         waiting = {c.pk: c for c in _waiting(team_id, channels)}
         order = selection.queue_order(
             [

@@ -209,3 +209,14 @@ def test_customers_cannot_resolve_and_requests_are_not_complaints(
             resolution="This is only a normal request.",
             actor=actor_of(agent_a),
         )
+
+
+def test_a_customer_cannot_claim_a_rating_to_skip_the_wait(conversation_a, customer_1):
+    with pytest.raises(PermissionDenied):
+        escalation.escalation_request(
+            conversation=conversation_a,
+            reason="I rated badly",
+            source="csat",
+            actor=_customer_actor(customer_1.contact),
+        )
+    assert not EscalationRequest.objects.exists()
