@@ -198,6 +198,7 @@ ROUTES: dict[str, Route] = {
     "webchat:frames": Route(Level.PUBLIC),
     "webchat:poll": Route(Level.PUBLIC),
     "webchat:upload": Route(Level.PUBLIC),
+    "webchat:escalate": Route(Level.PUBLIC),
     "webchat:attachment": Route(Level.PUBLIC, lambda w: {"pk": w.attachment.pk}),
     "webchat:demo": Route(Level.PUBLIC),
     # --- customer portal --------------------------------------------------------------------
