@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "kefu.realtime",
     "kefu.inbox",
     "kefu.sla",
+    "kefu.routing",
     "kefu.helpcenter",
     "kefu.status",
     "kefu.guard",

@@ -398,6 +398,10 @@ def presence_set(*, user: User, status: str, actor: Actor) -> AgentPresence:
         from kefu.realtime.publish import publish
 
         publish(events.PresenceChanged(agent_id=user.pk, status=status))  # type: ignore[arg-type]
+        if status == PresenceStatus.ONLINE:
+            from kefu.routing.services import on_agent_freed
+
+            on_agent_freed(agent_id=user.pk)  # serve the queues of the agent's teams
     return presence
 
 

@@ -293,7 +293,9 @@ def _handoff(
 
     now = clock.now()
     site = site if site is not None else site_of(conversation)
-    team = handoff_team(intent, language)
+    from kefu.routing.services import team_for
+
+    team = team_for(conversation, intent=intent)  # routing rules, then hand-off routes
     if team is None:
         team = site.team if site is not None and site.team_id else conversation.team
     conversation_services.conversation_set_team(conversation=conversation, team=team, actor=actor)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.accounts.models import Team
 from kefu.contacts.models import Contact
@@ -55,6 +56,11 @@ class Tier(models.IntegerChoices):
     L1 = 1, _("L1 front line")
     L2 = 2, _("L2 senior")
     L3 = 3, _("L3 management")
+
+
+class ConversationType(models.TextChoices):
+    STANDARD = "standard", pgettext_lazy("conversation type", "Request")
+    COMPLAINT = "complaint", _("Complaint")
 
 
 class Tag(models.Model):
@@ -118,6 +124,12 @@ class Conversation(models.Model):
     # The most urgent SLA deadline still open (running or breached-unanswered), kept by
     # kefu.sla.services so the inbox can show and sort by it without a join; None: none.
     sla_due_at = models.DateTimeField(null=True, blank=True)
+    # A complaint has its own routing and SLA and needs a written resolution before it can be
+    # solved (docs/subsystems/routing.md); the customer sees the resolution.
+    conversation_type = models.CharField(
+        _("type"), max_length=16, choices=ConversationType.choices, default="standard"
+    )
+    resolution = models.TextField(_("resolution"), blank=True, default="")
 
     class Meta:
         indexes = [

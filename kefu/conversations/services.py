@@ -27,6 +27,7 @@ from kefu.conversations.models import (
     Category,
     Channel,
     Conversation,
+    ConversationType,
     DeliveryStatus,
     Macro,
     Message,
@@ -348,9 +349,12 @@ def conversation_create(
     attachments: Sequence[UploadedFile] = (),
     external_id: str | None = None,
     author: str | None = None,
+    conversation_type: str = ConversationType.STANDARD,
     actor: Actor,
 ) -> Conversation:
-    """Open a conversation with its first message from the customer.
+    """Open a conversation with its first message from the customer, then route it
+    (``kefu.routing``: team by policy; assigned now unless it is a live chat, which the chat
+    pipeline assigns once the assistant hands it over).
 
     A customer may only open conversations for themselves. With ``external_id`` set, a repeat
     of the same channel message raises Conflict instead of creating a duplicate.
@@ -369,6 +373,8 @@ def conversation_create(
         raise _field_error("channel", _("Unknown channel."))
     if priority not in Priority.values:
         raise _field_error("priority", _("Unknown priority."))
+    if conversation_type not in ConversationType.values:
+        raise _field_error("conversation_type", _("Unknown type."))
     tx_id, asset, network = _validate_case_fields(tx_id, asset, network)
     language = language or contact.language or "en"
     if external_id and Message.objects.filter(channel=channel, external_id=external_id).exists():
@@ -390,6 +396,7 @@ def conversation_create(
             asset=asset,
             network=network,
             team=team,
+            conversation_type=conversation_type,
             created_at=now,
             last_activity_at=now,
         )
@@ -424,7 +431,11 @@ def conversation_create(
         if screened is not None and screened.found:
             _secret_found(conversation, message, screened, actor)
             conversation.message_count = 2
-    return conversation
+        from kefu.routing.services import route_conversation
+
+        return route_conversation(
+            conversation=conversation, actor=actor, assign=channel != Channel.CHAT
+        )
 
 
 def message_reply(
@@ -659,6 +670,14 @@ def _change_status(conversation: Conversation, status: str, actor: Actor) -> Non
             _("Cannot change status from %(old)s to %(new)s.")
             % {"old": Status(old).label, "new": Status(status).label}
         )
+    if (
+        status == Status.SOLVED
+        and conversation.conversation_type == ConversationType.COMPLAINT
+        and not conversation.resolution.strip()
+    ):
+        raise InvalidTransition(
+            _("A complaint needs a written resolution before it can be solved.")
+        )
     now = clock.now()
     conversation.status = status
     conversation.closed_at = now if status == Status.CLOSED else None
@@ -669,6 +688,10 @@ def _change_status(conversation: Conversation, status: str, actor: Actor) -> Non
         conversation, TimelineKind.STATUS, actor, data={"from": old, "to": status}, public=True
     )
     _audit(conversation, "conversation.status_changed", actor, **{"from": old, "to": status})
+    if status in (Status.SOLVED, Status.CLOSED) and conversation.assignee_id is not None:
+        from kefu.routing.services import on_agent_freed
+
+        on_agent_freed(agent_id=conversation.assignee_id)  # a seat is free: serve the queue
     _publish_update(
         conversation,
         "status",
@@ -820,24 +843,35 @@ def conversation_escalate(*, conversation: Conversation, reason: str, actor: Act
         if conversation.priority < Priority.HIGH:
             conversation.priority = Priority.HIGH
             fields.append("priority")
+        from kefu.routing.escalation import escalation_team
+
+        old_team = conversation.team_id
+        target = escalation_team(conversation.tier)  # the tier's team in routing policy
+        if target is not None and target.pk != old_team:
+            conversation.team = target
+            fields.append("team")
         conversation.save(update_fields=fields)
         sla_on_event(conversation=conversation, event="attributes_changed")
-        _timeline(
-            conversation,
-            TimelineKind.ESCALATION,
-            actor,
-            data={"from": old, "to": conversation.tier, "reason": reason, "unassigned": unassigned},
-        )
+        data: dict[str, Any] = {
+            "from": old,
+            "to": conversation.tier,
+            "reason": reason,
+            "unassigned": unassigned,
+        }
+        moved = {"team_from": old_team, "team_to": conversation.team_id} if "team" in fields else {}
+        if target is not None and moved:
+            data.update(moved, team_name=target.name)
+        _timeline(conversation, TimelineKind.ESCALATION, actor, data=data)
         _audit(
             conversation,
             "conversation.escalated",
             actor,
-            **{"from": old, "to": conversation.tier, "reason": reason},
+            **{"from": old, "to": conversation.tier, "reason": reason, **moved},
         )
         _publish_update(
             conversation,
             "tier",
-            previous_team_id=conversation.team_id,
+            previous_team_id=old_team,
             previous_assignee_id=unassigned or conversation.assignee_id,
             customer_visible=unassigned is not None,
         )

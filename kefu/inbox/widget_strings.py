@@ -88,6 +88,11 @@ WIDGET_STRINGS: Final[dict[str, Promise]] = {
     "assistant_choices": _("Suggested replies"),
     "assistant_sources": _("Sources"),
     "assistant_open_link": _("Open the page"),
+    # Asking to escalate (kefu.routing)
+    "escalate_open": _("Not solved? Ask to escalate"),
+    "escalate_label": _("Why does this need a senior colleague?"),
+    "escalate_send": _("Ask to escalate"),
+    "escalate_state": _("Your escalation request: {state}"),
 }
 
 

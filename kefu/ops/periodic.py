@@ -60,6 +60,10 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     ),
     # SLA timers: warnings and breaches whose moment has come (claimed once across workers).
     PeriodicJob("sla.evaluate", "kefu.sla.tasks.evaluate_sla_timers", timedelta(seconds=30)),
+    # Routing: re-offer conversations whose agent has not answered; serve waiting queues.
+    PeriodicJob(
+        "routing.reoffer", "kefu.routing.tasks.reoffer_stale_conversations", timedelta(seconds=30)
+    ),
 )
 
 

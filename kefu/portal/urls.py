@@ -3,6 +3,7 @@ from django.urls import path
 from kefu.exchange import views as exchange_views
 from kefu.portal.views import auth, pages, security, support_requests
 from kefu.privacy import views as privacy_views
+from kefu.routing import portal_views as routing_views
 from kefu.transcripts import views as transcript_views
 
 app_name = "portal"
@@ -30,6 +31,8 @@ urlpatterns = [
     path("requests/", support_requests.request_list, name="request_list"),
     path("requests/new", support_requests.request_new, name="request_new"),
     path("requests/<int:pk>/", support_requests.request_detail, name="request_detail"),
+    path("requests/<int:pk>/escalate", routing_views.escalate, name="request_escalate"),
+    path("requests/complaint", routing_views.complaint_new, name="complaint_new"),
     path("requests/<int:pk>/reply", support_requests.request_reply, name="request_reply"),
     path("requests/<int:pk>/close", support_requests.request_close, name="request_close"),
     path("requests/<int:pk>/reopen", support_requests.request_reopen, name="request_reopen"),

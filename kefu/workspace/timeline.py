@@ -101,6 +101,10 @@ def _event_text(entry: TimelineEntry) -> tuple[str, str]:
         }, ""
     if kind == TimelineKind.ASSIGNMENT:
         return _assignment_text(data), ""
+    if kind == TimelineKind.ESCALATION and data.get("requested"):
+        if data.get("declined"):
+            return _("Declined the customer's escalation request."), str(data.get("reason", ""))
+        return _("The customer asked to escalate."), str(data.get("reason", ""))
     if kind == TimelineKind.ESCALATION:
         text = _("Escalated from tier %(old)s to tier %(new)s.") % {
             "old": data.get("from"),

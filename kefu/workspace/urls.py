@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kefu.inbox.adapters.phone import views as phone_views
+from kefu.routing import workspace_views as routing_views
 from kefu.transcripts import views as transcript_views
 from kefu.workspace.views import (
     account,
@@ -35,6 +36,9 @@ urlpatterns = [
     path("c/<int:pk>/status", actions.set_status, name="status"),
     path("c/<int:pk>/priority", actions.set_priority, name="priority"),
     path("c/<int:pk>/escalate", actions.escalate, name="escalate"),
+    path("c/<int:pk>/resolve", routing_views.resolve, name="routing_resolve"),
+    path("queues/", routing_views.queues, name="routing_queues"),
+    path("escalation-requests/<int:pk>/decide", routing_views.decide, name="routing_decide"),
     path("c/<int:pk>/tags", actions.set_tags, name="tags"),
     path("c/<int:pk>/calls/<int:call_pk>/notes", phone_views.call_notes, name="call_notes"),
     path("c/<int:pk>/transcript.<str:fmt>", transcript_views.agent_export, name="transcript"),

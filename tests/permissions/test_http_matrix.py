@@ -165,6 +165,25 @@ def _handoff_route(w: World) -> dict[str, Any]:
     return {"pk": route.pk}
 
 
+def _escalation_request(w: World) -> dict[str, Any]:
+    from kefu.core import clock
+    from kefu.routing.models import EscalationRequest
+
+    row, _ = EscalationRequest.objects.get_or_create(
+        conversation_id=w.conversation.pk,
+        state="pending",
+        defaults={"reason": "matrix", "source": "portal", "created_at": clock.now()},
+    )
+    return {"pk": row.pk}
+
+
+def _routing_rule(w: World) -> dict[str, Any]:
+    from kefu.routing.models import RoutingRule
+
+    rule, _ = RoutingRule.objects.get_or_create(name="matrix", defaults={"team_id": w.team_pk})
+    return {"pk": rule.pk}
+
+
 @dataclass(frozen=True)
 class Route:
     level: Level
@@ -215,6 +234,7 @@ ROUTES: dict[str, Route] = {
     "webchat:frames": Route(Level.PUBLIC),
     "webchat:poll": Route(Level.PUBLIC),
     "webchat:upload": Route(Level.PUBLIC),
+    "webchat:escalate": Route(Level.PUBLIC),
     "webchat:attachment": Route(Level.PUBLIC, lambda w: {"pk": w.attachment.pk}),
     "webchat:demo": Route(Level.PUBLIC),
     # --- customer portal --------------------------------------------------------------------
@@ -233,6 +253,8 @@ ROUTES: dict[str, Route] = {
     "portal:request_list": Route(Level.PORTAL),
     "portal:request_new": Route(Level.PORTAL),
     "portal:request_detail": Route(Level.PORTAL_OWN, _conv),
+    "portal:request_escalate": Route(Level.PORTAL_OWN, _conv),
+    "portal:complaint_new": Route(Level.PORTAL),
     "portal:request_reply": Route(Level.PORTAL_OWN, _conv),
     "portal:request_close": Route(Level.PORTAL_OWN, _conv),
     "portal:request_reopen": Route(Level.PORTAL_OWN, _conv),
@@ -291,6 +313,9 @@ ROUTES: dict[str, Route] = {
     "workspace:status": Route(Level.CONVERSATION_A, _conv),
     "workspace:priority": Route(Level.CONVERSATION_A, _conv),
     "workspace:escalate": Route(Level.CONVERSATION_A, _conv),
+    "workspace:routing_resolve": Route(Level.CONVERSATION_A, _conv),
+    "workspace:routing_queues": Route(Level.MANAGER),
+    "workspace:routing_decide": Route(Level.CONVERSATION_A, _escalation_request),
     "workspace:tags": Route(Level.CONVERSATION_A, _conv),
     "workspace:call_notes": Route(Level.CONVERSATION_A, _phone_call),
     "workspace:transcript": Route(
@@ -377,6 +402,13 @@ ROUTES: dict[str, Route] = {
     "backoffice:handoff_routes:create": Route(Level.MANAGER),
     "backoffice:handoff_routes:edit": Route(Level.MANAGER, _handoff_route),
     "backoffice:handoff_routes:delete": Route(Level.MANAGER, _handoff_route),
+    "backoffice:routing:list": Route(Level.MANAGER),
+    "backoffice:routing:create": Route(Level.MANAGER),
+    "backoffice:routing:edit": Route(Level.MANAGER, _routing_rule),
+    "backoffice:routing:delete": Route(Level.MANAGER, _routing_rule),
+    "backoffice:routing:policy": Route(Level.MANAGER),
+    "backoffice:routing:skills": Route(Level.MANAGER),
+    "backoffice:routing:skills_save": Route(Level.MANAGER, lambda w: {"pk": w.users["agent_a"].pk}),
     "backoffice:webhooks:endpoint_list": Route(Level.ADMIN),
     "backoffice:webhooks:endpoint_create": Route(Level.ADMIN),
     "backoffice:webhooks:endpoint_edit": Route(Level.ADMIN, _webhook),

@@ -30,6 +30,7 @@ from kefu.helpcenter import services as helpcenter_services
 from kefu.portal.access import Customer, customer_required
 from kefu.portal.forms import ReplyForm, RequestForm, current_language, read_uploads
 from kefu.portal.selectors import attachment_get_for_customer
+from kefu.routing.portal_views import escalation_context
 
 PAGE_SIZE = 25
 CREATE_LIMIT = 20  # new requests per customer per hour
@@ -129,6 +130,7 @@ def _render_detail(
         "can_reply": conversation.status != Status.CLOSED,
         "can_close": conversation.status != Status.CLOSED,
         "can_reopen": conversation.status in (Status.SOLVED, Status.CLOSED),
+        "escalation": escalation_context(conversation),
     }
     return render(request, "portal/request_detail.html", context, status=status)
 

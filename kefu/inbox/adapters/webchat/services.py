@@ -436,14 +436,11 @@ def pick_agent(team_id: int | None) -> User | None:
 
 
 def assign_new_chat(conversation: Conversation) -> User | None:
-    """Give a new chat to an online agent of its team with room (a simple rule; SLA refines it)."""
-    agent = pick_agent(conversation.team_id)
-    if agent is None:
-        return None
-    conversation_services.conversation_assign(
-        conversation=conversation, assignee=agent, actor=Actor.system("chat routing")
-    )
-    return agent
+    """Give a new chat to an agent by routing policy (kefu.routing: online, the chat's
+    language, free capacity, least loaded then round-robin); None leaves it in the queue."""
+    from kefu.routing.services import assign_conversation
+
+    return assign_conversation(conversation=conversation, actor=Actor.system("chat routing"))
 
 
 def visitor_seen(visitor: ChatVisitor) -> None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("v1/frames", views.frames, name="frames"),
     path("v1/poll", views.poll, name="poll"),
     path("v1/upload", views.upload, name="upload"),
+    path("v1/escalate", views.escalate, name="escalate"),
     path("v1/attachments/<int:pk>", views.attachment, name="attachment"),
     path("demo/", views.demo_host, name="demo"),
 ]

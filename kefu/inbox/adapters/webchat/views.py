@@ -264,6 +264,45 @@ def upload(request: HttpRequest) -> HttpResponseBase:
     return _cors(JsonResponse(ack), request, session.site)
 
 
+@require_http_methods(["GET", "POST", "OPTIONS"])
+@_endpoint
+def escalate(request: HttpRequest) -> HttpResponseBase:
+    """The visitor asks to escalate their chat (kefu.routing.escalation): GET says whether they
+    may and the state of their latest request; POST {conversation_id, reason} asks."""
+    import json
+
+    from kefu.routing.escalation import escalation_request, escalation_state_for_customer
+
+    session = _authenticated(request)
+    if request.method == "POST":
+        try:
+            data = json.loads(_json_body(request) or "{}")
+            conversation_id = int(data.get("conversation_id"))
+            reason = str(data.get("reason", ""))
+        except (ValueError, TypeError, AttributeError):
+            raise protocol.ProtocolError("bad_frame", "conversation_id must be a number.") from None
+    else:
+        try:
+            conversation_id = int(request.GET.get("conversation_id", ""))
+        except ValueError:
+            raise protocol.ProtocolError("bad_frame", "conversation_id must be a number.") from None
+        reason = ""
+    try:
+        conversation = services.visitor_conversation(session.visitor, conversation_id)
+        if request.method == "POST":
+            escalation_request(
+                conversation=conversation,
+                reason=reason,
+                source="widget",
+                actor=services.visitor_actor(session.visitor),
+            )
+    except KefuError as exc:
+        frame = session._error(exc, None)
+        raise protocol.ProtocolError(frame["code"], frame["message"]) from None
+    state = escalation_state_for_customer(conversation)
+    return _cors(JsonResponse({"type": "escalation", **state}), request, session.site)
+
+
 @require_http_methods(["GET"])
 def attachment(request: HttpRequest, pk: int) -> FileResponse:
     """A chat attachment by its signed link (the link is the permission)."""

@@ -123,6 +123,10 @@
     assistant_choices: "Suggested replies",
     assistant_sources: "Sources",
     assistant_open_link: "Open the page",
+    escalate_open: "Not solved? Ask to escalate",
+    escalate_label: "Why does this need a senior colleague?",
+    escalate_send: "Ask to escalate",
+    escalate_state: "Your escalation request: {state}",
   };
   let strings = FALLBACK;
   let languages = [
@@ -1763,6 +1767,45 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
     );
     ui.emailSaved = h("p", { class: "muted email-saved", "data-testid": "kefu-email-saved", hidden: true });
 
+    // Asking to escalate (kefu.routing): a link under the conversation; the server says
+    // whether the visitor may ask now (policy wait, one pending request) and the state.
+    ui.escalateInfo = h("p", { class: "muted", "data-testid": "kefu-escalate-info", hidden: true });
+    ui.escalateReason = h("textarea", {
+      id: "kc-escalate",
+      rows: "2",
+      maxlength: "2000",
+      "data-testid": "kefu-escalate-reason",
+    });
+    ui.escalateForm = h(
+      "form",
+      {
+        class: "card escalate",
+        "data-testid": "kefu-escalate-form",
+        novalidate: true,
+        hidden: true,
+        onsubmit: (event) => {
+          event.preventDefault();
+          escalation("POST");
+        },
+      },
+      h("label", { for: "kc-escalate", i18n: "escalate_label" }),
+      ui.escalateReason,
+      h("button", { type: "submit", class: "btn", i18n: "escalate_send" }),
+    );
+    ui.escalate = h(
+      "div",
+      { class: "escalation", hidden: true },
+      h("button", {
+        type: "button",
+        class: "link-btn",
+        "data-testid": "kefu-escalate",
+        i18n: "escalate_open",
+        onclick: () => escalation("GET"),
+      }),
+      ui.escalateInfo,
+      ui.escalateForm,
+    );
+
     ui.body = h(
       "div",
       { class: "body" },
@@ -1772,6 +1815,7 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
       ui.closed,
       ui.emailForm,
       ui.emailSaved,
+      ui.escalate,
     );
 
     ui.file = h("input", {
@@ -2061,8 +2105,38 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
     return Boolean(state.conversation && !state.fresh && state.conversation.status === "closed");
   }
 
+  async function escalation(method) {
+    const id = currentConversationId();
+    if (!id) return;
+    const url = `${BASE}/chat/v1/escalate` + (method === "GET" ? `?conversation_id=${id}` : "");
+    const init = { method, credentials: "omit", headers: authHeaders() };
+    if (method === "POST") {
+      init.headers = { ...init.headers, "Content-Type": "application/json" };
+      init.body = JSON.stringify({ conversation_id: id, reason: ui.escalateReason.value });
+    }
+    try {
+      const data = await readJson(await fetch(url, init));
+      if (!data || data.type !== "escalation") {
+        showNotice((data && data.message) || t("unavailable"));
+        return;
+      }
+      const latest = data.latest;
+      const parts = [];
+      if (latest) parts.push(t("escalate_state", { state: latest.state_label }) + (latest.note ? ` — ${latest.note}` : ""));
+      if (!data.can_request && data.refusal) parts.push(data.refusal);
+      ui.escalateInfo.textContent = parts.join(" ");
+      ui.escalateInfo.hidden = parts.length === 0;
+      ui.escalateForm.hidden = !data.can_request;
+      if (data.can_request) ui.escalateReason.focus();
+      else ui.escalateReason.value = "";
+    } catch {
+      showNotice(t("unavailable"));
+    }
+  }
+
   function renderClosed() {
     const closed = isClosed();
+    if (ui.escalate) ui.escalate.hidden = !currentConversationId();
     ui.closed.hidden = !closed;
     ui.composer.hidden = closed || needsSignIn();
   }

@@ -282,6 +282,8 @@
       open: trigger, // events may have been missed while the socket was down
       frame(frame) {
         if (frame.type === "inbox.changed") trigger();
+        // The supervisors' queue board also shows who is online.
+        else if (frame.type === "presence.changed" && document.querySelector("[data-live-presence]")) trigger();
       },
     };
   }

@@ -1,0 +1,272 @@
+"""Routing rules on creation and hand-off, assignment within a team, the waiting queue served
+when agents come online or free capacity, and the re-offer job with its atomic claim."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from kefu.accounts.models import Role
+from kefu.accounts.services import presence_set, staff_update
+from kefu.assistant.models import HandoffRoute
+from kefu.audit.models import AuditEntry
+from kefu.conversations.models import (
+    AuthorKind,
+    Channel,
+    Conversation,
+    Priority,
+    Status,
+)
+from kefu.conversations.services import conversation_set_status, message_reply
+from kefu.core import clock
+from kefu.core.errors import PermissionDenied
+from kefu.routing import services
+from kefu.routing.models import AgentRoutingProfile, Offer, RoutingRule
+from kefu.testing import factories
+
+
+@pytest.fixture
+def email_auto(admin_user, actor_of):
+    """Email conversations are assigned automatically too (policy)."""
+    services.routing_policy_save(auto_assign_channels=["chat", "email"], actor=actor_of(admin_user))
+
+
+def _rule(admin_user, actor_of, team, **kw):
+    kw.setdefault("name", f"to {team.name}")
+    kw.setdefault("position", 10)
+    return services.routing_rule_save(team=team, actor=actor_of(admin_user), **kw)
+
+
+def _email(contact=None, **kw):
+    kw.setdefault("channel", Channel.EMAIL)
+    return factories.ConversationFactory(contact=contact, **kw)
+
+
+def _online(user, actor_of):
+    presence_set(user=user, status="online", actor=actor_of(user))
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+def test_first_matching_rule_wins_on_creation(team_a, team_b, admin_user, actor_of):
+    _rule(admin_user, actor_of, team_b, position=1, intents=["withdrawal"], languages=["zh"])
+    _rule(admin_user, actor_of, team_a, position=2, intents=["withdrawal"])
+    _rule(admin_user, actor_of, team_b, position=3)  # catch-all, never reached for withdrawals
+    chinese = _email(category="withdrawal", language="zh-hans")
+    english = _email(category="withdrawal", language="en")
+    other = _email(category="kyc", language="en")
+    assert chinese.team_id == team_b.pk
+    assert english.team_id == team_a.pk
+    assert other.team_id == team_b.pk
+    assert AuditEntry.objects.filter(
+        action="conversation.team_changed", object_id=str(english.pk)
+    ).exists()
+
+
+def test_rules_match_channel_vip_tier_and_type_and_raise_priority(
+    team_a, team_b, admin_user, actor_of
+):
+    _rule(admin_user, actor_of, team_b, vip_tiers=[2, 3], priority=Priority.HIGH, position=1)
+    _rule(admin_user, actor_of, team_a, channels=["phone"], position=2)
+    _rule(admin_user, actor_of, team_b, conversation_types=["complaint"], position=3)
+    vip = factories.ContactFactory(vip_tier=2)
+    routed = _email(contact=vip)
+    assert (routed.team_id, routed.priority) == (team_b.pk, Priority.HIGH)
+    assert _email(channel=Channel.PHONE).team_id == team_a.pk
+    assert _email(conversation_type="complaint").team_id == team_b.pk
+    plain = _email(team=team_a)
+    assert (plain.team_id, plain.priority) == (team_a.pk, Priority.NORMAL)  # no rule: kept
+
+
+def test_inactive_rules_are_ignored(team_a, team_b, admin_user, actor_of):
+    _rule(admin_user, actor_of, team_b, active=False)
+    assert _email(team=team_a).team_id == team_a.pk
+
+
+def test_handoff_uses_rules_first_then_handoff_routes(team_a, team_b, admin_user, actor_of):
+    conversation = _email(category="other", language="en")
+    HandoffRoute.objects.create(intent="kyc", language="*", team=team_a)
+    assert services.team_for(conversation, intent="kyc") == team_a
+    _rule(admin_user, actor_of, team_b, intents=["kyc"])
+    assert services.team_for(conversation, intent="kyc") == team_b
+    assert services.team_for(conversation) is None  # category "other" matches no rule
+
+
+def test_only_managers_edit_rules_and_policy(team_a, agent_a, senior, actor_of):
+    with pytest.raises(PermissionDenied):
+        services.routing_rule_save(name="x", position=1, team=team_a, actor=actor_of(agent_a))
+    with pytest.raises(PermissionDenied):
+        services.routing_policy_save(reoffer_after_seconds=5, actor=actor_of(senior))
+    assert not RoutingRule.objects.exists()
+
+
+def test_rule_values_are_validated(team_a, admin_user, actor_of):
+    from kefu.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        _rule(admin_user, actor_of, team_a, channels=["pigeon"])
+    with pytest.raises(ValidationFailed):
+        _rule(admin_user, actor_of, team_a, intents=["not-an-intent"])
+
+
+# --- assignment ------------------------------------------------------------------------------
+
+
+def test_email_is_assigned_to_an_online_agent_of_the_team_with_the_language(
+    team_a, agent_a, senior, admin_user, actor_of, email_auto
+):
+    services.agent_languages_set(user=agent_a, languages=["en"], actor=actor_of(admin_user))
+    services.agent_languages_set(user=senior, languages=["zh"], actor=actor_of(admin_user))
+    _online(agent_a, actor_of)
+    _online(senior, actor_of)
+    assert _email(team=team_a, language="zh-hans").assignee_id == senior.pk
+    assert _email(team=team_a, language="en").assignee_id == agent_a.pk
+    assert _email(team=team_a, language="ja").assignee_id is None  # nobody speaks it: waits
+    offer = Offer.objects.get(conversation__language="en")
+    assert offer.agent_id == agent_a.pk
+
+
+def test_round_robin_among_equals_uses_the_persisted_cursor(
+    team_a, agent_a, senior, actor_of, email_auto
+):
+    _online(agent_a, actor_of)
+    _online(senior, actor_of)
+    first = _email(team=team_a)
+    conversation_set_status(conversation=first, status=Status.SOLVED, actor=actor_of(senior))
+    # Both have no open load again; the one not assigned last goes next.
+    second = _email(team=team_a)
+    assert {first.assignee_id, second.assignee_id} == {agent_a.pk, senior.pk}
+    assert AgentRoutingProfile.objects.get(user_id=second.assignee_id).last_assigned_at
+
+
+def test_no_one_available_waits_then_vip_first_when_an_agent_comes_online(
+    team_a, agent_a, admin_user, actor_of, email_auto, django_capture_on_commit_callbacks
+):
+    staff_update(user=agent_a, chat_capacity=1, actor=actor_of(admin_user))
+    normal = _email(team=team_a)
+    vip = _email(team=team_a, contact=factories.ContactFactory(vip_tier=1))
+    assert normal.assignee_id is None
+    assert vip.assignee_id is None
+    with django_capture_on_commit_callbacks(execute=True):
+        _online(agent_a, actor_of)  # the presence change serves the queue
+    vip.refresh_from_db()
+    normal.refresh_from_db()
+    assert vip.assignee_id == agent_a.pk
+    assert normal.assignee_id is None  # capacity 1: never over
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation_set_status(conversation=vip, status=Status.SOLVED, actor=actor_of(agent_a))
+    normal.refresh_from_db()
+    assert normal.assignee_id == agent_a.pk  # freed capacity: the next waiting one
+
+
+def test_offline_and_other_team_agents_are_never_assigned(
+    team_a, agent_a, agent_b, actor_of, email_auto
+):
+    _online(agent_b, actor_of)  # team B
+    presence_set(user=agent_a, status="away", actor=actor_of(agent_a))
+    assert _email(team=team_a).assignee_id is None
+
+
+def test_escalated_tier_needs_an_agent_of_that_tier(
+    team_a, agent_a, senior, actor_of, email_auto, django_capture_on_commit_callbacks
+):
+    _online(agent_a, actor_of)
+    conversation = _email(team=team_a, tier=2)  # the factory sets the tier after creation
+    Conversation.objects.filter(pk=conversation.pk).update(assignee=None)
+    Offer.objects.all().delete()
+    services.assign_conversation(conversation=conversation, actor=actor_of(agent_a))
+    conversation.refresh_from_db()
+    assert conversation.assignee_id is None
+    with django_capture_on_commit_callbacks(execute=True):
+        _online(senior, actor_of)
+    conversation.refresh_from_db()
+    assert conversation.assignee_id == senior.pk
+
+
+# --- re-offer --------------------------------------------------------------------------------
+
+
+def _age_offer(conversation, seconds):
+    Offer.objects.filter(conversation=conversation).update(
+        offered_at=clock.now() - timedelta(seconds=seconds)
+    )
+
+
+def test_reoffer_moves_an_unanswered_conversation_to_another_agent(
+    team_a, agent_a, senior, actor_of, system_actor, email_auto
+):
+    _online(agent_a, actor_of)
+    conversation = _email(team=team_a)
+    assert conversation.assignee_id == agent_a.pk
+    _online(senior, actor_of)
+    _age_offer(conversation, 60)
+    assert services.reoffer_stale(actor=system_actor) == 0  # not yet past 180 s
+    _age_offer(conversation, 600)
+    assert services.reoffer_stale(actor=system_actor) == 1
+    conversation.refresh_from_db()
+    assert conversation.assignee_id == senior.pk
+    offer = Offer.objects.get(conversation=conversation)
+    assert offer.declined_by == [agent_a.pk]
+    assert AuditEntry.objects.filter(action="conversation.reoffered").count() == 1
+    # The senior does not answer either: nobody else is left, it waits in the queue.
+    _age_offer(conversation, 600)
+    assert services.reoffer_stale(actor=system_actor) == 1
+    conversation.refresh_from_db()
+    assert conversation.assignee_id is None
+
+
+def test_an_answered_offer_is_not_reoffered(
+    team_a, agent_a, senior, actor_of, system_actor, email_auto
+):
+    _online(agent_a, actor_of)
+    _online(senior, actor_of)
+    conversation = _email(team=team_a)
+    agent = conversation.assignee
+    message_reply(conversation=conversation, body="On it.", actor=actor_of(agent))
+    _age_offer(conversation, 600)
+    assert services.reoffer_stale(actor=system_actor) == 0
+    conversation.refresh_from_db()
+    assert conversation.assignee_id == agent.pk
+    assert not Offer.objects.filter(conversation=conversation).exists()
+    assert conversation.messages.filter(author_kind=AuthorKind.AGENT).count() == 1
+
+
+def test_the_reoffer_claim_is_taken_once(team_a, agent_a, actor_of, email_auto):
+    _online(agent_a, actor_of)
+    conversation = _email(team=team_a)
+    _age_offer(conversation, 600)
+    offer = Offer.objects.get(conversation=conversation)
+    now = clock.now()
+    assert services.claim_offer(offer, now) is True
+    assert services.claim_offer(offer, now) is False  # a second worker loses
+    # A claimed offer is skipped by an overlapping run.
+    assert services.reoffer_stale(actor=factories_system()) == 0
+    later = now + timedelta(seconds=services.CLAIM_SECONDS + 1)
+    assert services.claim_offer(offer, later) is True  # the lease expired
+
+
+def factories_system():
+    from kefu.core.actor import Actor
+
+    return Actor.system("test")
+
+
+def test_periodic_job_is_scheduled():
+    from kefu.ops.periodic import SCHEDULE
+
+    assert "kefu.routing.tasks.reoffer_stale_conversations" in {j.task for j in SCHEDULE}
+
+
+def test_agent_languages_only_self_or_manager(agent_a, agent_b, supervisor, actor_of):
+    with pytest.raises(PermissionDenied):
+        services.agent_languages_set(user=agent_a, languages=["en"], actor=actor_of(agent_b))
+    services.agent_languages_set(user=agent_a, languages=["en", "ZH"], actor=actor_of(agent_a))
+    assert AgentRoutingProfile.objects.get(user=agent_a).languages == ["en", "zh"]
+    services.agent_languages_set(user=agent_a, languages=["en"], actor=actor_of(supervisor))
+    assert AuditEntry.objects.filter(action="agent.languages_changed").count() == 2
+
+
+def test_roles_fixture_sanity(senior):
+    assert senior.role == Role.AGENT_L2
