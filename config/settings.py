@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "kefu.backoffice",
     "kefu.demo",
     "kefu.ops",
+    "kefu.csat",
 ]
 
 MIDDLEWARE = [

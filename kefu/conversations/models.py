@@ -245,6 +245,9 @@ class TimelineKind(models.TextChoices):
     ESCALATION = "escalation", _("Escalated")
     TAGS = "tags", _("Tags changed")
     SECURITY = "security", _("Secret hidden")
+    SURVEY = "survey", _("Satisfaction survey")
+    MERGE = "merge", _("Merged")
+    INCIDENT = "incident", _("Incident")
 
 
 class TimelineEntry(models.Model):

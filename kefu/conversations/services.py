@@ -617,6 +617,10 @@ def _change_status(conversation: Conversation, status: str, actor: Actor) -> Non
         conversation, TimelineKind.STATUS, actor, data={"from": old, "to": status}, public=True
     )
     _audit(conversation, "conversation.status_changed", actor, **{"from": old, "to": status})
+    if status == Status.SOLVED:  # ask the customer to rate it (kefu.csat; explicit, no signal)
+        from kefu.csat.services import survey_open
+
+        survey_open(conversation=conversation, actor=actor)
     _publish_update(
         conversation,
         "status",
