@@ -64,6 +64,9 @@ class InboundMessage:
     command: str = ""
     command_arg: str = ""
     notify_ignored: bool = False  # tell the sender once why we ignore them (group chats)
+    # A button press on a message the bot sent (Telegram callback_query): ``command`` is
+    # "callback", ``command_arg`` the button's data, ``callback_id`` what to acknowledge.
+    callback_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,9 @@ class OutboundMessage:
     thread_key: str
     text: str
     attachments: tuple[OutboundAttachment, ...] = field(default_factory=tuple)
+    # One row of buttons under the text, (label, data) each: channels with inline buttons
+    # (Telegram) show them and send ``data`` back as a callback; others ignore them.
+    buttons: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True, slots=True)
