@@ -26,7 +26,7 @@ def rating_token(*, survey_id: int, rating: int) -> str:
 def read_token(token: str, *, max_age_seconds: float) -> LinkClaim | None:
     """The claim in a genuine, unexpired token; None for anything forged, altered or old."""
     try:
-        data = signing.loads(token, salt=SALT, max_age=max_age_seconds)
+        data = signing.loads(token, salt=SALT, max_age=int(max_age_seconds))
     except signing.BadSignature:  # SignatureExpired is a BadSignature
         return None
     if not isinstance(data, dict):

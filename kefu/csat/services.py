@@ -130,8 +130,12 @@ def survey_answer(
         else:
             survey.answered_at = now
         survey.save(update_fields=["rating", "resolved", "comment", "answered_at", "changed_at"])
-        data = {"event": "changed" if changed else "answered", "survey": survey.pk}
-        data.update({"rating": rating, "resolved": resolved})
+        data: dict[str, Any] = {
+            "event": "changed" if changed else "answered",
+            "survey": survey.pk,
+            "rating": rating,
+            "resolved": resolved,
+        }
         _timeline(survey.conversation_id, actor, data)
         _audit(
             "survey.changed" if changed else "survey.answered",
