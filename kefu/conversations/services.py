@@ -917,10 +917,28 @@ def tag_delete(*, tag: Tag, actor: Actor) -> None:
 
 
 def macro_save(
-    *, macro: Macro | None = None, name: str, body_en: str, body_zh: str, actor: Actor
+    *,
+    macro: Macro | None = None,
+    name: str,
+    body_en: str,
+    body_zh: str,
+    actor: Actor,
+    set_status: str = "",
+    set_priority: int | None = None,
+    set_team: Team | None = None,
+    add_tags: Iterable[Tag] = (),
+    assign: str = "",
 ) -> Macro:
-    """Create or update a macro; both language versions are required."""
+    """Create or update a macro; both language versions are required. The optional fields are
+    what applying the macro sets (kefu.conversations.macros.macro_apply); empty leaves them."""
     _require_manager(actor)
+    if set_status and set_status not in Status.values:
+        raise _field_error("set_status", _("Unknown status."))
+    if set_priority is not None and set_priority not in Priority.values:
+        raise _field_error("set_priority", _("Unknown priority."))
+    if assign not in ("", "me", "nobody"):
+        raise _field_error("assign", _("Choose whom to assign to."))
+    tags = list(add_tags)
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise _field_error("name", _("Use a name of 1 to 100 characters."))
@@ -940,15 +958,30 @@ def macro_save(
         created = macro is None
         macro = macro or Macro()
         macro.name, macro.body_en, macro.body_zh = name, body_en.strip(), body_zh.strip()
+        macro.set_status, macro.set_priority, macro.set_team = set_status, set_priority, set_team
+        macro.assign = assign
         macro.save()
+        macro.add_tags.set(tags)
         audit_record(
             actor=actor,
             action="macro.created" if created else "macro.updated",
             object_type="macro",
             object_id=macro.pk,
-            data={"name": name},
+            data={"name": name, **_macro_actions(macro, tags)},
         )
     return macro
+
+
+def _macro_actions(macro: Macro, tags: list[Tag]) -> dict[str, Any]:
+    """The fields a macro sets, for its audit row (only when it sets any)."""
+    actions = {
+        "set_status": macro.set_status,
+        "set_priority": macro.set_priority,
+        "set_team": macro.set_team_id,
+        "add_tags": sorted(t.name for t in tags),
+        "assign": macro.assign,
+    }
+    return {"actions": actions} if any(v not in ("", None, []) for v in actions.values()) else {}
 
 
 def macro_delete(*, macro: Macro, actor: Actor) -> None:

@@ -44,6 +44,7 @@ from kefu.workspace.access import agent_required, current_actor, current_agent
 from kefu.workspace.forms import (
     AssignForm,
     EscalateForm,
+    MacroApplyForm,
     NoteForm,
     PriorityForm,
     ReplyForm,
@@ -277,3 +278,23 @@ def set_tags(request: HttpRequest, pk: int) -> HttpResponse:
         return _("Tags saved.")
 
     return _run_action(request, pk, TagsForm, perform)
+
+
+@require_POST
+@agent_required
+def apply_macro(request: HttpRequest, pk: int) -> HttpResponse:
+    """Apply a macro's field changes through the usual services (its text is inserted by the
+    reply box, not here)."""
+    from kefu.conversations.macros import macro_apply
+    from kefu.conversations.models import Macro
+
+    def perform(conversation: Conversation, data: dict[str, Any], actor: Actor) -> str:
+        macro = Macro.objects.filter(pk=data["macro"]).first()
+        if macro is None:
+            raise ValidationFailed(_("Choose a macro."), fields={"macro": [_("Choose a macro.")]})
+        changed = macro_apply(conversation=conversation, macro=macro, actor=actor)
+        if not changed:
+            return _("Macro “%(name)s”: nothing to change.") % {"name": macro.name}
+        return _("Macro “%(name)s” applied.") % {"name": macro.name}
+
+    return _run_action(request, pk, MacroApplyForm, perform)
