@@ -73,7 +73,7 @@ def test_an_invalid_change_rolls_back_all_of_them(conversation_a, agent_a, actor
     services.conversation_set_status(
         conversation=conversation_a, status=Status.SOLVED, actor=actor_of(agent_a)
     )  # solved -> pending is not allowed
-    with pytest.raises(Exception):  # noqa: B017, PT011 - InvalidTransition
+    with pytest.raises(Exception):  # noqa: B017 - InvalidTransition
         macro_apply(conversation=conversation_a, macro=macro, actor=actor_of(agent_a))
     conversation_a.refresh_from_db()
     assert conversation_a.priority == Priority.NORMAL
