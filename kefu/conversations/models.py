@@ -113,6 +113,10 @@ class Conversation(models.Model):
     agent_read_seq = models.PositiveIntegerField(default=0)
     # Set when the secret guard hid a secret the customer sent (docs/subsystems/conversations.md).
     security_risk = models.BooleanField(_("security risk"), default=False)
+    # Set when this conversation was merged into another one (and closed): the pointer.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_from"
+    )
 
     class Meta:
         indexes = [

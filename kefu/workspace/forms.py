@@ -285,3 +285,9 @@ class MacroApplyForm(forms.Form):
     """Apply a macro's field changes (status, priority, team, tags, assignee)."""
 
     macro = forms.IntegerField(min_value=1)
+
+
+class MergeForm(forms.Form):
+    """Merge this conversation into another of the same customer (by reference)."""
+
+    target = forms.CharField(label=_("Merge into (reference)"), max_length=20)

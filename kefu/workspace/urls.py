@@ -36,6 +36,7 @@ urlpatterns = [
     path("c/<int:pk>/escalate", actions.escalate, name="escalate"),
     path("c/<int:pk>/tags", actions.set_tags, name="tags"),
     path("c/<int:pk>/macro", actions.apply_macro, name="macro_apply"),
+    path("c/<int:pk>/merge", actions.merge, name="merge"),
     path("c/<int:pk>/transcript.<str:fmt>", transcript_views.agent_export, name="transcript"),
     path("account/", account.preferences, name="preferences"),
     path("account/presence", account.presence, name="presence"),

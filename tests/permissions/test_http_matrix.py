@@ -296,6 +296,7 @@ ROUTES: dict[str, Route] = {
     "workspace:escalate": Route(Level.CONVERSATION_A, _conv),
     "workspace:tags": Route(Level.CONVERSATION_A, _conv),
     "workspace:macro_apply": Route(Level.CONVERSATION_A, _conv),
+    "workspace:merge": Route(Level.CONVERSATION_A, _conv),
     "workspace:transcript": Route(
         Level.CONVERSATION_A, lambda w: {"pk": w.conversation.pk, "fmt": "json"}
     ),
