@@ -260,6 +260,9 @@ ROUTES: dict[str, Route] = {
     "csat:rate": Route(Level.PUBLIC, _survey_link),
     "csat:portal_answer": Route(Level.PORTAL_OWN, _conv),
     "agent_csat:followups": Route(Level.MANAGER),
+    # Incidents: any agent links a conversation they see; the bulk reply is for managers.
+    "agent_incidents:link": Route(Level.CONVERSATION_A, _conv),
+    "agent_incidents:conversations": Route(Level.MANAGER, lambda w: {"pk": w.incident_pk}),
     "agent_csat:followup_assign": Route(Level.MANAGER, _followup),
     "agent_csat:followup_complete": Route(Level.MANAGER, _followup),
     "agent_callbacks:queue": Route(Level.WORKSPACE),
