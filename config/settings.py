@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "kefu.demo",
     "kefu.ops",
     "kefu.csat",
+    "kefu.automation",
 ]
 
 MIDDLEWARE = [

@@ -419,6 +419,9 @@ def conversation_create(
                 conversation_id=conversation.pk, team_id=team.pk if team else None
             )
         )
+        from kefu.automation.tasks import on_event  # automation rules, in the worker
+
+        on_event(conversation.pk, "created")
         if screened is not None and screened.found:
             _secret_found(conversation, message, screened, actor)
             conversation.message_count = 2
@@ -511,6 +514,10 @@ def message_reply(
             _change_status(conversation, new_status, actor)
         if author_kind != AuthorKind.CUSTOMER:
             _notify_customer(conversation, message)
+        else:
+            from kefu.automation.tasks import on_event  # automation rules, in the worker
+
+            on_event(conversation.pk, "customer_message")
     return message
 
 
