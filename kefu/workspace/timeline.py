@@ -125,7 +125,9 @@ def _event_text(entry: TimelineEntry) -> tuple[str, str]:
     if kind == TimelineKind.SURVEY:
         if data.get("event") == "sent":
             return _("Asked the customer to rate the conversation."), ""
-        resolved = {True: _("resolved"), False: _("not resolved")}.get(data.get("resolved"), "")
+        resolved = {True: _("resolved"), False: _("not resolved"), None: ""}[
+            data.get("resolved") if isinstance(data.get("resolved"), bool) else None
+        ]
         text = _("Rated %(rating)s of 5.") % {"rating": data.get("rating")}
         return (f"{text} {resolved}".strip(), "")
     if kind == TimelineKind.INCIDENT:

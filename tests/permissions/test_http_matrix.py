@@ -150,6 +150,15 @@ def _survey_link(w: World) -> dict[str, Any]:
     return {"token": rating_token(survey_id=_survey(w).pk, rating=4)}
 
 
+def _rule(w: World) -> dict[str, Any]:
+    from kefu.automation.models import AutomationRule
+
+    rule, _ = AutomationRule.objects.get_or_create(
+        name="Matrix rule", defaults={"trigger": "created", "notify": "x"}
+    )
+    return {"pk": rule.pk}
+
+
 def _followup(w: World) -> dict[str, Any]:
     from kefu.core import clock
     from kefu.csat.models import FollowUp
@@ -260,6 +269,10 @@ ROUTES: dict[str, Route] = {
     "csat:rate": Route(Level.PUBLIC, _survey_link),
     "csat:portal_answer": Route(Level.PORTAL_OWN, _conv),
     "agent_csat:followups": Route(Level.MANAGER),
+    "automation:rule_list": Route(Level.MANAGER),
+    "automation:rule_create": Route(Level.MANAGER),
+    "automation:rule_edit": Route(Level.MANAGER, _rule),
+    "automation:rule_delete": Route(Level.MANAGER, _rule),
     # Incidents: any agent links a conversation they see; the bulk reply is for managers.
     "agent_incidents:link": Route(Level.CONVERSATION_A, _conv),
     "agent_incidents:conversations": Route(Level.MANAGER, lambda w: {"pk": w.incident_pk}),

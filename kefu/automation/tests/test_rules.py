@@ -160,3 +160,36 @@ def test_waiting_rule_fires_from_the_periodic_job(customer_1, monkeypatch, db):
     conversation.refresh_from_db()
     assert conversation.priority == Priority.HIGH
     assert automation_waiting_due() == []  # fired: not picked again
+
+
+def test_backoffice_creates_a_rule_audited(supervisor, agent_a, team_a):
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(supervisor, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.post(
+        reverse("automation:rule_create"),
+        {
+            "name": "KYC to team A",
+            "is_active": "on",
+            "position": "10",
+            "trigger": "created",
+            "category": "kyc",
+            "route_to_team": str(team_a.pk),
+        },
+    )
+    assert response.status_code == 302
+    rule = AutomationRule.objects.get(name="KYC to team A")
+    assert rule.route_to_team == team_a
+    assert AuditEntry.objects.filter(action="automation.rule_created").count() == 1
+    # A rule without an action is refused; agents cannot reach the page.
+    response = client.post(
+        reverse("automation:rule_create"),
+        {"name": "Nothing", "position": "1", "trigger": "created"},
+    )
+    assert response.status_code == 200
+    assert not AutomationRule.objects.filter(name="Nothing").exists()
+    agent = Client()
+    agent.force_login(agent_a, backend="django.contrib.auth.backends.ModelBackend")
+    assert agent.get(reverse("automation:rule_list")).status_code == 404
