@@ -28,6 +28,9 @@ def evaluate_waiting_rules() -> None:
 
 def on_event(conversation_id: int, trigger: str) -> None:
     """Called by the conversations service inside its transaction: evaluate after commit."""
+    from kefu.automation.models import AutomationRule
     from kefu.core.jobs import enqueue_on_commit
 
-    enqueue_on_commit(evaluate_rules, conversation_id=conversation_id, trigger=trigger)
+    # No job at all while no rule listens for this trigger (the usual case).
+    if AutomationRule.objects.filter(is_active=True, trigger=trigger).exists():
+        enqueue_on_commit(evaluate_rules, conversation_id=conversation_id, trigger=trigger)
