@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "kefu.backoffice",
     "kefu.demo",
     "kefu.ops",
+    "kefu.csat",
+    "kefu.automation",
 ]
 
 MIDDLEWARE = [

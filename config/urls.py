@@ -25,11 +25,15 @@ urlpatterns = [
     # Django admin's own login would skip two-factor sign-in: send it to the one login page.
     path("django-admin/login/", accounts_views.admin_login, name="admin_login_redirect"),
     path("django-admin/", admin.site.urls),
+    path("agent/manage/automation/", include("kefu.automation.urls")),
     path("agent/manage/", include("kefu.backoffice.urls")),
     path("agent/exchange/", include("kefu.exchange.urls")),
     path("agent/callbacks/", include("kefu.callbacks.workspace_urls")),
     path("agent/assistant/", include("kefu.assistant.agent_urls")),
+    path("agent/csat/", include("kefu.csat.workspace_urls")),
+    path("agent/incidents/", include("kefu.status.workspace_urls")),
     path("agent/", include("kefu.workspace.urls")),
     path("callbacks/", include("kefu.callbacks.portal_urls")),
+    path("csat/", include("kefu.csat.urls")),
     path("", include("kefu.portal.urls")),
 ]

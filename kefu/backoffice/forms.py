@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts import permissions
 from kefu.accounts.models import KbRole, Language, Role, Team, User
+from kefu.conversations.models import MacroAssign, Priority, Status, Tag
 from kefu.helpcenter.languages import help_languages
 from kefu.helpcenter.models import ContactKind
 from kefu.sla.hours import DAYS
@@ -161,6 +162,32 @@ class MacroForm(_Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": _("Write the Chinese text.")},
     )
+    # What applying the macro sets besides inserting its text (empty: leave as it is).
+    set_status = forms.ChoiceField(
+        label=_("Set the status"),
+        required=False,
+        choices=lambda: [("", _("Leave as it is")), *Status.choices],
+    )
+    set_priority = forms.TypedChoiceField(
+        label=_("Set the priority"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=lambda: [("", _("Leave as it is")), *Priority.choices],
+    )
+    set_team = forms.ModelChoiceField(
+        label=_("Route to team"),
+        required=False,
+        queryset=Team.objects.order_by("name"),
+        empty_label=_("Leave as it is"),
+    )
+    add_tags = forms.ModelMultipleChoiceField(
+        label=_("Add tags"),
+        required=False,
+        queryset=Tag.objects.order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    assign = forms.ChoiceField(label=_("Assign to"), required=False, choices=MacroAssign.choices)
 
 
 class ApiKeyForm(_Form):

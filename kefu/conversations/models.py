@@ -130,6 +130,10 @@ class Conversation(models.Model):
         _("type"), max_length=16, choices=ConversationType.choices, default="standard"
     )
     resolution = models.TextField(_("resolution"), blank=True, default="")
+    # Set when this conversation was merged into another one (and closed): the pointer.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_from"
+    )
 
     class Meta:
         indexes = [
@@ -271,6 +275,9 @@ class TimelineKind(models.TextChoices):
     SECURITY = "security", _("Secret hidden")
     CALL = "call", _("Phone call")
     SLA = "sla", _("Service level")
+    SURVEY = "survey", _("Satisfaction survey")
+    MERGE = "merge", _("Merged")
+    INCIDENT = "incident", _("Incident")
 
 
 class TimelineEntry(models.Model):
@@ -300,12 +307,37 @@ class TimelineEntry(models.Model):
         return f"{self.kind} on {self.conversation_id}"
 
 
+class MacroAssign(models.TextChoices):
+    LEAVE = "", _("Leave as it is")
+    ME = "me", _("The agent who applies the macro")
+    NOBODY = "nobody", _("Nobody (unassign)")
+
+
 class Macro(models.Model):
-    """A canned reply in both languages, with placeholders filled per conversation."""
+    """A canned reply in both languages, with placeholders filled per conversation, and the
+    fields it sets when an agent applies it (blank / empty: leave as it is)."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     body_en = models.TextField(_("text (English)"))
     body_zh = models.TextField(_("text (Simplified Chinese)"))
+    set_status = models.CharField(
+        _("set the status"), max_length=16, choices=Status.choices, blank=True
+    )
+    set_priority = models.PositiveSmallIntegerField(
+        _("set the priority"), choices=Priority.choices, null=True, blank=True
+    )
+    set_team = models.ForeignKey(
+        Team,
+        verbose_name=_("route to team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    add_tags = models.ManyToManyField(Tag, verbose_name=_("add tags"), blank=True, related_name="+")
+    assign = models.CharField(
+        _("assign to"), max_length=8, choices=MacroAssign.choices, blank=True, default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

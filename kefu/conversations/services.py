@@ -428,6 +428,9 @@ def conversation_create(
                 conversation_id=conversation.pk, team_id=team.pk if team else None
             )
         )
+        from kefu.automation.tasks import on_event  # automation rules, in the worker
+
+        on_event(conversation.pk, "created")
         if screened is not None and screened.found:
             _secret_found(conversation, message, screened, actor)
             conversation.message_count = 2
@@ -530,6 +533,10 @@ def message_reply(
             sla_on_event(conversation=conversation, event="customer_replied")
         if author_kind != AuthorKind.CUSTOMER:
             _notify_customer(conversation, message)
+        else:
+            from kefu.automation.tasks import on_event  # automation rules, in the worker
+
+            on_event(conversation.pk, "customer_message")
     return message
 
 
@@ -692,6 +699,10 @@ def _change_status(conversation: Conversation, status: str, actor: Actor) -> Non
         from kefu.routing.services import on_agent_freed
 
         on_agent_freed(agent_id=conversation.assignee_id)  # a seat is free: serve the queue
+    if status == Status.SOLVED:  # ask the customer to rate it (kefu.csat; explicit, no signal)
+        from kefu.csat.services import survey_open
+
+        survey_open(conversation=conversation, actor=actor)
     _publish_update(
         conversation,
         "status",
@@ -1002,10 +1013,28 @@ def tag_delete(*, tag: Tag, actor: Actor) -> None:
 
 
 def macro_save(
-    *, macro: Macro | None = None, name: str, body_en: str, body_zh: str, actor: Actor
+    *,
+    macro: Macro | None = None,
+    name: str,
+    body_en: str,
+    body_zh: str,
+    actor: Actor,
+    set_status: str = "",
+    set_priority: int | None = None,
+    set_team: Team | None = None,
+    add_tags: Iterable[Tag] = (),
+    assign: str = "",
 ) -> Macro:
-    """Create or update a macro; both language versions are required."""
+    """Create or update a macro; both language versions are required. The optional fields are
+    what applying the macro sets (kefu.conversations.macros.macro_apply); empty leaves them."""
     _require_manager(actor)
+    if set_status and set_status not in Status.values:
+        raise _field_error("set_status", _("Unknown status."))
+    if set_priority is not None and set_priority not in Priority.values:
+        raise _field_error("set_priority", _("Unknown priority."))
+    if assign not in ("", "me", "nobody"):
+        raise _field_error("assign", _("Choose whom to assign to."))
+    tags = list(add_tags)
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise _field_error("name", _("Use a name of 1 to 100 characters."))
@@ -1025,15 +1054,30 @@ def macro_save(
         created = macro is None
         macro = macro or Macro()
         macro.name, macro.body_en, macro.body_zh = name, body_en.strip(), body_zh.strip()
+        macro.set_status, macro.set_priority, macro.set_team = set_status, set_priority, set_team
+        macro.assign = assign
         macro.save()
+        macro.add_tags.set(tags)
         audit_record(
             actor=actor,
             action="macro.created" if created else "macro.updated",
             object_type="macro",
             object_id=macro.pk,
-            data={"name": name},
+            data={"name": name, **_macro_actions(macro, tags)},
         )
     return macro
+
+
+def _macro_actions(macro: Macro, tags: list[Tag]) -> dict[str, Any]:
+    """The fields a macro sets, for its audit row (only when it sets any)."""
+    actions = {
+        "set_status": macro.set_status,
+        "set_priority": macro.set_priority,
+        "set_team": macro.set_team_id,
+        "add_tags": sorted(t.name for t in tags),
+        "assign": macro.assign,
+    }
+    return {"actions": actions} if any(v not in ("", None, []) for v in actions.values()) else {}
 
 
 def macro_delete(*, macro: Macro, actor: Actor) -> None:

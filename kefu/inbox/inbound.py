@@ -17,6 +17,7 @@ import logging
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
+from importlib import import_module
 
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -302,6 +303,9 @@ def _receive_one(
                 text = _("Hello! Write your question here and our support team will answer.")
         _reply_directly(adapter, item.thread_key, text)
         return None
+    if item.command == "callback":
+        _button_pressed(adapter, identity, item, language)
+        return None
     files, refused = _files(item)
     body = "\n\n".join(part for part in (item.text.strip(), *refused) if part)
     if not body:
@@ -341,6 +345,38 @@ def _thread(
     if notes is not None and any(c.contact_id != identity.contact_id for c in found.values()):
         notes.append("thread reference to another contact's conversation ignored")
     return None
+
+
+# Who handles a button press, by the prefix of its data ("csat:17:4" -> kefu.csat).
+BUTTON_HANDLERS = {"csat": "kefu.csat.telegram.button_pressed"}
+
+
+def _button_pressed(
+    adapter: ChannelAdapter, identity: ChannelIdentity, item: InboundMessage, language: str | None
+) -> None:
+    """Hand a button press to its app; it answers with a short text sent back to the chat."""
+    prefix = item.command_arg.split(":", 1)[0]
+    path = BUTTON_HANDLERS.get(prefix)
+    text = ""
+    if path is not None:
+        module, _dot, name = path.rpartition(".")
+        handler = getattr(import_module(module), name)
+        with translation.override(language or identity.contact.language or "en"):
+            text = handler(
+                data=item.command_arg,
+                contact=identity.contact,
+                actor=_customer_actor(identity),
+                adapter=adapter,
+                thread_key=item.thread_key,
+            )
+    answer = getattr(adapter, "answer_callback", None)
+    if answer is not None and item.callback_id:
+        try:
+            answer(item.callback_id)
+        except (RetryableError, PermanentError) as exc:
+            log.info("%s: could not acknowledge a button: %s", adapter.kind, exc)
+    if text:
+        _reply_directly(adapter, item.thread_key, text)
 
 
 def _files(item: InboundMessage) -> tuple[list[UploadedFile], list[str]]:

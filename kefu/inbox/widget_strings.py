@@ -93,6 +93,16 @@ WIDGET_STRINGS: Final[dict[str, Promise]] = {
     "escalate_label": _("Why does this need a senior colleague?"),
     "escalate_send": _("Ask to escalate"),
     "escalate_state": _("Your escalation request: {state}"),
+    # The satisfaction survey after a conversation is solved (kefu.csat)
+    "survey_title": _("How did we do?"),
+    "survey_rating": _("Your rating (1 = very unsatisfied, 5 = very satisfied)"),
+    "survey_resolved": _("Was your problem resolved?"),
+    "survey_yes": _("Yes"),
+    "survey_no": _("No"),
+    "survey_comment": _("Comment (optional)"),
+    "survey_send": _("Send my rating"),
+    "survey_change": _("Change my answer"),
+    "survey_thanks": _("Thank you for your feedback."),
 }
 
 

@@ -52,6 +52,12 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("privacy.retention", "kefu.privacy.tasks.enforce_retention", timedelta(hours=1)),
     # Verified cases: expire undecided ones, delete identity documents past their retention.
     PeriodicJob("cases.housekeep", "kefu.cases.tasks.housekeep_cases", timedelta(hours=1)),
+    # Automation rules with time conditions ("waiting longer than N minutes").
+    PeriodicJob(
+        "automation.waiting",
+        "kefu.automation.tasks.evaluate_waiting_rules",
+        timedelta(minutes=1),
+    ),
     # The assistant in live chat: idle sessions become resolved or abandoned (analytics).
     PeriodicJob(
         "assistant.close_idle",

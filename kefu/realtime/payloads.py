@@ -140,6 +140,8 @@ def message_for_staff(message: Message) -> dict[str, Any]:
 
 
 def conversation_for_customer(conversation: Conversation) -> dict[str, Any]:
+    from kefu.csat.payloads import survey_for_customer
+
     agent = conversation.assignee
     return {
         "id": conversation.pk,
@@ -153,6 +155,8 @@ def conversation_for_customer(conversation: Conversation) -> dict[str, Any]:
             if agent is not None
             else None
         ),
+        # The satisfaction survey while it can be answered (chat protocol v1, additive).
+        "survey": survey_for_customer(conversation.pk),
     }
 
 

@@ -183,3 +183,29 @@ class StatusDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.update_id}->{self.subscriber_id}"
+
+
+class IncidentConversation(models.Model):
+    """A support conversation about an incident: linked by an agent, answered all at once when
+    the incident is resolved (kefu.status.conversation_links)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="conversations")
+    conversation = models.ForeignKey(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="incident_links"
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    # Set when the bulk reply answered it: a second bulk reply skips it.
+    replied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "conversation"], name="incident_conversation_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"incident {self.incident_id} / conversation {self.conversation_id}"

@@ -280,3 +280,15 @@ class PresenceForm(forms.Form):
     """The header's status selector (without JavaScript; with it the socket sends the status)."""
 
     status = forms.ChoiceField(label=_("My status"), choices=list(PRESENCE_LABELS.items()))
+
+
+class MacroApplyForm(forms.Form):
+    """Apply a macro's field changes (status, priority, team, tags, assignee)."""
+
+    macro = forms.IntegerField(min_value=1)
+
+
+class MergeForm(forms.Form):
+    """Merge this conversation into another of the same customer (by reference)."""
+
+    target = forms.CharField(label=_("Merge into (reference)"), max_length=20)

@@ -127,6 +127,25 @@ def _event_text(entry: TimelineEntry) -> tuple[str, str]:
         return text, ""
     if kind == TimelineKind.SLA:
         return _sla_text(data), ""
+    if kind == TimelineKind.MERGE:
+        if data.get("into"):
+            return _("Merged into %(ref)s and closed.") % {"ref": data.get("reference", "")}, ""
+        return _("Merged %(ref)s into this conversation.") % {"ref": data.get("reference", "")}, ""
+    if kind == TimelineKind.SURVEY:
+        if data.get("event") == "sent":
+            return _("Asked the customer to rate the conversation."), ""
+        resolved = {True: _("resolved"), False: _("not resolved"), None: ""}[
+            data.get("resolved") if isinstance(data.get("resolved"), bool) else None
+        ]
+        text = _("Rated %(rating)s of 5.") % {"rating": data.get("rating")}
+        return (f"{text} {resolved}".strip(), "")
+    if kind == TimelineKind.INCIDENT:
+        if data.get("event") == "unlinked":
+            return _("Unlinked from incident #%(id)s.") % {"id": data.get("incident")}, ""
+        return _("Linked to incident #%(id)s: %(title)s") % {
+            "id": data.get("incident"),
+            "title": data.get("title", ""),
+        }, ""
     return _label(TimelineKind, kind), ""
 
 

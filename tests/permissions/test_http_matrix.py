@@ -184,6 +184,47 @@ def _routing_rule(w: World) -> dict[str, Any]:
     return {"pk": rule.pk}
 
 
+def _survey(w: World) -> Any:
+    from datetime import timedelta
+
+    from kefu.core import clock
+    from kefu.csat.models import Survey
+
+    now = clock.now()
+    return Survey.objects.create(
+        conversation=w.conversation,
+        channel="email",
+        created_at=now,
+        open_until=now + timedelta(days=7),
+    )
+
+
+def _survey_link(w: World) -> dict[str, Any]:
+    from kefu.csat.links import rating_token
+
+    return {"token": rating_token(survey_id=_survey(w).pk, rating=4)}
+
+
+def _rule(w: World) -> dict[str, Any]:
+    from kefu.automation.models import AutomationRule
+
+    rule, _ = AutomationRule.objects.get_or_create(
+        name="Matrix rule", defaults={"trigger": "created", "notify": "x"}
+    )
+    return {"pk": rule.pk}
+
+
+def _followup(w: World) -> dict[str, Any]:
+    from kefu.core import clock
+    from kefu.csat.models import FollowUp
+
+    survey = _survey(w)
+    task = FollowUp.objects.create(
+        survey=survey, conversation=w.conversation, created_at=clock.now()
+    )
+    return {"pk": task.pk}
+
+
 @dataclass(frozen=True)
 class Route:
     level: Level
@@ -281,6 +322,20 @@ ROUTES: dict[str, Route] = {
     "workspace:security_password": Route(Level.WORKSPACE),
     "trust:phrase_issue": Route(Level.CONVERSATION_A, _conv),
     # Phone callbacks: every agent sees the queue; the customer's details wait for the code.
+    # Satisfaction surveys: the email link is the customer's capability (signed, expiring);
+    # the portal form answers one's own; follow-up tasks are for supervisors and admins.
+    "csat:rate": Route(Level.PUBLIC, _survey_link),
+    "csat:portal_answer": Route(Level.PORTAL_OWN, _conv),
+    "agent_csat:followups": Route(Level.MANAGER),
+    "automation:rule_list": Route(Level.MANAGER),
+    "automation:rule_create": Route(Level.MANAGER),
+    "automation:rule_edit": Route(Level.MANAGER, _rule),
+    "automation:rule_delete": Route(Level.MANAGER, _rule),
+    # Incidents: any agent links a conversation they see; the bulk reply is for managers.
+    "agent_incidents:link": Route(Level.CONVERSATION_A, _conv),
+    "agent_incidents:conversations": Route(Level.MANAGER, lambda w: {"pk": w.incident_pk}),
+    "agent_csat:followup_assign": Route(Level.MANAGER, _followup),
+    "agent_csat:followup_complete": Route(Level.MANAGER, _followup),
     "agent_callbacks:queue": Route(Level.WORKSPACE),
     "agent_callbacks:detail": Route(Level.WORKSPACE, _callback),
     "agent_callbacks:claim": Route(Level.WORKSPACE, _callback),
@@ -318,6 +373,8 @@ ROUTES: dict[str, Route] = {
     "workspace:routing_decide": Route(Level.CONVERSATION_A, _escalation_request),
     "workspace:tags": Route(Level.CONVERSATION_A, _conv),
     "workspace:call_notes": Route(Level.CONVERSATION_A, _phone_call),
+    "workspace:macro_apply": Route(Level.CONVERSATION_A, _conv),
+    "workspace:merge": Route(Level.CONVERSATION_A, _conv),
     "workspace:transcript": Route(
         Level.CONVERSATION_A, lambda w: {"pk": w.conversation.pk, "fmt": "json"}
     ),

@@ -83,7 +83,16 @@ def test_admin_edits_a_macro(client_for, admin_user):
     macro = factories.MacroFactory(name="Old")
     client = client_for(admin_user)
     initial = client.get(edit_url(macro)).context["form"].initial
-    assert initial == {"name": "Old", "body_en": macro.body_en, "body_zh": macro.body_zh}
+    assert initial == {
+        "name": "Old",
+        "body_en": macro.body_en,
+        "body_zh": macro.body_zh,
+        "set_status": "",
+        "set_priority": None,
+        "set_team": None,
+        "add_tags": [],
+        "assign": "",
+    }
     response = client.post(edit_url(macro), VALID)
     assert response.status_code == 302
     macro.refresh_from_db()

@@ -36,7 +36,16 @@ def _macro_form(request: HttpRequest, macro: Macro | None) -> HttpResponse:
     me = manager_or_404(request)
     initial = None
     if macro is not None:
-        initial = {"name": macro.name, "body_en": macro.body_en, "body_zh": macro.body_zh}
+        initial = {
+            "name": macro.name,
+            "body_en": macro.body_en,
+            "body_zh": macro.body_zh,
+            "set_status": macro.set_status,
+            "set_priority": macro.set_priority,
+            "set_team": macro.set_team,
+            "add_tags": list(macro.add_tags.all()),
+            "assign": macro.assign,
+        }
     form = bind_form(request, MacroForm, initial)
 
     def save(data: dict[str, Any]) -> str:
@@ -45,6 +54,11 @@ def _macro_form(request: HttpRequest, macro: Macro | None) -> HttpResponse:
             name=data["name"],
             body_en=data["body_en"],
             body_zh=data["body_zh"],
+            set_status=data.get("set_status") or "",
+            set_priority=data.get("set_priority"),
+            set_team=data.get("set_team"),
+            add_tags=data.get("add_tags") or (),
+            assign=data.get("assign") or "",
             actor=actor_for(request, me),
         )
         return _("Macro “%(name)s” saved.") % {"name": saved.name}

@@ -114,6 +114,8 @@ def test_set_status(api, ref, conversation_a):
     assert response.json() == conversation_body(conversation_a)
     assert list(api_audit().values_list("action", "actor_ref", "data")) == [
         ("conversation.status_changed", ref, {"from": "new", "to": "solved"}),
+        # Solving asks the customer to rate it (kefu.csat).
+        ("survey.sent", ref, {"conversation": conversation_a.pk}),
     ]
 
 

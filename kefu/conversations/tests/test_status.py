@@ -54,8 +54,26 @@ def test_allowed_transition_changes_status_with_timeline_and_audit(
     assert result.status == new
     assert (result.closed_at is not None) == (new == Status.CLOSED)
     assert result.last_activity_at > before
+    survey_timeline, survey_audit = [], []
+    if new == Status.SOLVED:  # solving asks the customer to rate it (kefu.csat)
+        from kefu.csat.models import Survey
+
+        survey = Survey.objects.get(conversation=conversation_a)
+        data = {"event": "sent", "survey": survey.pk}
+        survey_timeline = [(TimelineKind.SURVEY, "agent", agent_a.pk, None, data, False)]
+        survey_audit = [
+            (
+                "agent",
+                f"agent:{agent_a.pk}",
+                "survey.sent",
+                "survey",
+                str(survey.pk),
+                {"conversation": conversation_a.pk},
+            )
+        ]
     assert snap.timeline() == [
         (TimelineKind.STATUS, "agent", agent_a.pk, None, {"from": old, "to": new}, True),
+        *survey_timeline,
     ]
     assert snap.audit() == [
         (
@@ -66,6 +84,7 @@ def test_allowed_transition_changes_status_with_timeline_and_audit(
             str(conversation_a.pk),
             {"from": old, "to": new},
         ),
+        *survey_audit,
     ]
 
 

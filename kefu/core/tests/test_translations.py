@@ -42,6 +42,8 @@ CORE_APPS = (
     "callbacks",
     "assistant",
     "routing",
+    "csat",
+    "automation",
 )
 CORE_CATALOGS = [p for p in CATALOGS if p.relative_to(KEFU_DIR).parts[0] in CORE_APPS]
 _PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")

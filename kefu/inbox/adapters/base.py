@@ -105,6 +105,9 @@ class InboundMessage:
     bounce_of: str = ""
     # Problems worth showing admins (malformed mail), recorded on the inbound event.
     warnings: tuple[str, ...] = ()
+    # A button press on a message the bot sent (Telegram callback_query): ``command`` is
+    # "callback", ``command_arg`` the button's data, ``callback_id`` what to acknowledge.
+    callback_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,9 @@ class OutboundMessage:
     # The stored reply and its conversation, for channels that thread (email).
     conversation_id: int | None = None
     message_id: int | None = None
+    # One row of buttons under the text, (label, data) each: channels with inline buttons
+    # (Telegram) show them and send ``data`` back as a callback; others ignore them.
+    buttons: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """A local Telegram Bot API for tests: a threaded HTTP server on 127.0.0.1 that speaks the
 wire format of the calls Kefu makes (getFile, the file download, sendMessage, sendPhoto,
-sendDocument), records every request, and can answer 429 / 403 / 500 on demand."""
+sendDocument, answerCallbackQuery), records every request, and can answer 429 / 403 / 500 on
+demand."""
 
 from __future__ import annotations
 
@@ -96,6 +97,9 @@ def _handler(state: BotApiState) -> type[BaseHTTPRequestHandler]:
                     "file_size": len(state.files[file_id]),
                     "file_path": f"documents/{file_id}",
                 }
+            elif method == "answerCallbackQuery":
+                self._json(200, {"ok": True, "result": True})
+                return
             elif method in ("sendMessage", "sendPhoto", "sendDocument"):
                 state.next_id += 1
                 result = {"message_id": state.next_id, "date": 1700000000, "chat": {"id": 1}}

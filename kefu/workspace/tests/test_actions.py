@@ -258,7 +258,9 @@ def test_status_change(client_a, conversation_a):
     response = post(client_a, conversation_a, "status", {"status": "solved"})
 
     assert fresh(conversation_a).status == Status.SOLVED
-    assert latest_timeline(conversation_a).data == {"from": "new", "to": "solved"}
+    status = TimelineEntry.objects.filter(conversation=conversation_a, kind="status").last()
+    assert status.data == {"from": "new", "to": "solved"}
+    assert latest_timeline(conversation_a).kind == "survey"  # solving asks for a rating
     assert flashes(client_a.get(response["Location"])) == ["Status set to Solved."]
 
 

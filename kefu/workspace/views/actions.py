@@ -44,6 +44,8 @@ from kefu.workspace.access import agent_required, current_actor, current_agent
 from kefu.workspace.forms import (
     AssignForm,
     EscalateForm,
+    MacroApplyForm,
+    MergeForm,
     NoteForm,
     PriorityForm,
     ReplyForm,
@@ -277,3 +279,50 @@ def set_tags(request: HttpRequest, pk: int) -> HttpResponse:
         return _("Tags saved.")
 
     return _run_action(request, pk, TagsForm, perform)
+
+
+@require_POST
+@agent_required
+def apply_macro(request: HttpRequest, pk: int) -> HttpResponse:
+    """Apply a macro's field changes through the usual services (its text is inserted by the
+    reply box, not here)."""
+    from kefu.conversations.macros import macro_apply
+    from kefu.conversations.models import Macro
+
+    def perform(conversation: Conversation, data: dict[str, Any], actor: Actor) -> str:
+        macro = Macro.objects.filter(pk=data["macro"]).first()
+        if macro is None:
+            raise ValidationFailed(_("Choose a macro."), fields={"macro": [_("Choose a macro.")]})
+        changed = macro_apply(conversation=conversation, macro=macro, actor=actor)
+        if not changed:
+            return _("Macro “%(name)s”: nothing to change.") % {"name": macro.name}
+        return _("Macro “%(name)s” applied.") % {"name": macro.name}
+
+    return _run_action(request, pk, MacroApplyForm, perform)
+
+
+@require_POST
+@agent_required
+def merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge this conversation into another one the agent can see (same customer)."""
+    from kefu.conversations.merge import conversation_merge
+    from kefu.conversations.models import parse_reference
+
+    def perform(conversation: Conversation, data: dict[str, Any], actor: Actor) -> str:
+        target_pk = parse_reference(data["target"])
+        if target_pk is None:
+            raise ValidationFailed(
+                _("Write a reference such as KF-000123."),
+                fields={"target": [_("Write a reference such as KF-000123.")]},
+            )
+        try:
+            target = conversation_get_for_agent(user=current_agent(request), pk=target_pk)
+        except NotFound:
+            raise ValidationFailed(
+                _("No conversation you can see has this reference."),
+                fields={"target": [_("No conversation you can see has this reference.")]},
+            ) from None
+        conversation_merge(source=conversation, target=target, actor=actor)
+        return _("Merged into %(ref)s.") % {"ref": target.reference}
+
+    return _run_action(request, pk, MergeForm, perform)

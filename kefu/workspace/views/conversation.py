@@ -60,6 +60,20 @@ def _macros(conversation: Conversation, agent: User) -> list[dict[str, Any]]:
     ]
 
 
+def _action_macros() -> list[dict[str, Any]]:
+    """Macros that set fields (applied by the "Macro actions" form)."""
+    macros = Macro.objects.prefetch_related("add_tags").order_by("name")
+    return [
+        {"id": m.pk, "name": m.name}
+        for m in macros
+        if m.set_status
+        or m.set_priority is not None
+        or m.set_team_id is not None
+        or m.assign
+        or m.add_tags.all()
+    ]
+
+
 def _status_choices(conversation: Conversation) -> list[tuple[str, str]]:
     """The current status first, then the ones it may move to."""
     allowed = TRANSITIONS.get(conversation.status, set())
@@ -139,6 +153,7 @@ def render_conversation(
         **timeline_context(conversation),
         **state_context(request, conversation, bound),
         "macros": _macros(conversation, agent),
+        "action_macros": _action_macros(),
         "reply_form": bound.get("reply_form") or ReplyForm(initial={"body": prefill}),
         "note_form": bound.get("note_form") or NoteForm(),
         "can_override_guard": permissions.can_override_guard(agent),

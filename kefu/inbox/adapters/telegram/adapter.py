@@ -72,6 +72,9 @@ class TelegramAdapter:
             update = _load(body)
         except ValueError as exc:
             raise PermanentError(f"not a Telegram update: {exc}") from None
+        callback = update.get("callback_query")
+        if isinstance(callback, dict):
+            return [_callback(callback)]
         message = update.get("message")
         if not isinstance(message, dict):
             kinds = sorted(k for k in update if k != "update_id")
@@ -170,9 +173,20 @@ class TelegramAdapter:
     def send(self, message: OutboundMessage) -> SendResult:
         first = ""
         if message.text:
-            result = self.api.call(
-                "sendMessage", {"chat_id": message.thread_key, "text": message.text[:MAX_TEXT]}
-            )
+            params: dict[str, Any] = {
+                "chat_id": message.thread_key,
+                "text": message.text[:MAX_TEXT],
+            }
+            if message.buttons:
+                params["reply_markup"] = {
+                    "inline_keyboard": [
+                        [
+                            {"text": label, "callback_data": data[:64]}
+                            for label, data in message.buttons
+                        ]
+                    ]
+                }
+            result = self.api.call("sendMessage", params)
             first = _message_id(result)
         for item in message.attachments:
             method, field = (
@@ -187,6 +201,45 @@ class TelegramAdapter:
             )
             first = first or _message_id(result)
         return SendResult(provider_message_id=first)
+
+    def answer_callback(self, callback_id: str, text: str = "") -> None:
+        """Stop the button's spinner in the user's app (a short toast with ``text``)."""
+        params: dict[str, Any] = {"callback_query_id": callback_id}
+        if text:
+            params["text"] = text[:200]
+        self.api.call("answerCallbackQuery", params)
+
+
+def _callback(callback: dict[str, Any]) -> InboundMessage:
+    """A button press: only presses in private chats with the bot count."""
+    sender = callback.get("from")
+    who = _sender(sender if isinstance(sender, dict) else {})
+    message = callback.get("message")
+    chat = message.get("chat") if isinstance(message, dict) else None
+    callback_id = str(callback.get("id") or "")
+    data = callback.get("data")
+    provider_id = f"callback:{callback_id}"
+    if (
+        not callback_id
+        or not isinstance(data, str)
+        or not isinstance(chat, dict)
+        or chat.get("type") != "private"
+    ):
+        return InboundMessage(
+            provider_message_id=provider_id,
+            sender=who,
+            thread_key="",
+            ignorable=True,
+            reason="button press outside a private chat",
+        )
+    return InboundMessage(
+        provider_message_id=provider_id,
+        sender=who,
+        thread_key=str(chat.get("id")),
+        command="callback",
+        command_arg=data[:64],
+        callback_id=callback_id,
+    )
 
 
 def _load(body: bytes) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 from kefu.realtime.protocol import (
     CLOSE_FLOOD,
@@ -76,6 +76,17 @@ class SyncFrame(Frame):
     after_seq: Seq
 
 
+class SurveyAnswer(Frame):
+    """The visitor answered (or changed the answer to) the conversation's satisfaction survey."""
+
+    type: Literal["survey.answer"]
+    conversation_id: ConvId
+    survey_id: ConvId
+    rating: Annotated[int, Field(ge=1, le=5)]
+    resolved: bool | None = None
+    comment: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
 class Ping(Frame):
     type: Literal["ping"]
 
@@ -88,6 +99,7 @@ CLIENT_FRAMES: dict[str, type[Frame]] = {
     "typing": TypingFrame,
     "read": ReadFrame,
     "sync": SyncFrame,
+    "survey.answer": SurveyAnswer,
     "ping": Ping,
 }
 

@@ -258,6 +258,8 @@ class ChatSession:
             return Result()
         if isinstance(frame, protocol.SyncFrame):
             return self.sync(frame.conversation_id, frame.after_seq)
+        if isinstance(frame, protocol.SurveyAnswer):
+            return self._survey_answer(frame)
         if isinstance(frame, protocol.Ping):
             services.visitor_seen(self.visitor)
             return Result(frames=[{"type": "pong"}])
@@ -299,6 +301,24 @@ class ChatSession:
             ],
             join=[message.conversation_id],
             expect_reply=_assistant_answers(message.conversation_id),
+        )
+
+    def _survey_answer(self, frame: protocol.SurveyAnswer) -> Result:
+        from kefu.csat.chat import survey_answer_from_chat
+
+        conversation = services.visitor_conversation(self.visitor, frame.conversation_id)
+        shaped = survey_answer_from_chat(
+            conversation=conversation,
+            survey_id=frame.survey_id,
+            rating=frame.rating,
+            resolved=frame.resolved,
+            comment=frame.comment,
+            actor=services.visitor_actor(self.visitor),
+        )
+        return Result(
+            frames=[
+                {"type": "survey.recorded", "conversation_id": conversation.pk, "survey": shaped}
+            ]
         )
 
     def ack(

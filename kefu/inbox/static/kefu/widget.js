@@ -127,6 +127,15 @@
     escalate_label: "Why does this need a senior colleague?",
     escalate_send: "Ask to escalate",
     escalate_state: "Your escalation request: {state}",
+    survey_title: "How did we do?",
+    survey_rating: "Your rating (1 = very unsatisfied, 5 = very satisfied)",
+    survey_resolved: "Was your problem resolved?",
+    survey_yes: "Yes",
+    survey_no: "No",
+    survey_comment: "Comment (optional)",
+    survey_send: "Send my rating",
+    survey_change: "Change my answer",
+    survey_thanks: "Thank you for your feedback.",
   };
   let strings = FALLBACK;
   let languages = [
@@ -448,6 +457,11 @@ svg { width: 20px; height: 20px; fill: none; stroke: currentColor; stroke-width:
 .typing { margin: 8px 0 0 36px; font-size: 12px; color: #5b6475; font-style: italic; }
 .closed { margin-top: 14px; text-align: center; }
 .closed p { margin: 0 0 8px; }
+.survey { margin-top: 14px; }
+.survey p, .survey fieldset { margin: 0 0 8px; border: 0; padding: 0; font-size: 13px; }
+.survey legend { font-weight: 600; font-size: 12px; margin-bottom: 4px; }
+.survey .stars label { display: inline-flex; align-items: center; gap: 2px; margin-right: 8px; }
+.survey textarea { width: 100%; box-sizing: border-box; }
 .email-card { margin-top: 14px; }
 .email-card p { margin: 0 0 8px; font-size: 13px; }
 .email-card label { display: block; margin-bottom: 4px; font-size: 12px; font-weight: 600; }
@@ -1006,6 +1020,13 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
         break;
       case "sync.done":
         onSyncDone(frame);
+        break;
+      case "survey.recorded":
+        if (state.conversation && frame.conversation_id === state.conversation.id) {
+          state.conversation.survey = frame.survey;
+          state.surveyThanks = true;
+          renderSurvey();
+        }
         break;
       case "visitor.updated":
         onVisitor(frame.visitor);
@@ -1720,6 +1741,8 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
       }),
     );
 
+    ui.survey = buildSurvey();
+
     ui.email = h("input", {
       type: "email",
       id: "kc-email",
@@ -1813,6 +1836,7 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
       ui.list,
       ui.typing,
       ui.closed,
+      ui.survey,
       ui.emailForm,
       ui.emailSaved,
       ui.escalate,
@@ -1963,6 +1987,7 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
     renderIntro();
     renderEmail();
     renderClosed();
+    renderSurvey();
     refreshChoices();
     renderTyping();
     renderReceipt();
@@ -2139,6 +2164,94 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
     if (ui.escalate) ui.escalate.hidden = !currentConversationId();
     ui.closed.hidden = !closed;
     ui.composer.hidden = closed || needsSignIn();
+  }
+
+  // The satisfaction survey (chat protocol v1: ``conversation.survey``, ``survey.answer``).
+  function buildSurvey() {
+    const stars = [1, 2, 3, 4, 5].map((n) =>
+      h(
+        "label",
+        {},
+        h("input", { type: "radio", name: "kc-rating", value: String(n), "data-testid": `kefu-survey-${n}` }),
+        String(n),
+      ),
+    );
+    const yesNo = [
+      ["yes", "survey_yes"],
+      ["no", "survey_no"],
+    ].map(([value, key]) =>
+      h(
+        "label",
+        {},
+        h("input", { type: "radio", name: "kc-resolved", value, "data-testid": `kefu-survey-${value}` }),
+        h("span", { i18n: key }),
+      ),
+    );
+    ui.surveyComment = h("textarea", {
+      id: "kc-survey-comment",
+      rows: "2",
+      maxlength: "2000",
+      "data-testid": "kefu-survey-comment",
+    });
+    ui.surveyThanks = h("p", { class: "muted", "data-testid": "kefu-survey-thanks", i18n: "survey_thanks", hidden: true });
+    ui.surveySend = h("button", { type: "submit", class: "btn", "data-testid": "kefu-survey-send" });
+    return h(
+      "form",
+      {
+        class: "card survey",
+        "data-testid": "kefu-survey",
+        novalidate: true,
+        hidden: true,
+        onsubmit: (event) => {
+          event.preventDefault();
+          submitSurvey();
+        },
+      },
+      h("p", { i18n: "survey_title" }),
+      h("fieldset", { class: "stars" }, h("legend", { i18n: "survey_rating" }), ...stars),
+      h("fieldset", {}, h("legend", { i18n: "survey_resolved" }), ...yesNo),
+      h("label", { for: "kc-survey-comment", i18n: "survey_comment" }),
+      ui.surveyComment,
+      ui.surveyThanks,
+      ui.surveySend,
+    );
+  }
+
+  function renderSurvey() {
+    if (!ui.survey) return;
+    const survey = state.conversation && !state.fresh ? state.conversation.survey : null;
+    ui.survey.hidden = !survey;
+    if (!survey) return;
+    if (ui.survey.dataset.surveyId !== String(survey.id)) {
+      ui.survey.dataset.surveyId = String(survey.id);
+      state.surveyThanks = false;
+      for (const input of ui.survey.querySelectorAll("input[type=radio]")) {
+        input.checked =
+          (input.name === "kc-rating" && Number(input.value) === survey.rating) ||
+          (input.name === "kc-resolved" &&
+            survey.resolved !== null &&
+            input.value === (survey.resolved ? "yes" : "no"));
+      }
+      ui.surveyComment.value = survey.comment || "";
+    }
+    ui.surveyThanks.hidden = !state.surveyThanks;
+    ui.surveySend.textContent = t(survey.answered ? "survey_change" : "survey_send");
+  }
+
+  function submitSurvey() {
+    const survey = state.conversation && state.conversation.survey;
+    if (!survey) return;
+    const rating = ui.survey.querySelector("input[name=kc-rating]:checked");
+    if (!rating) return;
+    const resolved = ui.survey.querySelector("input[name=kc-resolved]:checked");
+    sendFrame({
+      type: "survey.answer",
+      conversation_id: state.conversation.id,
+      survey_id: survey.id,
+      rating: Number(rating.value),
+      resolved: resolved ? resolved.value === "yes" : null,
+      comment: ui.surveyComment.value.trim().slice(0, 2000),
+    });
   }
 
   function renderTyping() {

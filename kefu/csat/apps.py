@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CsatConfig(AppConfig):
+    name = "kefu.csat"
+    label = "csat"

@@ -1,0 +1,111 @@
+"""The survey on Telegram, against the local Bot API server (kefu/inbox/tests/telegram_server.py):
+inline buttons when solved, presses arrive as callback_query updates through the webhook and
+the channel pipeline, and only the survey's own Telegram user can answer."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from kefu.audit.models import AuditEntry
+from kefu.conversations import services as conv
+from kefu.conversations.models import Conversation, Status
+from kefu.csat.models import Survey
+from kefu.inbox.models import InboundEvent
+from kefu.inbox.tests.telegram_updates import USER_ID, message_update, post, user
+
+pytestmark = pytest.mark.django_db
+
+
+def callback_update(update_id: int, data: str, *, user_id: int = USER_ID) -> dict:
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"cb{update_id}",
+            "from": user(user_id),
+            "message": {
+                "message_id": 1001,
+                "chat": {"id": user_id, "type": "private", "first_name": "Li"},
+                "date": 1700000000,
+                "text": "How satisfied are you?",
+            },
+            "chat_instance": "42",
+            "data": data,
+        },
+    }
+
+
+@pytest.fixture
+def solved(bot_api, agent_a, actor_of, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(Client(), message_update(1, text="Help, my deposit is missing"))
+    conversation = Conversation.objects.get()
+    bot_api.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        conv.conversation_set_status(
+            conversation=conversation, status=Status.SOLVED, actor=actor_of(agent_a)
+        )
+    return Survey.objects.get(conversation=conversation)
+
+
+def test_solving_sends_five_rating_buttons(bot_api, solved):
+    [call] = bot_api.sent("sendMessage")
+    assert call.json["chat_id"] == str(USER_ID)
+    assert solved.conversation.reference in call.json["text"]
+    keyboard = call.json["reply_markup"]["inline_keyboard"]
+    assert keyboard == [
+        [{"text": str(n), "callback_data": f"csat:{solved.pk}:{n}"} for n in range(1, 6)]
+    ]
+
+
+def test_pressing_buttons_records_rating_then_resolved(
+    bot_api, solved, django_capture_on_commit_callbacks
+):
+    bot_api.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        post(Client(), callback_update(10, f"csat:{solved.pk}:4"))
+    solved.refresh_from_db()
+    assert solved.rating == 4
+    assert [c.json["callback_query_id"] for c in bot_api.sent("answerCallbackQuery")] == ["cb10"]
+    [question] = bot_api.sent("sendMessage")
+    assert [b["callback_data"] for b in question.json["reply_markup"]["inline_keyboard"][0]] == [
+        f"csat:{solved.pk}:y",
+        f"csat:{solved.pk}:n",
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        post(Client(), callback_update(11, f"csat:{solved.pk}:y"))
+    solved.refresh_from_db()
+    assert (solved.rating, solved.resolved) == (4, True)
+    assert InboundEvent.objects.filter(event_id="11").exists()  # stored before processing
+    actions = list(
+        AuditEntry.objects.filter(object_type="survey")
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["survey.sent", "survey.answered", "survey.changed"]
+    # A button press is not a message: the solved conversation stays solved.
+    assert Conversation.objects.get().status == Status.SOLVED
+
+
+def test_a_repeated_update_counts_once(bot_api, solved, django_capture_on_commit_callbacks):
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            post(Client(), callback_update(12, f"csat:{solved.pk}:5"))
+    assert AuditEntry.objects.filter(action__in=["survey.answered", "survey.changed"]).count() == 1
+
+
+def test_another_telegram_user_cannot_answer(bot_api, solved, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(Client(), callback_update(13, f"csat:{solved.pk}:1", user_id=USER_ID + 1))
+    solved.refresh_from_db()
+    assert solved.rating is None
+    texts = [c.json["text"] for c in bot_api.sent("sendMessage")]
+    assert "This survey is not available." in texts
+
+
+def test_forged_button_data_is_ignored(bot_api, solved, django_capture_on_commit_callbacks):
+    for n, data in enumerate([f"csat:{solved.pk}:9", "csat:x:1", f"csat:{solved.pk}"]):
+        with django_capture_on_commit_callbacks(execute=True):
+            post(Client(), callback_update(20 + n, data))
+    solved.refresh_from_db()
+    assert solved.rating is None
