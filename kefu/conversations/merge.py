@@ -17,10 +17,9 @@ from kefu.conversations.models import (
     Message,
     MessageKind,
     Status,
-    TimelineEntry,
     TimelineKind,
 )
-from kefu.core import clock
+from kefu.conversations.timeline import timeline_add
 from kefu.core.actor import Actor
 from kefu.core.errors import InvalidTransition
 from kefu.core.validation import field_error
@@ -50,16 +49,7 @@ def _transcript(source: Conversation) -> str:
 
 
 def _entry(conversation: Conversation, actor: Actor, data: dict[str, object]) -> None:
-    TimelineEntry.objects.create(
-        conversation=conversation,
-        kind=TimelineKind.MERGE,
-        actor_kind=str(actor.kind),
-        actor_user_id=actor.user_id,
-        actor_label=actor.label[:120],
-        data=data,
-        public=False,
-        created_at=clock.now(),
-    )
+    timeline_add(conversation.pk, TimelineKind.MERGE, actor, data=dict(data))
 
 
 def conversation_merge(*, source: Conversation, target: Conversation, actor: Actor) -> Conversation:

@@ -38,6 +38,7 @@ from kefu.conversations.models import (
     TimelineEntry,
     TimelineKind,
 )
+from kefu.conversations.timeline import timeline_add
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import Conflict, InvalidTransition, PermissionDenied
@@ -101,17 +102,7 @@ def _timeline(
     message: Message | None = None,
     public: bool = False,
 ) -> TimelineEntry:
-    return TimelineEntry.objects.create(
-        conversation=conversation,
-        kind=kind,
-        actor_kind=str(actor.kind),
-        actor_user_id=actor.user_id,
-        actor_label=actor.label[:120],
-        message=message,
-        data=data or {},
-        public=public,
-        created_at=clock.now(),
-    )
+    return timeline_add(conversation.pk, kind, actor, data=data, message=message, public=public)
 
 
 def _audit(conversation: Conversation, action: str, actor: Actor, **data: Any) -> None:

@@ -15,7 +15,8 @@ from kefu.accounts import permissions
 from kefu.accounts.models import User
 from kefu.audit.services import audit_record
 from kefu.conversations import secret_guard
-from kefu.conversations.models import Conversation, TimelineEntry, TimelineKind
+from kefu.conversations.models import Conversation, TimelineKind
+from kefu.conversations.timeline import timeline_add
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import InvalidTransition, PermissionDenied
@@ -28,16 +29,7 @@ MAX_NOTE_CHARS = 2000
 
 
 def _timeline(conversation_id: int, actor: Actor, data: dict[str, Any]) -> None:
-    TimelineEntry.objects.create(
-        conversation_id=conversation_id,
-        kind=TimelineKind.SURVEY,
-        actor_kind=str(actor.kind),
-        actor_user_id=actor.user_id,
-        actor_label=actor.label[:120],
-        data=data,
-        public=False,
-        created_at=clock.now(),
-    )
+    timeline_add(conversation_id, TimelineKind.SURVEY, actor, data=data)
 
 
 def _audit(action: str, object_type: str, object_id: int, actor: Actor, **data: Any) -> None:

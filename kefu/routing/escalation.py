@@ -22,9 +22,9 @@ from kefu.conversations.models import (
     Conversation,
     ConversationType,
     Status,
-    TimelineEntry,
     TimelineKind,
 )
+from kefu.conversations.timeline import timeline_add
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import Conflict, InvalidTransition, PermissionDenied, RateLimited
@@ -49,16 +49,7 @@ def escalation_team(tier: int) -> Team | None:
 
 
 def _timeline(conversation: Conversation, actor: Actor, data: dict[str, object]) -> None:
-    TimelineEntry.objects.create(
-        conversation=conversation,
-        kind=TimelineKind.ESCALATION,
-        actor_kind=str(actor.kind),
-        actor_user_id=actor.user_id,
-        actor_label=actor.label[:120],
-        data=data,
-        public=False,
-        created_at=clock.now(),
-    )
+    timeline_add(conversation.pk, TimelineKind.ESCALATION, actor, data=dict(data))
 
 
 def _publish(conversation: Conversation) -> None:

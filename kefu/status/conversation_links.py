@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from kefu.accounts import permissions
 from kefu.accounts.models import User
 from kefu.audit.services import audit_record
-from kefu.conversations.models import Conversation, Status, TimelineEntry, TimelineKind
+from kefu.conversations.models import Conversation, Status, TimelineKind
 from kefu.conversations.services import message_reply
+from kefu.conversations.timeline import timeline_add
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import InvalidTransition, KefuError, PermissionDenied
@@ -51,14 +52,11 @@ def incident_link_conversations(
                     linked_by=user,
                     created_at=clock.now(),
                 )
-                TimelineEntry.objects.create(
-                    conversation=conversation,
-                    kind=TimelineKind.INCIDENT,
-                    actor_kind=str(actor.kind),
-                    actor_user_id=actor.user_id,
-                    actor_label=actor.label[:120],
+                timeline_add(
+                    conversation.pk,
+                    TimelineKind.INCIDENT,
+                    actor,
                     data={"event": "linked", "incident": incident.pk, "title": incident.title_en},
-                    created_at=clock.now(),
                 )
                 audit_record(
                     actor=actor,
