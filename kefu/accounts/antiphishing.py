@@ -2,11 +2,11 @@
 email Kefu sends them and in the portal header, so a forged email without it stands out.
 
 It is not a secret from the customer's point of view, but only the customer needs it: staff
-pages never show it and audit rows never contain it. Every sender of customer email builds its
-body with ``with_antiphishing_code`` (reply notifications, chat continued by email, new-device
-alerts, status-page emails). The code is looked up by the recipient address, so it reaches only
-the mailbox of the account that chose it; other recipients (staff, addresses without a customer
-account or without a code) get the body unchanged.
+pages never show it and audit rows never contain it. Every email Kefu sends is built by
+``kefu.inbox.adapters.email.compose.compose_customer_email``, which puts the code on top, once.
+The code is looked up by the recipient address, so it reaches only the mailbox of the account
+that chose it; other recipients (staff, addresses without a customer account or without a
+code) get the body unchanged.
 """
 
 from __future__ import annotations

@@ -6,13 +6,11 @@ import smtplib
 import zoneinfo
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks import task
 
-from kefu.accounts.antiphishing import with_antiphishing_code
 from kefu.accounts.models import LoginDevice
 from kefu.core import clock
 from kefu.core.errors import RetryableError
@@ -31,6 +29,9 @@ def notify_new_device(*, device_id: int, attempt: int = 1) -> None:
     """Email someone that their account was signed in to from a new device (once per device)."""
 
     def send() -> None:
+        # Imported here: accounts sits below inbox, which composes every email.
+        from kefu.inbox.adapters.email.compose import compose_customer_email
+
         device = LoginDevice.objects.select_related("user").filter(pk=device_id).first()
         if device is None or device.alert_sent_at is not None or not device.user.is_active:
             return
@@ -41,13 +42,14 @@ def notify_new_device(*, device_id: int, attempt: int = 1) -> None:
         url = settings.KEFU_PUBLIC_URL.rstrip("/") + reverse(page)
         with translation.override(language), timezone.override(_zone(user.timezone)):
             context = {"device": device, "user": user, "url": url, "staff": not user.is_customer}
-            subject = render_to_string("accounts/email/new_device_subject.txt", context).strip()
-            body = with_antiphishing_code(
-                render_to_string("accounts/email/new_device_body.txt", context),
-                recipient=user.email,
+            email = compose_customer_email(
+                to=user.email,
+                subject=render_to_string("accounts/email/new_device_subject.txt", context),
+                text=render_to_string("accounts/email/new_device_body.txt", context),
+                auto_submitted="auto-generated",
             )
         try:
-            send_mail(subject, body, None, [user.email], fail_silently=False)
+            email.send()
         except (smtplib.SMTPException, OSError) as exc:
             raise RetryableError(str(exc)) from exc
         LoginDevice.objects.filter(pk=device.pk).update(alert_sent_at=clock.now())

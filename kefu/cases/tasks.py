@@ -5,17 +5,16 @@ from __future__ import annotations
 import smtplib
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 from django_tasks import task
 
-from kefu.accounts.antiphishing import with_antiphishing_code
 from kefu.cases.models import CaseState, VerificationCase
 from kefu.core import clock
 from kefu.core.actor import Actor
 from kefu.core.errors import RetryableError
 from kefu.core.jobs import run_with_retry
+from kefu.inbox.adapters.email.compose import compose_customer_email
 
 
 @task()
@@ -40,12 +39,14 @@ def notify_case_decision(*, case_id: int, attempt: int = 1) -> None:
                 "reset_2fa": case.kind == "reset_2fa",
                 "public_url": settings.KEFU_PUBLIC_URL.rstrip("/"),
             }
-            subject = render_to_string("cases/email/decision_subject.txt", context).strip()
-            body = with_antiphishing_code(
-                render_to_string("cases/email/decision_body.txt", context), recipient=recipient
+            email = compose_customer_email(
+                to=recipient,
+                subject=render_to_string("cases/email/decision_subject.txt", context),
+                text=render_to_string("cases/email/decision_body.txt", context),
+                auto_submitted="auto-generated",
             )
         try:
-            send_mail(subject, body, None, [recipient], fail_silently=False)
+            email.send()
         except (smtplib.SMTPException, OSError) as exc:
             raise RetryableError(str(exc)) from exc
         VerificationCase.objects.filter(pk=case.pk).update(notified_at=clock.now())

@@ -10,18 +10,17 @@ from __future__ import annotations
 import smtplib
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
-from kefu.accounts.antiphishing import with_antiphishing_code
 from kefu.conversations.models import Channel
 from kefu.core.errors import RetryableError
 from kefu.core.jobs import run_with_retry
 from kefu.csat.links import rating_token
 from kefu.csat.models import Survey
+from kefu.inbox.adapters.email.compose import compose_customer_email
 
 EMAIL_CHANNELS = (Channel.EMAIL, Channel.WEB)
 
@@ -45,12 +44,14 @@ def _send_email(survey: Survey) -> None:
             "links": rating_links(survey),
             "open_until": survey.open_until,
         }
-        subject = render_to_string("csat/email/survey_subject.txt", context).strip()
-        body = with_antiphishing_code(
-            render_to_string("csat/email/survey_body.txt", context), recipient=contact.email
+        email = compose_customer_email(
+            to=contact.email,
+            subject=render_to_string("csat/email/survey_subject.txt", context),
+            text=render_to_string("csat/email/survey_body.txt", context),
+            auto_submitted="auto-generated",
         )
     try:
-        send_mail(subject, body, None, [contact.email], fail_silently=False)
+        email.send()
     except (smtplib.SMTPException, OSError) as exc:
         raise RetryableError(str(exc)) from exc
 

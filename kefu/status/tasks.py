@@ -8,18 +8,18 @@ import smtplib
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
-from kefu.accounts.antiphishing import with_antiphishing_code
 from kefu.core import clock
 from kefu.core.errors import RetryableError
 from kefu.core.jobs import run_with_retry
 from kefu.helpcenter.languages import best_language
+from kefu.inbox.adapters.email.compose import compose_customer_email
 from kefu.status import tokens
 from kefu.status.models import (
     IncidentKind,
@@ -54,13 +54,14 @@ def send_subscriber_confirmation(*, subscriber_id: int, attempt: int = 1) -> Non
                 "confirm_url": _absolute(reverse("status:confirm", args=[token])),
                 "status_url": _absolute(reverse("status:page", args=[language])),
             }
-            subject = render_to_string("status/email/confirm_subject.txt", context).strip()
-            body = with_antiphishing_code(
-                render_to_string("status/email/confirm_body.txt", context),
-                recipient=subscriber.email,
+            email = compose_customer_email(
+                to=subscriber.email,
+                subject=render_to_string("status/email/confirm_subject.txt", context),
+                text=render_to_string("status/email/confirm_body.txt", context),
+                auto_submitted="auto-generated",
             )
         try:
-            EmailMessage(subject, body, None, [subscriber.email]).send()
+            email.send()
         except (smtplib.SMTPException, OSError) as exc:
             raise RetryableError(str(exc)) from exc
 
@@ -78,7 +79,7 @@ def _claim(update_id: int, subscriber_id: int) -> bool:
     return True
 
 
-def _update_email(update: IncidentUpdate, subscriber: StatusSubscriber) -> EmailMessage:
+def _update_email(update: IncidentUpdate, subscriber: StatusSubscriber) -> EmailMultiAlternatives:
     incident = update.incident
     language = best_language(subscriber.language)
     unsubscribe_url = _absolute(
@@ -98,20 +99,16 @@ def _update_email(update: IncidentUpdate, subscriber: StatusSubscriber) -> Email
             "incident_url": _absolute(reverse("status:incident", args=[language, incident.pk])),
             "unsubscribe_url": unsubscribe_url,
         }
-        subject = render_to_string("status/email/update_subject.txt", context).strip()
-        body = with_antiphishing_code(
-            render_to_string("status/email/update_body.txt", context), recipient=subscriber.email
+        return compose_customer_email(
+            to=subscriber.email,
+            subject=render_to_string("status/email/update_subject.txt", context),
+            text=render_to_string("status/email/update_body.txt", context),
+            auto_submitted="auto-generated",
+            headers={
+                "List-Unsubscribe": f"<{unsubscribe_url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
         )
-    return EmailMessage(
-        subject,
-        body,
-        None,
-        [subscriber.email],
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
-    )
 
 
 def _deliver(update: IncidentUpdate, subscriber: StatusSubscriber, connection: Any) -> None:

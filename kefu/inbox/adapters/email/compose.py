@@ -1,18 +1,23 @@
-"""The one place customer email is composed: replies on the email channel (the adapter) and
-"you have a reply" notifications (``conversations.tasks.notify_customer_of_reply``).
+"""The composer of every email Kefu sends: replies on the email channel (the adapter), "you
+have a reply" notifications (``conversations.tasks.notify_customer_of_reply``), chat continued
+by email (``inbox.adapters.webchat.tasks``), case decisions (``cases.tasks``), survey requests
+(``csat.tasks``), status-page confirmations and updates (``status.tasks``) and new-device
+alerts (``accounts.tasks``). No other code builds an ``EmailMessage`` or calls ``send_mail``.
 
 Every message gets the customer's anti-phishing code on top (text and HTML), Kefu's own
 Message-ID (``threading.own_message_id``, the same on every retry), the loop header
 ``X-Kefu-Loop`` (so Kefu never answers its own mail) and ``X-Auto-Response-Suppress: All``
 (so Exchange does not send out-of-office replies to it). ``Auto-Submitted`` follows RFC 3834
 (docs/adr/0018-email-auto-submitted-and-threading.md): set for mail a program wrote on its own
-(notifications, the secret guard's notices, the assistant), absent for an agent's reply.
+(notifications, the secret guard's notices, the assistant, every mail a task sends on its own),
+absent for an agent's reply. A caller's extra ``headers`` (e.g. the status emails'
+``List-Unsubscribe``) are added, but never replace the ones set here: the marking always holds.
 Call with the recipient's language active.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import nh3
 from django.core.mail import EmailMultiAlternatives
@@ -38,8 +43,13 @@ def compose_customer_email(
     references: Sequence[str] = (),
     reply_to: str = "",
     attachments: Sequence[OutboundAttachment] = (),
+    headers: Mapping[str, str] | None = None,
 ) -> EmailMultiAlternatives:
-    """A ready-to-send email to one customer. ``html`` (optional) is sanitised here."""
+    """A ready-to-send email to one recipient. ``html`` (optional) is sanitised here.
+
+    ``headers`` are extra headers; one that clashes (case-insensitively) with a header set here
+    is dropped, so no caller can unmark a message or change its Message-ID.
+    """
     code = antiphishing_code_for(to)
     if code:
         header = antiphishing_header(code)
@@ -52,23 +62,25 @@ def compose_customer_email(
         if message_pk is not None
         else make_msgid(domain=domain)
     )
-    headers = {
+    own = {
         "Message-ID": mid,
         "X-Auto-Response-Suppress": "All",
         LOOP_HEADER: threading.loop_id(),
     }
     if auto_submitted:
-        headers["Auto-Submitted"] = auto_submitted
+        own["Auto-Submitted"] = auto_submitted
     if in_reply_to:
-        headers["In-Reply-To"] = f"<{in_reply_to}>"
+        own["In-Reply-To"] = f"<{in_reply_to}>"
     refs = [r for r in references if r]
     if refs:
-        headers["References"] = " ".join(f"<{r}>" for r in refs)
+        own["References"] = " ".join(f"<{r}>" for r in refs)
+    reserved = {name.lower() for name in own} | {"auto-submitted"}
+    extra = {k: v for k, v in (headers or {}).items() if k.lower() not in reserved}
     email = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=text,
         to=[to],
-        headers=headers,
+        headers={**extra, **own},
         reply_to=[reply_to] if reply_to else None,
     )
     if html:

@@ -6,17 +6,16 @@ import smtplib
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django_tasks import default_task_backend, task
 
-from kefu.accounts.antiphishing import with_antiphishing_code
 from kefu.conversations.models import AuthorKind, Message, MessageKind
 from kefu.core import clock
 from kefu.core.errors import RetryableError
 from kefu.core.jobs import run_with_retry
+from kefu.inbox.adapters.email.compose import compose_customer_email
 from kefu.inbox.models import ChatVisitor
 
 ONLINE_SECONDS = 60  # a visitor seen this recently still has the chat open
@@ -74,12 +73,14 @@ def continue_chat_by_email(*, message_id: int, attempt: int = 1, recheck: int = 
             )
         with translation.override(contact.language or "en"):
             context = {"conversation": conversation, "message": message, "portal_url": portal_url}
-            subject = render_to_string("inbox/email/chat_reply_subject.txt", context).strip()
-            body = with_antiphishing_code(
-                render_to_string("inbox/email/chat_reply_body.txt", context), recipient=email
+            mail = compose_customer_email(
+                to=email,
+                subject=render_to_string("inbox/email/chat_reply_subject.txt", context),
+                text=render_to_string("inbox/email/chat_reply_body.txt", context),
+                auto_submitted="auto-generated",
             )
         try:
-            send_mail(subject, body, None, [email], fail_silently=False)
+            mail.send()
         except (smtplib.SMTPException, OSError) as exc:
             raise RetryableError(str(exc)) from exc
         Message.objects.filter(pk=message.pk).update(customer_notified_at=clock.now())
