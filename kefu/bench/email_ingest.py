@@ -235,3 +235,138 @@ def run(*, messages: int = 1000, log: Callable[[str], None] = print) -> EmailBen
     ]
     log("\n".join(lines))
     return result
+
+
+class WorkersRefused(ValueError):
+    """``--workers`` above 1 on a database that has one writer (SQLite)."""
+
+
+def _process_share(share: list[tuple[int, int, int]]) -> dict[str, object]:
+    """One worker process: inbound_process each (index, event pk, attempts), in order, on its
+    own database connection (the parent closed its connections before forking)."""
+    from django.db import connections
+
+    connections.close_all()  # never reuse a socket inherited from the parent
+    times: list[float] = []
+    outcomes: dict[str, int] = {}
+    begin, cpu_begin = time.perf_counter(), time.process_time()
+    for _index, pk, attempts in share:
+        t0 = time.perf_counter()
+        outcome = inbound_process(event_pk=pk, attempts=attempts)
+        times.append((time.perf_counter() - t0) * 1000)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    wall, cpu = time.perf_counter() - begin, time.process_time() - cpu_begin
+    connections.close_all()
+    return {"pid": os.getpid(), "times": times, "outcomes": outcomes, "wall": wall, "cpu": cpu}
+
+
+def run_workers(
+    *, messages: int = 1000, workers: int = 2, log: Callable[[str], None] = print
+) -> EmailBench:
+    """Store the whole corpus first (as the webhooks / IMAP poller would), then process the
+    stored events with ``workers`` OS processes in parallel, as several ``kefu worker``
+    processes do. Each thread of messages goes to one process, in order (as a per-thread
+    queue would); different threads of one customer run concurrently in different processes,
+    so contact and channel identity creation race as they do in production."""
+    import multiprocessing
+
+    from django.db import connections
+
+    workers = int(workers)
+    if workers < 1 or workers > 64:
+        raise WorkersRefused("--workers must be between 1 and 64")
+    if connection.vendor == "sqlite" and workers > 1:
+        raise WorkersRefused(
+            "--workers above 1 needs PostgreSQL: SQLite has a single writer, so parallel "
+            "workers would only queue on its lock. Set DATABASE_URL to a throwaway database."
+        )
+    count = max(10, min(int(messages), 100_000))
+    corpus = build_corpus(count, seed=int(time.time()) % 100_000)
+    load_before = machine()
+    start = time.perf_counter()
+    stored: list[tuple[int, int, int]] = []
+    for index, item in enumerate(corpus):
+        event, _created = email_ingest(raw=item.raw, account="support@localhost", source="bench")
+        stored.append((index, event.pk, event.attempts))
+    store_s = time.perf_counter() - start
+    shares: list[list[tuple[int, int, int]]] = [[] for _ in range(workers)]
+    roots = sorted({item.root for item in corpus})
+    lane = {root: n % workers for n, root in enumerate(roots)}
+    for entry in stored:
+        shares[lane[corpus[entry[0]].root]].append(entry)
+    # No socket may cross the fork: close the connections and PostgreSQL's connection pool
+    # (its idle connections would otherwise be shared by the children); each opens its own.
+    for each in connections.all():
+        each.close()
+        close_pool = getattr(each, "close_pool", None)
+        if close_pool is not None:
+            close_pool()
+    begin = time.perf_counter()
+    if workers == 1:
+        results = [_process_share(shares[0])]
+    else:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_process_share, shares)
+    process_s = time.perf_counter() - begin
+    result = EmailBench(messages=count, total_s=process_s, parse_s=0.0)
+    for part in results:
+        result.process_ms.extend(part["times"])  # type: ignore[arg-type]
+        for key, value in part["outcomes"].items():  # type: ignore[attr-defined]
+            result.outcomes[key] = result.outcomes.get(key, 0) + value
+        result.cpu_s += float(part["cpu"])  # type: ignore[arg-type]
+    # Correctness under concurrency: each event processed exactly once, replies threaded.
+    pks = [pk for _i, pk, _a in stored]
+    rows = {
+        pk: (state, conversation)
+        for pk, state, conversation in InboundEvent.objects.filter(pk__in=pks).values_list(
+            "pk", "state", "conversation_id"
+        )
+    }
+    states: dict[str, int] = {}
+    for state, _conversation in rows.values():
+        states[state] = states.get(state, 0) + 1
+    from kefu.conversations.models import Message
+
+    message_ids = list(
+        InboundEvent.objects.filter(pk__in=pks, message_id__isnull=False).values_list(
+            "message_id", flat=True
+        )
+    )
+    duplicates = len(message_ids) - len(set(message_ids))
+    stored_messages = Message.objects.filter(pk__in=message_ids).count()
+    for index, item in enumerate(corpus):
+        if item.root != index and not item.auto:
+            result.replies += 1
+            mine = rows[stored[index][1]][1]
+            root_conversation = rows[stored[item.root][1]][1]
+            result.threaded += int(mine is not None and mine == root_conversation)
+    processed_once = sum(result.outcomes.values()) == count and states.get("received", 0) == 0
+    lines = [
+        f"Email ingestion, {workers} worker process(es): {count} generated messages on "
+        f"{_database()}; {load_before} (before), {machine().split('), ', 1)[1]} (after)",
+        "",
+        f"Stored first (email_ingest, committed, this process): {count / store_s:.0f} msg/s.",
+        "",
+        "| process (parse, thread, receive) | messages | messages/s | p50 ms | p95 ms | "
+        "msg per CPU-s |",
+        "|---|---|---|---|---|---|",
+    ]
+    for n, part in enumerate(results, 1):
+        times: list[float] = part["times"]  # type: ignore[assignment]
+        wall, cpu = float(part["wall"]), float(part["cpu"])  # type: ignore[arg-type]
+        lines.append(
+            f"| worker {n} | {len(times)} | {len(times) / wall if wall else 0:.0f} | "
+            f"{_p(times, 50):.2f} | {_p(times, 95):.2f} | {len(times) / cpu if cpu else 0:.0f} |"
+        )
+    lines += [
+        f"| **all {workers} (aggregate, wall clock)** | {count} | **{count / process_s:.0f}** | "
+        f"{_p(result.process_ms, 50):.2f} | {_p(result.process_ms, 95):.2f} | "
+        f"{count / result.cpu_s if result.cpu_s else 0:.0f} |",
+        "",
+        f"Outcomes: {dict(sorted(result.outcomes.items()))}; event states: "
+        f"{dict(sorted(states.items()))}; every event processed once: {processed_once}; "
+        f"messages stored: {stored_messages}, events sharing a message: {duplicates}; "
+        f"replies joined their thread's conversation: {result.threaded}/{result.replies}.",
+    ]
+    log("\n".join(lines))
+    return result

@@ -216,10 +216,26 @@ class Command(BaseCommand):
             "email", help="Email ingestion through the real pipeline (use a throwaway database)."
         )
         mail.add_argument("--messages", type=int, default=1000, help="Generated messages.")
+        mail.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="Store all first, then process with N worker processes (N > 1: PostgreSQL).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "email":
-            email_ingest.run(messages=int(options["messages"]), log=self.stdout.write)
+            if options.get("workers") is None:
+                email_ingest.run(messages=int(options["messages"]), log=self.stdout.write)
+                return
+            try:
+                email_ingest.run_workers(
+                    messages=int(options["messages"]),
+                    workers=int(options["workers"]),
+                    log=self.stdout.write,
+                )
+            except email_ingest.WorkersRefused as exc:
+                raise CommandError(str(exc)) from exc
             return
         if options["action"] == "sla":
             n = int(options["conversations"])
