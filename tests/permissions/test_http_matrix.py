@@ -312,6 +312,9 @@ ROUTES: dict[str, Route] = {
     # --- agent workspace --------------------------------------------------------------------
     "workspace:inbox": Route(Level.WORKSPACE),
     "workspace:preferences": Route(Level.WORKSPACE),
+    # SLA alerts: every staff member sees (and marks read) only their own.
+    "agent_alerts:list": Route(Level.WORKSPACE),
+    "agent_alerts:mark_read": Route(Level.WORKSPACE),
     "workspace:presence": Route(Level.WORKSPACE),
     "workspace:security": Route(Level.WORKSPACE),
     "workspace:security_enrol_start": Route(Level.WORKSPACE),
