@@ -457,6 +457,7 @@ ROUTES: dict[str, Route] = {
     "backoffice:official_channels:edit": Route(Level.ADMIN, _channel),
     "backoffice:official_channels:delete": Route(Level.ADMIN, _channel),
     "backoffice:diagnosis_policy:edit": Route(Level.ADMIN),
+    "backoffice:survey_policy:edit": Route(Level.MANAGER),
     # Hand-off routes of the assistant (kefu/assistant/manage_views.py): supervisors and admins.
     "backoffice:handoff_routes:list": Route(Level.MANAGER),
     "backoffice:handoff_routes:create": Route(Level.MANAGER),
