@@ -232,3 +232,50 @@ def followup_complete(*, task: FollowUp, note: str, actor: Actor) -> FollowUp:
         task.save(update_fields=["status", "note", "completed_at", "completed_by"])
         _audit("followup.completed", "csat_followup", task.pk, actor, note=note)
     return task
+
+
+ANSWER_DAYS_MAX = 60
+
+
+def survey_policy_save(
+    *, enabled: bool, answer_days: int, low_rating_at_most: int, actor: Actor
+) -> SurveyPolicy:
+    """Set the survey policy (one row; supervisors and admins; audited with what changed).
+
+    ``answer_days`` is 1..60 and ``low_rating_at_most`` 0..5 (0: no follow-up tasks);
+    ValidationFailed otherwise and nothing is saved. Saving the same values writes nothing.
+    """
+    user = User.objects.filter(pk=actor.user_id).first() if actor.user_id else None
+    if actor.kind != ActorKind.AGENT or user is None or not permissions.can_manage_workspace(user):
+        raise PermissionDenied(_("You do not have permission to do that."))
+    if not 1 <= answer_days <= ANSWER_DAYS_MAX:
+        raise field_error(
+            "answer_days",
+            _("Choose between 1 and %(max)d days.") % {"max": ANSWER_DAYS_MAX},
+        )
+    if not 0 <= low_rating_at_most <= 5:
+        raise field_error("low_rating_at_most", _("Choose a rating between 0 and 5."))
+    values: dict[str, Any] = {
+        "enabled": bool(enabled),
+        "answer_days": answer_days,
+        "low_rating_at_most": low_rating_at_most,
+    }
+    with transaction.atomic():
+        policy, _created = SurveyPolicy.objects.select_for_update().get_or_create(pk=1)
+        changes = {
+            name: [getattr(policy, name), value]
+            for name, value in values.items()
+            if getattr(policy, name) != value
+        }
+        if changes:
+            for name, (_old, new) in changes.items():
+                setattr(policy, name, new)
+            policy.save(update_fields=list(changes))
+            audit_record(
+                actor=actor,
+                action="csat.policy_updated",
+                object_type="survey_policy",
+                object_id=policy.pk,
+                data=changes,
+            )
+    return policy

@@ -18,6 +18,7 @@ from kefu.realtime.events import (
     MessageDeliveryChanged,
     PresenceChanged,
     ReadMarked,
+    SlaAlertsCreated,
     Typing,
     Viewing,
 )
@@ -43,6 +44,11 @@ def team_group(team_id: int) -> str:
 
 def agent_group(user_id: int) -> str:
     return f"inbox.agent.{user_id}"
+
+
+def staff_user_group(user_id: int) -> str:
+    """One staff member's own sockets, whatever their role (personal notices)."""
+    return f"staff.user.{user_id}"
 
 
 def inbox_groups(
@@ -106,6 +112,9 @@ def route(event: Event) -> list[Delivery]:
     if isinstance(event, PresenceChanged):
         payload = {"type": "presence.changed", "agent_id": event.agent_id, "status": event.status}
         return [(PRESENCE, payload)]
+    if isinstance(event, SlaAlertsCreated):
+        payload = {"type": "sla.alerts", "unread": event.unread}
+        return [(staff_user_group(event.recipient_id), payload)]  # that staff member only
     raise TypeError(f"no audience for {type(event).__name__}")
 
 

@@ -334,12 +334,17 @@ class AgentConsumer(SequencedConsumer):
         from kefu.accounts import permissions
 
         if permissions.sees_all(self.user):
-            return [audiences.PRESENCE, audiences.INBOX_ALL]
+            return [
+                audiences.PRESENCE,
+                audiences.INBOX_ALL,
+                audiences.staff_user_group(self.user.pk),
+            ]
         teams = list(self.user.teams.values_list("pk", flat=True))
         return [
             audiences.PRESENCE,
             audiences.INBOX_UNROUTED,
             audiences.agent_group(self.user.pk),
+            audiences.staff_user_group(self.user.pk),
             *(audiences.team_group(t) for t in teams),
         ]
 

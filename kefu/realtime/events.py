@@ -98,6 +98,14 @@ class PresenceChanged(Event):
     status: Literal["online", "away", "offline"]
 
 
+class SlaAlertsCreated(Event):
+    """The SLA worker left new alerts for one staff member (staff only: their badge)."""
+
+    name: ClassVar[str] = "sla.alerts"
+    recipient_id: Id
+    unread: Annotated[int, Field(ge=0)]
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     ConversationCreated,
     MessageCreated,
@@ -107,4 +115,5 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     Typing,
     Viewing,
     PresenceChanged,
+    SlaAlertsCreated,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kefu.sla.display import Deadline, deadline
 from kefu.sla.hours import CalendarSpec, HoursError
@@ -61,3 +61,21 @@ def timers_for_conversation(conversation: Conversation, now: datetime) -> list[T
             )
         )
     return rows
+
+
+def alerts_for_user(user_id: int) -> list[Any]:
+    """One staff member's own SLA alerts, newest first (the alerts page)."""
+    from kefu.sla.models import SlaAlert
+
+    return list(
+        SlaAlert.objects.filter(recipient_id=user_id)
+        .select_related("conversation", "timer")
+        .order_by("-created_at", "-id")[:200]
+    )
+
+
+def alerts_unread_count(user_id: int) -> int:
+    """Unread alerts of one staff member: one count on the recipient index (the nav badge)."""
+    from kefu.sla.models import SlaAlert
+
+    return SlaAlert.objects.filter(recipient_id=user_id, read_at__isnull=True).count()

@@ -371,3 +371,24 @@ def policy_delete(*, policy: SlaPolicy, actor: Actor) -> None:
             data={"name": policy.name},
         )
         policy.delete()
+
+
+def sla_alerts_mark_read(*, user: User, actor: Actor) -> int:
+    """Mark every unread SLA alert of ``user`` read; only that user may. Returns how many."""
+    from kefu.sla.models import SlaAlert
+
+    if actor.user_id != user.pk:
+        raise PermissionDenied(_("Only the recipient can mark their alerts read."))
+    with transaction.atomic():
+        count = SlaAlert.objects.filter(recipient=user, read_at__isnull=True).update(
+            read_at=clock.now()
+        )
+        if count:
+            audit_record(
+                actor=actor,
+                action="sla.alerts_read",
+                object_type="user",
+                object_id=user.pk,
+                data={"count": count},
+            )
+    return count

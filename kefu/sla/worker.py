@@ -70,7 +70,7 @@ def _claim(kind: str, now: datetime, limit: int) -> list[tuple[int, int, str, in
 
 
 def _claim_and_act_postgres(
-    kind: str, now: datetime, limit: int, actor: Actor
+    kind: str, now: datetime, limit: int, actor: Actor, notified: set[int]
 ) -> list[tuple[int, int, str, int | None]]:
     """PostgreSQL: the claim, its timeline entries and its alerts in one statement
     (data-modifying CTEs), so a batch costs one round trip and no per-row Python."""
@@ -121,9 +121,11 @@ def _claim_and_act_postgres(
         ), notices AS (
             INSERT INTO {alerts} (recipient_id, conversation_id, timer_id, kind, created_at)
             SELECT {recipient}, o.conversation_id, o.id, %(event)s, %(now)s {recipients}
-            RETURNING 1
+            RETURNING recipient_id
         )
-        SELECT id, conversation_id, kind, policy_id, (SELECT count(*) FROM notices) FROM claimed
+        SELECT id, conversation_id, kind, policy_id, (SELECT count(*) FROM notices),
+            (SELECT array_agg(DISTINCT recipient_id) FROM notices)
+        FROM claimed
     """  # noqa: S608 - identifiers are our own table names; values are parameters
     params: dict[str, datetime | int | str] = {
         "now": now,
@@ -139,6 +141,8 @@ def _claim_and_act_postgres(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     claimed = [(int(r[0]), int(r[1]), str(r[2]), r[3]) for r in rows]
+    if rows:
+        notified.update(int(u) for u in rows[0][5] or [])
     if claimed:
         audit_record(
             actor=actor,
@@ -168,7 +172,11 @@ def _supervisors_by_team(team_ids: set[int | None] | None) -> dict[int | None, l
 
 
 def _act(
-    kind: str, claimed: list[tuple[int, int, str, int | None]], now: datetime, actor: Actor
+    kind: str,
+    claimed: list[tuple[int, int, str, int | None]],
+    now: datetime,
+    actor: Actor,
+    recipients: set[int],
 ) -> None:
     """Timeline entries, alerts and one audit row for a claimed batch (same transaction)."""
     from kefu.conversations.models import Conversation, TimelineEntry, TimelineKind
@@ -206,6 +214,7 @@ def _act(
             for user_id in supervisors.get(owners.get(conversation_id), []):
                 alerts.append(_alert(user_id, conversation_id, timer_id, "breach", now))
     SlaAlert.objects.bulk_create(alerts, batch_size=5000)
+    recipients.update(a.recipient_id for a in alerts)
     audit_record(
         actor=actor,
         action="sla.warned" if kind == "warning" else "sla.breached",
@@ -236,12 +245,14 @@ def sla_evaluate(*, now: datetime | None = None, batch: int = BATCH) -> Evaluati
     for kind in ("breach", "warning"):
         for _ in range(MAX_BATCHES):
             with transaction.atomic():
+                recipients: set[int] = set()
                 if connection.vendor == "postgresql":
-                    claimed = _claim_and_act_postgres(kind, now, batch, actor)
+                    claimed = _claim_and_act_postgres(kind, now, batch, actor, recipients)
                 else:
                     claimed = _claim(kind, now, batch)
                     if claimed:
-                        _act(kind, claimed, now, actor)
+                        _act(kind, claimed, now, actor, recipients)
+                _announce(recipients)
             ids = [row[0] for row in claimed]
             if kind == "breach":
                 result.breached.extend(ids)
@@ -260,6 +271,26 @@ def sla_evaluate(*, now: datetime | None = None, batch: int = BATCH) -> Evaluati
         if _escalate(conversation_id, actor):
             result.escalated.append(conversation_id)
     return result
+
+
+def _announce(recipients: set[int]) -> None:
+    """Tell each recipient's own workspace sockets, after commit, how many alerts they have
+    unread (one grouped count on the recipient index for the whole batch)."""
+    if not recipients:
+        return
+    from django.db.models import Count
+
+    from kefu.realtime.events import SlaAlertsCreated
+    from kefu.realtime.publish import publish
+
+    unread = dict(
+        SlaAlert.objects.filter(recipient_id__in=recipients, read_at__isnull=True)
+        .values("recipient_id")
+        .annotate(n=Count("id"))
+        .values_list("recipient_id", "n")
+    )
+    for user_id in sorted(recipients):
+        publish(SlaAlertsCreated(recipient_id=user_id, unread=unread.get(user_id, 0)))
 
 
 def _escalate(conversation_id: int, actor: Actor) -> bool:

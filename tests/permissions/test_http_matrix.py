@@ -312,6 +312,9 @@ ROUTES: dict[str, Route] = {
     # --- agent workspace --------------------------------------------------------------------
     "workspace:inbox": Route(Level.WORKSPACE),
     "workspace:preferences": Route(Level.WORKSPACE),
+    # SLA alerts: every staff member sees (and marks read) only their own.
+    "agent_alerts:list": Route(Level.WORKSPACE),
+    "agent_alerts:mark_read": Route(Level.WORKSPACE),
     "workspace:presence": Route(Level.WORKSPACE),
     "workspace:security": Route(Level.WORKSPACE),
     "workspace:security_enrol_start": Route(Level.WORKSPACE),
@@ -454,6 +457,7 @@ ROUTES: dict[str, Route] = {
     "backoffice:official_channels:edit": Route(Level.ADMIN, _channel),
     "backoffice:official_channels:delete": Route(Level.ADMIN, _channel),
     "backoffice:diagnosis_policy:edit": Route(Level.ADMIN),
+    "backoffice:survey_policy:edit": Route(Level.MANAGER),
     # Hand-off routes of the assistant (kefu/assistant/manage_views.py): supervisors and admins.
     "backoffice:handoff_routes:list": Route(Level.MANAGER),
     "backoffice:handoff_routes:create": Route(Level.MANAGER),

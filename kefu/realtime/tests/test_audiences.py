@@ -74,6 +74,7 @@ def test_every_event_type_keeps_customer_payloads_to_the_customer_shape(
             message_id=conversation_a.messages.first().pk,
             status="failed",
         ),
+        events.SlaAlertsCreated(recipient_id=agent_a.pk, unread=2),
     ]
     seen_types = {type(e) for e in produced}
     assert seen_types >= set(events.EVENT_TYPES) - {events.ConversationCreated}
@@ -94,7 +95,13 @@ def test_every_event_type_keeps_customer_payloads_to_the_customer_shape(
     silent = [
         e
         for e in produced
-        if isinstance(e, events.Viewing | events.PresenceChanged | events.MessageDeliveryChanged)
+        if isinstance(
+            e,
+            events.Viewing
+            | events.PresenceChanged
+            | events.MessageDeliveryChanged
+            | events.SlaAlertsCreated,
+        )
         or (isinstance(e, events.Typing) and e.mode == "note")
         or (isinstance(e, events.ConversationUpdated) and e.reason in ("priority", "team", "tags"))
     ]
@@ -140,3 +147,10 @@ def test_events_reject_unknown_fields():
         events.PresenceChanged(agent_id=1, status="online", extra=True)
     with pytest.raises(ValueError):
         events.PresenceChanged(agent_id=1, status="asleep")
+
+
+def test_sla_alerts_go_to_the_recipients_own_staff_group_only():
+    from kefu.realtime.events import SlaAlertsCreated
+
+    deliveries = audiences.route(SlaAlertsCreated(recipient_id=7, unread=3))
+    assert deliveries == [("staff.user.7", {"type": "sla.alerts", "unread": 3})]

@@ -556,6 +556,13 @@
           if (typeof presence === "string") showPresence(presence);
         } else if (frame.type === "presence.changed" && frame.agent_id === selfId) {
           showPresence(frame.status);
+        } else if (frame.type === "sla.alerts") {
+          // New SLA alerts for this staff member: the navigation badge shows the unread count.
+          const badge = document.querySelector("[data-sla-alerts-badge]");
+          if (badge && Number.isInteger(frame.unread)) {
+            badge.textContent = String(frame.unread);
+            badge.hidden = frame.unread === 0;
+          }
         }
         pages.forEach((p) => p.frame(frame));
       },
