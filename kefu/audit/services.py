@@ -131,3 +131,30 @@ def audit_record_many(
                 [(e.seq, e.hash) for e in entries],
             )
     return entries
+
+
+def audit_changes(
+    obj: models.Model,
+    values: dict[str, Any],
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    also_save: tuple[str, ...] = (),
+) -> dict[str, list[Any]]:
+    """Set ``values`` on ``obj`` (a row the caller has locked, e.g. a one-row policy), save only
+    the fields that changed (plus ``also_save``, e.g. ``updated_at``) and audit them as
+    ``{field: [old, new]}``. Nothing changed: nothing is saved or audited. Returns the changes."""
+    changes = {
+        name: [getattr(obj, name), value]
+        for name, value in values.items()
+        if getattr(obj, name) != value
+    }
+    if changes:
+        for name, (_old, new) in changes.items():
+            setattr(obj, name, new)
+        obj.save(update_fields=[*changes, *also_save])
+        audit_record(
+            actor=actor, action=action, object_type=object_type, object_id=obj.pk, data=changes
+        )
+    return changes

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts import permissions
 from kefu.accounts.models import User
-from kefu.audit.services import audit_record
+from kefu.audit.services import audit_changes, audit_record
 from kefu.conversations import secret_guard
 from kefu.conversations.models import Conversation, TimelineKind
 from kefu.conversations.timeline import timeline_add
@@ -262,20 +262,7 @@ def survey_policy_save(
     }
     with transaction.atomic():
         policy, _created = SurveyPolicy.objects.select_for_update().get_or_create(pk=1)
-        changes = {
-            name: [getattr(policy, name), value]
-            for name, value in values.items()
-            if getattr(policy, name) != value
-        }
-        if changes:
-            for name, (_old, new) in changes.items():
-                setattr(policy, name, new)
-            policy.save(update_fields=list(changes))
-            audit_record(
-                actor=actor,
-                action="csat.policy_updated",
-                object_type="survey_policy",
-                object_id=policy.pk,
-                data=changes,
-            )
+        audit_changes(
+            policy, values, actor=actor, action="csat.policy_updated", object_type="survey_policy"
+        )
     return policy

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts import permissions
 from kefu.accounts.models import User
-from kefu.audit.services import audit_record
+from kefu.audit.services import audit_changes, audit_record
 from kefu.contacts.models import Contact
 from kefu.conversations.models import Category, Channel, Conversation, Priority, Status
 from kefu.core import clock
@@ -471,18 +471,13 @@ def diagnosis_policy_save(
         policy, _created = DiagnosisPolicy.objects.select_for_update().get_or_create(
             pk=selectors.POLICY_PK
         )
-        changes = {
-            name: [getattr(policy, name), value]
-            for name, value in values.items()
-            if getattr(policy, name) != value
-        }
-        if changes:
-            for name, (_old, new) in changes.items():
-                setattr(policy, name, new)
-            policy.save(update_fields=[*changes, "updated_at"])
-            audit_record(
-                actor=actor, action="exchange.diagnosis_policy_updated",
-                object_type="diagnosis_policy", object_id=selectors.POLICY_PK, data=changes,
-            )  # fmt: skip
+        audit_changes(
+            policy,
+            values,
+            actor=actor,
+            action="exchange.diagnosis_policy_updated",
+            object_type="diagnosis_policy",
+            also_save=("updated_at",),
+        )
         transaction.on_commit(selectors.diagnosis_policy_forget)
     return policy
