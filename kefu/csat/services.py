@@ -154,12 +154,15 @@ def survey_is_negative(survey: Survey) -> bool:
 
 
 def survey_request_escalation(*, survey: Survey, actor: Actor) -> bool:
-    """After a negative answer, pass the customer's wish to escalate to the escalation hook.
+    """After a negative answer, ask for escalation on the customer's behalf.
 
-    Returns False when escalation is not available (kefu.csat.escalation) or the answer is not
-    negative; the hook itself audits the escalation it makes.
+    The CSAT service vouches for the rating, so it asks ``kefu.routing`` as the system with
+    ``source="csat"`` (no waiting time); the request then waits for a senior agent's decision
+    like any other and is audited there. Returns False when the answer is not negative; raises
+    routing's errors (a request already pending, too soon after the last one) for the form.
     """
-    from kefu.csat.escalation import request_escalation
+    from kefu.routing.escalation import escalation_request
+    from kefu.routing.models import EscalationSource
 
     conversation = Conversation.objects.get(pk=survey.conversation_id)
     if actor.kind != ActorKind.CUSTOMER or actor.contact_id != conversation.contact_id:
@@ -169,7 +172,13 @@ def survey_request_escalation(*, survey: Survey, actor: Actor) -> bool:
     reason = _("The customer rated the conversation %(rating)s of 5 and asked to escalate.") % {
         "rating": survey.rating
     }
-    return request_escalation(conversation=conversation, reason=reason, actor=actor)
+    escalation_request(
+        conversation=conversation,
+        reason=reason,
+        actor=Actor.system("csat"),
+        source=EscalationSource.CSAT,
+    )
+    return True
 
 
 # --- follow-up tasks ------------------------------------------------------------------------

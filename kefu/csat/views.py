@@ -18,7 +18,6 @@ from kefu.core.errors import KefuError
 from kefu.core.forms import add_service_error
 from kefu.core.ratelimit import client_ip
 from kefu.csat import selectors, services
-from kefu.csat.escalation import escalation_available
 from kefu.csat.forms import SurveyForm
 from kefu.csat.links import read_token
 from kefu.csat.models import Survey, SurveyPolicy
@@ -86,7 +85,6 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         "form": form,
         "survey": survey,
         "conversation": conversation,
-        "escalation": escalation_available(),
     }
     return TemplateResponse(request, "csat/rate.html", context, status=status)
 

@@ -6,7 +6,6 @@ from django import template
 
 from kefu.core import clock
 from kefu.csat import selectors
-from kefu.csat.escalation import escalation_available
 from kefu.csat.forms import SurveyForm
 
 register = template.Library()
@@ -24,7 +23,6 @@ def csat_for_customer(conversation: Any) -> dict[str, Any] | None:
     return {
         "survey": survey,
         "form": SurveyForm(initial=initial, auto_id="csat_%s"),
-        "escalation": escalation_available(),
     }
 
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from kefu.conversations.models import Message
 from kefu.conversations.services import conversation_mark_read
 from kefu.core.errors import (
     InvalidTransition,
@@ -273,11 +274,13 @@ class ChatSession:
             conversation_id=frame.conversation_id,
             actor=services.visitor_actor(self.visitor),
         )
+        return self._stored(frame.id, message)
+
+    def _stored(self, key: str, message: Message) -> Result:
+        """The ack for a message the visitor's frame stored, and the conversation to join."""
         return Result(
             frames=[
-                self.ack(
-                    frame.id, message.conversation_id, message.pk, created_at=message.created_at
-                )
+                self.ack(key, message.conversation_id, message.pk, created_at=message.created_at)
             ],
             join=[message.conversation_id],
             expect_reply=_assistant_answers(message.conversation_id),
@@ -293,15 +296,7 @@ class ChatSession:
             payload=frame.payload,
             actor=services.visitor_actor(self.visitor),
         )
-        return Result(
-            frames=[
-                self.ack(
-                    frame.id, message.conversation_id, message.pk, created_at=message.created_at
-                )
-            ],
-            join=[message.conversation_id],
-            expect_reply=_assistant_answers(message.conversation_id),
-        )
+        return self._stored(frame.id, message)
 
     def _survey_answer(self, frame: protocol.SurveyAnswer) -> Result:
         from kefu.csat.chat import survey_answer_from_chat
