@@ -205,6 +205,9 @@ class Message(models.Model):
     author_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # An agent's public name as the customer saw it when the message was written: a rename
+    # later does not rewrite history (the widget's resync, transcripts as evidence).
+    author_name = models.CharField(max_length=150, blank=True, default="")
     body = models.TextField()
     body_html = models.TextField()
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)

@@ -144,11 +144,18 @@ def _add_message(
     # The caller holds the conversation's row lock (or just created it): numbers are gap-free.
     seq = conversation.last_seq + 1
     public_seq = conversation.last_public_seq + 1 if kind == MessageKind.REPLY else None
+    author_name = ""
+    if author_kind == AuthorKind.AGENT and author_user_id is not None:
+        author_name = (
+            User.objects.filter(pk=author_user_id).values_list("display_name", flat=True).first()
+            or ""
+        )
     message = Message.objects.create(
         conversation=conversation,
         kind=kind,
         author_kind=author_kind,
         author_user_id=author_user_id,
+        author_name=author_name,
         body=body,
         body_html=render_markdown(body),
         channel=channel,

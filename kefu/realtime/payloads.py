@@ -76,7 +76,8 @@ def _author_name(message: Message, conversation: Conversation) -> str:
     if message.author_kind == "customer":
         return conversation.contact.name if conversation.contact_id else ""
     if message.author_kind == "agent":
-        return agent_public_name(message.author_user)
+        # The name the customer saw when it was written, not the agent's current one.
+        return message.author_name or agent_public_name(message.author_user)
     if message.author_kind == "assistant":
         return _("Assistant")
     return _("Support")

@@ -154,3 +154,21 @@ def test_sla_alerts_go_to_the_recipients_own_staff_group_only():
 
     deliveries = audiences.route(SlaAlertsCreated(recipient_id=7, unread=3))
     assert deliveries == [("staff.user.7", {"type": "sla.alerts", "unread": 3})]
+
+
+def test_an_agent_reply_keeps_the_name_the_customer_saw_after_a_rename(
+    conversation_a, agent_a, actor_of
+):
+    """A resync or a transcript shows the name an agent had when replying, not a later one."""
+    from kefu.realtime import payloads
+
+    agent_a.display_name = "Alice"
+    agent_a.save(update_fields=["display_name"])
+    first = conv.message_reply(conversation=conversation_a, body="one", actor=actor_of(agent_a))
+    agent_a.display_name = "Bob"
+    agent_a.save(update_fields=["display_name"])
+    second = conv.message_reply(conversation=conversation_a, body="two", actor=actor_of(agent_a))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert payloads.message_for_customer(first)["name"] == "Alice"
+    assert payloads.message_for_customer(second)["name"] == "Bob"

@@ -145,10 +145,16 @@ def test_the_internal_copy_marks_notes_as_internal(full_conversation, agent_a, a
 def test_the_customer_copy_names_agents_as_the_portal_does(
     full_conversation, customer_1, agent_a, actor_of
 ):
+    shown = agent_a.display_name
     agent_a.display_name = ""
     agent_a.save(update_fields=["display_name"])
+    from kefu.conversations.services import message_reply
+
+    message_reply(conversation=full_conversation, body="later", actor=actor_of(agent_a))
     customer_copy = _json(full_conversation, "customer", actor_of(customer_1))
-    assert customer_copy["messages"][1]["author"] == {"role": "agent", "name": "Support agent"}
+    # The name the customer saw at the time, never the email; none at all: "Support agent".
+    assert customer_copy["messages"][1]["author"] == {"role": "agent", "name": shown}
+    assert customer_copy["messages"][-1]["author"] == {"role": "agent", "name": "Support agent"}
     internal_copy = _json(full_conversation, "internal", actor_of(agent_a))
     assert internal_copy["messages"][1]["author"] == {"role": "agent", "name": agent_a.email}
 
