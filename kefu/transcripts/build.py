@@ -193,8 +193,10 @@ def _author_name(message: Message, audience: Audience, customer_name: str) -> st
     if message.author_kind == AuthorKind.AGENT:
         user = message.author_user
         if audience == Audience.CUSTOMER:
-            return message.author_name or (user.display_name if user else "") or pgettext(
-                "transcript author", "Support agent"
+            return (
+                message.author_name
+                or (user.display_name if user else "")
+                or pgettext("transcript author", "Support agent")
             )
         return str(user) if user else pgettext("transcript author", "Support agent")
     if message.author_kind == AuthorKind.ASSISTANT:
