@@ -124,6 +124,9 @@ class Conversation(models.Model):
     # The most urgent SLA deadline still open (running or breached-unanswered), kept by
     # kefu.sla.services so the inbox can show and sort by it without a join; None: none.
     sla_due_at = models.DateTimeField(null=True, blank=True)
+    # When the current satisfaction survey stops taking answers (kefu.csat.survey_open keeps it):
+    # every chat ack carries the survey, and this spares the look-up while there is none.
+    survey_open_until = models.DateTimeField(null=True, blank=True)
     # A complaint has its own routing and SLA and needs a written resolution before it can be
     # solved (docs/subsystems/routing.md); the customer sees the resolution.
     conversation_type = models.CharField(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kefu.core import clock
 from kefu.csat.models import Survey
 from kefu.csat.selectors import survey_current
+
+if TYPE_CHECKING:
+    from kefu.conversations.models import Conversation
 
 
 def survey_shape(survey: Survey) -> dict[str, Any]:
@@ -20,9 +23,11 @@ def survey_shape(survey: Survey) -> dict[str, Any]:
     }
 
 
-def survey_for_customer(conversation_id: int) -> dict[str, Any] | None:
+def survey_for_customer(conversation: Conversation) -> dict[str, Any] | None:
     """The open survey of a conversation (None when there is none or its window has passed)."""
-    survey = survey_current(conversation_id)
+    if conversation.survey_open_until is None or clock.now() >= conversation.survey_open_until:
+        return None  # no survey being asked: no query (this runs for every chat ack)
+    survey = survey_current(conversation.pk)
     if survey is None or clock.now() >= survey.open_until:
         return None
     return survey_shape(survey)

@@ -65,6 +65,8 @@ def survey_open(*, conversation: Conversation, actor: Actor) -> Survey | None:
         created_at=now,
         open_until=now + policy.window,
     )
+    Conversation.objects.filter(pk=conversation.pk).update(survey_open_until=survey.open_until)
+    conversation.survey_open_until = survey.open_until
     _timeline(conversation.pk, actor, {"event": "sent", "survey": survey.pk})
     _audit("survey.sent", "survey", survey.pk, actor, conversation=conversation.pk)
     from kefu.csat.tasks import survey_deliver

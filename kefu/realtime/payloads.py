@@ -157,7 +157,7 @@ def conversation_for_customer(conversation: Conversation) -> dict[str, Any]:
             else None
         ),
         # The satisfaction survey while it can be answered (chat protocol v1, additive).
-        "survey": survey_for_customer(conversation.pk),
+        "survey": survey_for_customer(conversation),
     }
 
 

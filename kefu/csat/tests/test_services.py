@@ -200,3 +200,22 @@ def test_factories_conversation_solved_from_new(db, agent_a, actor_of):
     conversation = factories.ConversationFactory()
     _solve(conversation, agent_a, actor_of)
     assert Survey.objects.filter(conversation=conversation).count() == 1
+
+
+def test_the_conversation_knows_when_its_survey_closes_and_asks_nothing_otherwise(
+    conversation_a, agent_a, actor_of, django_assert_num_queries, monkeypatch
+):
+    from kefu.conversations.models import Conversation
+    from kefu.csat.payloads import survey_for_customer
+
+    fresh = Conversation.objects.get(pk=conversation_a.pk)
+    assert fresh.survey_open_until is None
+    with django_assert_num_queries(0):  # every chat ack asks: no survey, no query
+        assert survey_for_customer(fresh) is None
+    survey = _solve(conversation_a, agent_a, actor_of)
+    fresh = Conversation.objects.get(pk=conversation_a.pk)
+    assert fresh.survey_open_until == survey.open_until
+    assert survey_for_customer(fresh)["id"] == survey.pk
+    monkeypatch.setattr(clock, "now", lambda: survey.open_until)  # the window has passed
+    with django_assert_num_queries(0):
+        assert survey_for_customer(fresh) is None
