@@ -201,7 +201,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "BACKEND": "kefu.realtime.layers.SweptInMemoryChannelLayer",
             # A message unread for `expiry` seconds drops its consumer from every group; the
             # periodic database resync covers that, but keep it rare.
             "CONFIG": {"capacity": 1500, "expiry": 60},
