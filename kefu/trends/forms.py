@@ -13,7 +13,9 @@ from kefu.trends.services import POLICY_LIMITS
 
 class IncidentFromAlertForm(forms.Form):
     title_en = forms.CharField(label=gettext_lazy("Title in English"), max_length=200)
-    title_zh = forms.CharField(label=gettext_lazy("Title in Chinese"), max_length=200, required=False)
+    title_zh = forms.CharField(
+        label=gettext_lazy("Title in Chinese"), max_length=200, required=False
+    )
     impact = forms.ChoiceField(
         label=gettext_lazy("Impact"), choices=Impact.choices, initial=Impact.MINOR
     )
@@ -43,9 +45,7 @@ class IncidentFromAlertForm(forms.Form):
 def _number(label: Any, name: str, *, decimal: bool = False, help_text: Any = "") -> forms.Field:
     low, high = POLICY_LIMITS[name]
     if decimal:
-        return forms.FloatField(
-            label=label, min_value=low, max_value=high, help_text=help_text
-        )
+        return forms.FloatField(label=label, min_value=low, max_value=high, help_text=help_text)
     return forms.IntegerField(
         label=label, min_value=int(low), max_value=int(high), help_text=help_text
     )

@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kefu.assistant.intents import INTENTS, OTHER
 
@@ -133,7 +133,10 @@ def describe_key(key: str) -> str:
     if parts.intent:
         words.append(str(INTENT_LABELS.get(parts.intent, parts.intent)))
     if parts.language:
-        languages = {"zh": _("Chinese"), "en": _("English")}
+        languages = {
+            "zh": pgettext("trend key language", "Chinese"),
+            "en": pgettext("trend key language", "English"),
+        }
         words.append(str(languages.get(parts.language, parts.language)))
     if parts.channel:
         channels = dict(Channel.choices)

@@ -102,7 +102,9 @@ def km_median(observations: Iterable[tuple[float, bool]]) -> tuple[float | None,
     return rows[-1][0], True
 
 
-def compute_waits(*, now: datetime, window_hours: int) -> dict[str, tuple[int, int, int | None, bool]]:
+def compute_waits(
+    *, now: datetime, window_hours: int
+) -> dict[str, tuple[int, int, int | None, bool]]:
     """``{channel: (sample, answered, median seconds or None, more_than)}`` from the database."""
     from kefu.conversations.models import AuthorKind, Conversation, Message, MessageKind, Status
 

@@ -177,8 +177,7 @@ def _add_counts(counts: Counter[tuple[str, datetime]]) -> None:
     hours = {hour for _key, hour in counts}
     keys = {key for key, _hour in counts}
     existing = {
-        (row.key, row.hour): row
-        for row in TrendCount.objects.filter(hour__in=hours, key__in=keys)
+        (row.key, row.hour): row for row in TrendCount.objects.filter(hour__in=hours, key__in=keys)
     }
     changed, created = [], []
     for (key, hour), n in counts.items():
@@ -222,9 +221,7 @@ def detect(*, now: datetime, policy: TrendPolicy) -> tuple[list[int], list[int]]
             continue
         history_hours = [
             h
-            for h in baseline_hours(
-                hour, weeks=policy.baseline_weeks, days=policy.baseline_days
-            )
+            for h in baseline_hours(hour, weeks=policy.baseline_weeks, days=policy.baseline_days)
             if h >= since
         ]
         if len(history_hours) < MIN_HISTORY:
@@ -300,9 +297,9 @@ def _raise_alerts(
 def recipients() -> list[int]:
     """Who hears of spikes: every active supervisor and admin."""
     return list(
-        User.objects.filter(
-            role__in=(Role.SUPERVISOR, Role.ADMIN), is_active=True
-        ).values_list("pk", flat=True)
+        User.objects.filter(role__in=(Role.SUPERVISOR, Role.ADMIN), is_active=True).values_list(
+            "pk", flat=True
+        )
     )
 
 

@@ -158,7 +158,11 @@ def test_supervisor_edits_the_policy_and_it_is_audited(supervisor):
     response = _client(supervisor).post(reverse("backoffice:trend_policy:edit"), POLICY)
     assert response.status_code == 302
     policy = TrendPolicy.current()
-    assert (policy.min_count, policy.min_increase_percent, policy.wait_window_hours) == (15, 300, 12)
+    assert (policy.min_count, policy.min_increase_percent, policy.wait_window_hours) == (
+        15,
+        300,
+        12,
+    )
     entry = AuditEntry.objects.get(action="trends.policy_updated")
     assert entry.data["min_count"] == [10, 15]
     # The same values again: nothing to audit.
