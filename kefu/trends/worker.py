@@ -1,11 +1,12 @@
 """The trend worker (periodic job ``trends.evaluate``, every 5 minutes): count new
 conversations per key and hour, then look for spikes in the current and the previous hour.
 
-- **Tally**: under the lock of the one ``TrendState`` row (overlapping runs wait, then find
-  nothing left), conversations after the watermark are read in id order, BATCH at a time, at
-  most BATCHES per run, and each one's keys (``kefu.trends.keys``) are added to ``TrendCount``
-  for the hour it was created in; ``TrendMember`` remembers which conversation it was. The
-  first run starts at the beginning of the baseline span, not at conversation 1.
+- **Tally**: conversations after the watermark (the one ``TrendState`` row) are read in id
+  order, BATCH at a time, at most BATCHES per run, and each one's keys (``kefu.trends.keys``)
+  are added to ``TrendCount`` for the hour it was created in; ``TrendMember`` remembers which
+  conversation it was. The batch is written under the state row's lock only if the watermark
+  has not moved since it was read (overlapping runs never count twice). The first run starts
+  at the beginning of the baseline span, not at conversation 1.
 - **Detect**: every key whose count in the hour reaches the policy's minimum is assessed
   against its baseline hours (``kefu.trends.detection``). Hours before counting began are not
   history (unknown is not zero); fewer than MIN_HISTORY known hours: no verdict.
@@ -114,60 +115,68 @@ def _intent_and_language(session_intent: str, text: str, stored_language: str) -
 
 
 def tally(*, now: datetime, policy: TrendPolicy) -> int:
-    """Count one batch of new conversations; how many were counted."""
+    """Count one batch of new conversations; how many were counted.
+
+    Reading and classifying happen outside any transaction (the intent model takes a moment
+    per conversation, and SQLite would hold its write lock meanwhile); the write transaction
+    then locks the state row and applies the batch only if the watermark has not moved, so a
+    run that overlapped another counts nothing twice (it returns 0 and the next run goes on).
+    """
     from kefu.assistant.models import AssistantSession
     from kefu.conversations.models import AuthorKind, Conversation, Message
 
+    state, _created = TrendState.objects.get_or_create(pk=1)
+    seen = state.last_conversation_id
+    start = hour_of(now) - span(policy)
+    after = seen
+    if state.last_run_at is None and seen == 0:
+        # First run: start at the beginning of the baseline span, not at conversation 1.
+        first = Conversation.objects.filter(created_at__gte=start).aggregate(first=Min("pk"))
+        after = (first["first"] or 1) - 1
+    first_body = (
+        Message.objects.filter(conversation=OuterRef("pk"), author_kind=AuthorKind.CUSTOMER)
+        .order_by("created_at", "id")
+        .values("body")[:1]
+    )
+    rows = list(
+        Conversation.objects.filter(pk__gt=after, created_at__lte=now)
+        .exclude(created_at__lt=start)  # e.g. imported history: older than any baseline
+        .order_by("pk")
+        .annotate(first_body=Subquery(first_body))
+        .values(
+            "pk", "channel", "language", "subject", "asset", "network", "created_at",
+            "first_body",
+        )[:BATCH]
+    )  # fmt: skip
+    sessions = dict(
+        AssistantSession.objects.filter(conversation_id__in=[r["pk"] for r in rows]).values_list(
+            "conversation_id", "last_intent"
+        )
+    )
+    counts: Counter[tuple[str, datetime]] = Counter()
+    members: list[TrendMember] = []
+    for row in rows:
+        text = f"{row['subject']}\n{row['first_body'] or ''}"
+        intent, language = _intent_and_language(sessions.get(row["pk"], ""), text, row["language"])
+        terms = trend_keys.extract_terms(row["asset"], row["network"], text)
+        hour = hour_of(row["created_at"])
+        for key in trend_keys.conversation_keys(
+            intent=intent, language=language, channel=row["channel"], terms=terms
+        ):
+            counts[(key, hour)] += 1
+            members.append(TrendMember(key=key, hour=hour, conversation_id=row["pk"]))
     with transaction.atomic():
-        state, _created = TrendState.objects.select_for_update().get_or_create(pk=1)
-        start = hour_of(now) - span(policy)
-        if state.last_run_at is None and state.last_conversation_id == 0:
-            # First run: start at the beginning of the baseline span, not at conversation 1.
-            first = Conversation.objects.filter(created_at__gte=start).aggregate(first=Min("pk"))
-            state.last_conversation_id = (first["first"] or 1) - 1
-        first_body = (
-            Message.objects.filter(conversation=OuterRef("pk"), author_kind=AuthorKind.CUSTOMER)
-            .order_by("created_at", "id")
-            .values("body")[:1]
-        )
-        rows = list(
-            Conversation.objects.filter(pk__gt=state.last_conversation_id, created_at__lte=now)
-            .exclude(created_at__lt=start)  # e.g. imported history: older than any baseline
-            .order_by("pk")
-            .annotate(first_body=Subquery(first_body))
-            .values(
-                "pk", "channel", "language", "subject", "asset", "network", "created_at",
-                "first_body",
-            )[:BATCH]
-        )  # fmt: skip
-        if not rows:
-            state.last_run_at = now
-            state.save(update_fields=["last_run_at"])
+        locked = TrendState.objects.select_for_update().get(pk=1)
+        if locked.last_conversation_id != seen:  # another run counted meanwhile
             return 0
-        sessions = dict(
-            AssistantSession.objects.filter(
-                conversation_id__in=[r["pk"] for r in rows]
-            ).values_list("conversation_id", "last_intent")
-        )
-        counts: Counter[tuple[str, datetime]] = Counter()
-        members: list[TrendMember] = []
-        for row in rows:
-            text = f"{row['subject']}\n{row['first_body'] or ''}"
-            intent, language = _intent_and_language(
-                sessions.get(row["pk"], ""), text, row["language"]
-            )
-            terms = trend_keys.extract_terms(row["asset"], row["network"], text)
-            hour = hour_of(row["created_at"])
-            for key in trend_keys.conversation_keys(
-                intent=intent, language=language, channel=row["channel"], terms=terms
-            ):
-                counts[(key, hour)] += 1
-                members.append(TrendMember(key=key, hour=hour, conversation_id=row["pk"]))
-        _add_counts(counts)
-        TrendMember.objects.bulk_create(members, ignore_conflicts=True, batch_size=1000)
-        state.last_conversation_id = rows[-1]["pk"]
-        state.last_run_at = now
-        state.save(update_fields=["last_conversation_id", "last_run_at"])
+        if rows:
+            _add_counts(counts)
+            TrendMember.objects.bulk_create(members, ignore_conflicts=True, batch_size=1000)
+            locked.last_conversation_id = rows[-1]["pk"]
+        else:
+            locked.last_conversation_id = after
+        locked.last_run_at = now
+        locked.save(update_fields=["last_conversation_id", "last_run_at"])
     return len(rows)
 
 

@@ -142,3 +142,22 @@ def test_recipients_are_active_supervisors_and_admins_only(supervisor, admin_use
 
     factories.StaffFactory(role=Role.SUPERVISOR, is_active=False)
     assert set(recipients()) == {supervisor.pk, admin_user.pk}
+
+
+def test_a_run_that_overlapped_another_counts_nothing_twice(history, monkeypatch):
+    from kefu.trends import worker
+
+    trends_run(now=NOW)  # the history is counted; nothing yet in HOUR
+    _spike(history, 3)
+    real = worker.trend_keys.extract_terms
+
+    def meanwhile(*texts):
+        # Another run counts the same batch while this one is still classifying.
+        TrendState.objects.update(last_conversation_id=10**9)
+        return real(*texts)
+
+    monkeypatch.setattr(worker.trend_keys, "extract_terms", meanwhile)
+    assert worker.tally(now=NOW, policy=TrendPolicy.current()) == 0
+    assert not TrendCount.objects.filter(hour=HOUR).exists()
+    assert not TrendMember.objects.filter(hour=HOUR).exists()
+    assert TrendState.objects.get().last_conversation_id == 10**9
