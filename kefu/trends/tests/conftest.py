@@ -26,8 +26,12 @@ def make_conversation(at: datetime, *, subject: str = ZH_SUBJECT, body: str = ZH
 
 @pytest.fixture
 def history(db):
+    return make_history()
+
+
+def make_history():
     """Two Chinese TRC20 withdrawal conversations in every baseline hour of HOUR (the same hour
-    on each of the last 7 days and 4 weeks), and one English 2FA one."""
+    on each of the last 7 days and 4 weeks), and one English 2FA one; returns the contact."""
     from kefu.trends.worker import baseline_hours
 
     contact = factories.ContactFactory()
