@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Min, OuterRef, Subquery
 
 from kefu.accounts.models import Role, User
@@ -125,7 +125,10 @@ def tally(*, now: datetime, policy: TrendPolicy) -> int:
     from kefu.assistant.models import AssistantSession
     from kefu.conversations.models import AuthorKind, Conversation, Message
 
-    state, _created = TrendState.objects.get_or_create(pk=1)
+    try:
+        state, _created = TrendState.objects.get_or_create(pk=1)
+    except IntegrityError:  # two first runs at once: the other created it
+        state = TrendState.objects.get(pk=1)
     seen = state.last_conversation_id
     start = hour_of(now) - span(policy)
     after = seen
@@ -275,17 +278,20 @@ def _raise_alerts(
                 continue
             if len(new) >= ALERTS_PER_RUN:
                 continue
-            new.append(
-                TrendAlert.objects.create(
-                    key=key,
-                    window_start=hour,
-                    count=verdict.count,
-                    baseline=verdict.baseline,
-                    score=round(verdict.score, 2),
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+            try:
+                with transaction.atomic():  # a savepoint: an overlapping run may insert it first
+                    alert = TrendAlert.objects.create(
+                        key=key,
+                        window_start=hour,
+                        count=verdict.count,
+                        baseline=verdict.baseline,
+                        score=round(verdict.score, 2),
+                        created_at=now,
+                        updated_at=now,
+                    )
+            except IntegrityError:
+                continue  # the other run alerted (and notified) for this key and hour
+            new.append(alert)
         if new:
             audit_record(
                 actor=Actor.system(ACTOR_LABEL),
