@@ -63,6 +63,7 @@ urlpatterns = [
     path("diagnosis-policy/", include("kefu.exchange.manage_urls")),
     path("assistant/routes/", include("kefu.assistant.manage_urls")),
     path("survey-policy/", include("kefu.csat.manage_urls")),
+    path("trend-policy/", include("kefu.trends.manage_urls")),
     path("routing/", include("kefu.routing.manage_urls")),
     path("webhooks/", include("kefu.integrations.urls")),
     path("inbound/", include("kefu.inbox.manage_urls")),

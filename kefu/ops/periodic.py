@@ -66,6 +66,8 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     ),
     # SLA timers: warnings and breaches whose moment has come (claimed once across workers).
     PeriodicJob("sla.evaluate", "kefu.sla.tasks.evaluate_sla_timers", timedelta(seconds=30)),
+    # Trends: hourly counts of new conversations per key, spike alerts to supervisors.
+    PeriodicJob("trends.evaluate", "kefu.trends.tasks.evaluate_trends", timedelta(minutes=5)),
     # Routing: re-offer conversations whose agent has not answered; serve waiting queues.
     PeriodicJob(
         "routing.reoffer", "kefu.routing.tasks.reoffer_stale_conversations", timedelta(seconds=30)

@@ -19,6 +19,7 @@ from kefu.realtime.events import (
     PresenceChanged,
     ReadMarked,
     SlaAlertsCreated,
+    TrendAlertsRaised,
     Typing,
     Viewing,
 )
@@ -115,6 +116,9 @@ def route(event: Event) -> list[Delivery]:
     if isinstance(event, SlaAlertsCreated):
         payload = {"type": "sla.alerts", "unread": event.unread}
         return [(staff_user_group(event.recipient_id), payload)]  # that staff member only
+    if isinstance(event, TrendAlertsRaised):
+        payload = {"type": "trends.alerts", "open": event.open}
+        return [(staff_user_group(event.recipient_id), payload)]  # that manager only
     raise TypeError(f"no audience for {type(event).__name__}")
 
 

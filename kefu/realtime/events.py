@@ -106,6 +106,15 @@ class SlaAlertsCreated(Event):
     unread: Annotated[int, Field(ge=0)]
 
 
+class TrendAlertsRaised(Event):
+    """The trend worker raised spike alerts; ``open`` is how many are unacknowledged (staff
+    only: each supervisor's and admin's own badge)."""
+
+    name: ClassVar[str] = "trends.alerts"
+    recipient_id: Id
+    open: Annotated[int, Field(ge=0)]
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     ConversationCreated,
     MessageCreated,
@@ -116,4 +125,5 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     Viewing,
     PresenceChanged,
     SlaAlertsCreated,
+    TrendAlertsRaised,
 )

@@ -214,6 +214,19 @@ def _rule(w: World) -> dict[str, Any]:
     return {"pk": rule.pk}
 
 
+def _trend_alert(w: World) -> dict[str, Any]:
+    from kefu.core import clock
+    from kefu.trends.models import TrendAlert
+
+    now = clock.now()
+    alert, _created = TrendAlert.objects.get_or_create(
+        key="t:TRC20|i:withdrawal_status|l:zh",
+        window_start=now.replace(minute=0, second=0, microsecond=0),
+        defaults={"count": 12, "baseline": 2.0, "score": 6.0, "created_at": now, "updated_at": now},
+    )
+    return {"pk": alert.pk}
+
+
 def _followup(w: World) -> dict[str, Any]:
     from kefu.core import clock
     from kefu.csat.models import FollowUp
@@ -339,6 +352,11 @@ ROUTES: dict[str, Route] = {
     "agent_incidents:conversations": Route(Level.MANAGER, lambda w: {"pk": w.incident_pk}),
     "agent_csat:followup_assign": Route(Level.MANAGER, _followup),
     "agent_csat:followup_complete": Route(Level.MANAGER, _followup),
+    # Spike alerts (issue 10): supervisors and admins only.
+    "agent_trends:list": Route(Level.MANAGER),
+    "agent_trends:detail": Route(Level.MANAGER, _trend_alert),
+    "agent_trends:acknowledge": Route(Level.MANAGER, _trend_alert),
+    "agent_trends:open_incident": Route(Level.MANAGER, _trend_alert),
     "agent_callbacks:queue": Route(Level.WORKSPACE),
     "agent_callbacks:detail": Route(Level.WORKSPACE, _callback),
     "agent_callbacks:claim": Route(Level.WORKSPACE, _callback),
@@ -458,6 +476,7 @@ ROUTES: dict[str, Route] = {
     "backoffice:official_channels:delete": Route(Level.ADMIN, _channel),
     "backoffice:diagnosis_policy:edit": Route(Level.ADMIN),
     "backoffice:survey_policy:edit": Route(Level.MANAGER),
+    "backoffice:trend_policy:edit": Route(Level.MANAGER),
     # Hand-off routes of the assistant (kefu/assistant/manage_views.py): supervisors and admins.
     "backoffice:handoff_routes:list": Route(Level.MANAGER),
     "backoffice:handoff_routes:create": Route(Level.MANAGER),

@@ -75,6 +75,7 @@ def test_every_event_type_keeps_customer_payloads_to_the_customer_shape(
             status="failed",
         ),
         events.SlaAlertsCreated(recipient_id=agent_a.pk, unread=2),
+        events.TrendAlertsRaised(recipient_id=agent_a.pk, open=1),
     ]
     seen_types = {type(e) for e in produced}
     assert seen_types >= set(events.EVENT_TYPES) - {events.ConversationCreated}
@@ -100,7 +101,8 @@ def test_every_event_type_keeps_customer_payloads_to_the_customer_shape(
             events.Viewing
             | events.PresenceChanged
             | events.MessageDeliveryChanged
-            | events.SlaAlertsCreated,
+            | events.SlaAlertsCreated
+            | events.TrendAlertsRaised,
         )
         or (isinstance(e, events.Typing) and e.mode == "note")
         or (isinstance(e, events.ConversationUpdated) and e.reason in ("priority", "team", "tags"))
@@ -172,3 +174,10 @@ def test_an_agent_reply_keeps_the_name_the_customer_saw_after_a_rename(
     second.refresh_from_db()
     assert payloads.message_for_customer(first)["name"] == "Alice"
     assert payloads.message_for_customer(second)["name"] == "Bob"
+
+
+def test_trend_alerts_go_to_the_recipients_own_staff_group_only():
+    from kefu.realtime.events import TrendAlertsRaised
+
+    deliveries = audiences.route(TrendAlertsRaised(recipient_id=9, open=2))
+    assert deliveries == [("staff.user.9", {"type": "trends.alerts", "open": 2})]

@@ -563,6 +563,13 @@
             badge.textContent = String(frame.unread);
             badge.hidden = frame.unread === 0;
           }
+        } else if (frame.type === "trends.alerts") {
+          // Spike alerts (supervisors and admins): the badge shows the open (unacknowledged) count.
+          const badge = document.querySelector("[data-trend-alerts-badge]");
+          if (badge && Number.isInteger(frame.open)) {
+            badge.textContent = String(frame.open);
+            badge.hidden = frame.open === 0;
+          }
         }
         pages.forEach((p) => p.frame(frame));
       },
