@@ -199,7 +199,8 @@ def promote(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @agent_required
 def board_save(request: HttpRequest) -> HttpResponse:
-    _moderator(request)
+    if not permissions.can_sanction(_moderator(request)):
+        raise Http404
     try:
         services.board_save(
             slug=request.POST.get("slug", ""),
