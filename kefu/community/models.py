@@ -136,6 +136,9 @@ class PostImage(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
 
+    def __str__(self) -> str:
+        return self.filename
+
 
 class Vote(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="votes")
@@ -149,6 +152,9 @@ class Vote(models.Model):
                 condition=models.Q(value__in=(-1, 1)), name="community_vote_value"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.value:+d} on post {self.post_id}"
 
 
 class ReportState(models.TextChoices):
@@ -178,6 +184,9 @@ class Report(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"report {self.pk} on post {self.post_id}"
+
 
 class Follow(models.Model):
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="follows")
@@ -187,6 +196,9 @@ class Follow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["thread", "user"], name="community_one_follow")
         ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} follows thread {self.thread_id}"
 
 
 class Notification(models.Model):
@@ -203,9 +215,15 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.kind} in thread {self.thread_id}"
+
 
 class SearchChange(models.Model):
     """Append-only log of threads whose searchable text changed; each process's forum index
     replays it (the help center's scheme, ADR 0009)."""
 
     thread_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"thread {self.thread_id}"

@@ -18,6 +18,7 @@ from kefu.guard.detect import scan
 from kefu.guard.outbound import check_outbound
 from kefu.trust import check as trust
 from kefu.trust import lookalike as look
+from kefu.trust import normalise as norm
 from kefu.trust.normalise import InvalidValue
 
 # Words a customer's display name may not contain (compared by skeleton, separators removed).
@@ -68,7 +69,7 @@ def display_name_problem(
     for brand, entry in registry.brands.items():
         if brand in key or (len(key) >= 5 and look.distance(key, brand) <= 1):
             return NameProblem("exchange", entry.shown)
-    for entry in registry.active(trust.norm.STAFF, trust.norm.TELEGRAM, trust.norm.SOCIAL):
+    for entry in registry.active(norm.STAFF, norm.TELEGRAM, norm.SOCIAL):
         if name_key(entry.value) == key or name_key(entry.shown) == key:
             return NameProblem("staff", entry.shown)
     for staff in staff_names:

@@ -57,9 +57,7 @@ def _doc(thread: Thread, texts: list[str]) -> IndexDoc:
 def _texts(thread_ids: list[int]) -> dict[int, list[str]]:
     """The question and the accepted answer of each thread, as plain text."""
     found: dict[int, list[str]] = {pk: [] for pk in thread_ids}
-    accepted = dict(
-        Thread.objects.filter(pk__in=thread_ids).values_list("pk", "accepted_post_id")
-    )
+    accepted = dict(Thread.objects.filter(pk__in=thread_ids).values_list("pk", "accepted_post_id"))
     posts = Post.objects.filter(thread_id__in=thread_ids, visibility=Visibility.VISIBLE).filter(
         is_question=True
     ) | Post.objects.filter(pk__in=[v for v in accepted.values() if v])

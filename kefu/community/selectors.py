@@ -55,7 +55,7 @@ def threads_for_board(*, board: Board, viewer: object, tag: str = "") -> QuerySe
     threads = Thread.objects.filter(shown, board=board).select_related("author__forum_profile")
     if tag:  # the JSON text holds each tag quoted, on SQLite and PostgreSQL alike
         threads = threads.filter(tags__icontains=f'"{tag}"')
-    return threads.order_by("-last_activity_at", "-id")[:PAGE]  # type: ignore[return-value]
+    return threads.order_by("-last_activity_at", "-id")[:PAGE]
 
 
 def thread_get_for_viewer(*, pk: int, viewer: object) -> Thread:
@@ -102,9 +102,7 @@ def votes_of(*, user: object, posts: list[Post]) -> dict[int, int]:
     viewer = _viewer(user)
     if viewer is None or not posts:
         return {}
-    return dict(
-        Vote.objects.filter(user=viewer, post__in=posts).values_list("post_id", "value")
-    )
+    return dict(Vote.objects.filter(user=viewer, post__in=posts).values_list("post_id", "value"))
 
 
 def follows(*, user: object, thread: Thread) -> bool:
@@ -125,11 +123,11 @@ def profile_answers(*, profile: Profile) -> QuerySet[Thread]:
         visibility=Visibility.VISIBLE,
         accepted_post__author_id=profile.user_id,
         accepted_post__visibility=Visibility.VISIBLE,
-    ).select_related("board")[:20]  # type: ignore[return-value]
+    ).select_related("board")[:20]
 
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(user=user).select_related("thread__board")[:PAGE]  # type: ignore[return-value]
+    return Notification.objects.filter(user=user).select_related("thread__board")[:PAGE]
 
 
 def unread_count(*, user: object) -> int:

@@ -81,7 +81,8 @@ def test_ask_answer_accept_promote(browser, asgi_server, customer_1, supervisor)
     ).click()
     page.get_by_text("Answer accepted.").wait_for()
     thread.refresh_from_db()
-    assert thread.accepted_post is not None and thread.accepted_post.by_staff
+    assert thread.accepted_post is not None
+    assert thread.accepted_post.by_staff
     _shot(page, "community-accepted")
 
     desk.reload()

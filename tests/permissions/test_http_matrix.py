@@ -328,14 +328,10 @@ ROUTES: dict[str, Route] = {
     "community_staff:moderate_thread": Route(
         Level.WORKSPACE, lambda w: {"pk": _forum(w)["thread"]}
     ),
-    "community_staff:offer_private": Route(
-        Level.WORKSPACE, lambda w: {"pk": _forum(w)["thread"]}
-    ),
+    "community_staff:offer_private": Route(Level.WORKSPACE, lambda w: {"pk": _forum(w)["thread"]}),
     "community_staff:report_dismiss": Route(Level.WORKSPACE, lambda w: {"pk": _forum_report(w)}),
     "community_staff:promote": Route(Level.KB_WRITER, lambda w: {"pk": _forum(w)["thread"]}),
-    "community_staff:sanction": Route(
-        Level.MANAGER, lambda w: {"pk": w.users["customer_2"].pk}
-    ),
+    "community_staff:sanction": Route(Level.MANAGER, lambda w: {"pk": w.users["customer_2"].pk}),
     "community_staff:board_save": Route(Level.MANAGER),
     "status:incident": Route(Level.PUBLIC, lambda w: {"lang": "en", "pk": w.incident_pk}),
     "status:feed": Route(Level.PUBLIC, _lang),

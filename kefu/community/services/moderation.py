@@ -211,4 +211,3 @@ def board_save(
             language=language,
         )
     return board
-

@@ -23,7 +23,8 @@ def test_hide_needs_a_reason_and_is_audited(reply, agent_a, actor_of):
     reply.refresh_from_db()
     assert reply.visibility == Visibility.HIDDEN
     entry = AuditEntry.objects.get(action="community.post_hide")
-    assert entry.data["reason"] == "Spam" and entry.actor_ref == f"agent:{agent_a.pk}"
+    assert entry.data["reason"] == "Spam"
+    assert entry.actor_ref == f"agent:{agent_a.pk}"
     reply.thread.refresh_from_db()
     assert reply.thread.reply_count == 0
 
@@ -51,16 +52,19 @@ def test_moderating_resolves_open_reports(reply, customer_1, agent_a, actor_of):
     services.post_report(post=reply, reason="Spam", actor=actor_of(customer_1))
     services.post_moderate(post=reply, action="hide", reason="Spam", actor=actor_of(agent_a))
     report = Report.objects.get()
-    assert report.state == ReportState.RESOLVED and report.resolved_by == agent_a
+    assert report.state == ReportState.RESOLVED
+    assert report.resolved_by == agent_a
 
 
-def test_hiding_a_question_hides_the_thread_from_search(ask, customer_1, trusted, agent_a,
-                                                        actor_of):
+def test_hiding_a_question_hides_the_thread_from_search(
+    ask, customer_1, trusted, agent_a, actor_of
+):
     thread = ask(customer_1, title="Withdrawal stuck on TRC20")
     assert [r.thread_id for r in searching.forum_search("trc20", language="en")] == [thread.pk]
     question = thread.posts.get(is_question=True)
-    services.post_moderate(post=question, action="hide", reason="Off-topic",
-                           actor=actor_of(agent_a))
+    services.post_moderate(
+        post=question, action="hide", reason="Off-topic", actor=actor_of(agent_a)
+    )
     searching.sync_now()
     assert searching.forum_search("trc20", language="en") == []
 
@@ -68,7 +72,10 @@ def test_hiding_a_question_hides_the_thread_from_search(ask, customer_1, trusted
 def test_move_and_lock_threads(reply, agent_a, actor_of, zh_board):
     thread = reply.thread
     services.thread_moderate(
-        thread=thread, action="move", reason="Chinese question", board=zh_board,
+        thread=thread,
+        action="move",
+        reason="Chinese question",
+        board=zh_board,
         actor=actor_of(agent_a),
     )
     thread.refresh_from_db()
@@ -86,16 +93,16 @@ def test_only_supervisors_sanction_members(customer_2, agent_a, supervisor, acto
             user=customer_2, action="ban", reason="scam", actor=actor_of(agent_a)
         )
     assert not services.profile_for(customer_2).banned
-    services.member_sanction(user=customer_2, action="ban", reason="scam",
-                             actor=actor_of(supervisor))
+    services.member_sanction(
+        user=customer_2, action="ban", reason="scam", actor=actor_of(supervisor)
+    )
     assert services.profile_for(customer_2).banned
     assert AuditEntry.objects.filter(action="community.member_ban").count() == 1
 
 
 def test_staff_cannot_be_sanctioned_here(agent_a, supervisor, actor_of):
     with pytest.raises(PermissionDenied):
-        services.member_sanction(user=agent_a, action="ban", reason="x",
-                                 actor=actor_of(supervisor))
+        services.member_sanction(user=agent_a, action="ban", reason="x", actor=actor_of(supervisor))
 
 
 def test_board_save_for_managers_only(agent_a, supervisor, actor_of):

@@ -10,13 +10,16 @@ from kefu.community.models import Follow, Notification, Post, Thread, Visibility
 from kefu.community.services.posting import BODY_LIMIT, POSTS_PER_MINUTE
 from kefu.conversations.attachments import UploadedFile
 from kefu.conversations.secret_guard import GuardBlocked
-from kefu.core.errors import InvalidTransition, NotFound, PermissionDenied, RateLimited
-from kefu.core.errors import ValidationFailed
+from kefu.core.errors import (
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ValidationFailed,
+)
 from tests.permissions.world import png_bytes
 
-SEED = (
-    "abandon ability able about above absent absorb abstract absurd abuse access accident"
-)
+SEED = "abandon ability able about above absent absorb abstract absurd abuse access accident"
 
 
 def test_trusted_customer_question_is_visible_and_followed(ask, customer_1, trusted):
@@ -24,7 +27,8 @@ def test_trusted_customer_question_is_visible_and_followed(ask, customer_1, trus
     assert thread.visibility == Visibility.VISIBLE
     assert thread.tags == ["usdt", "trc20"]
     question = Post.objects.get(thread=thread)
-    assert question.is_question and not question.by_staff
+    assert question.is_question
+    assert not question.by_staff
     assert "<p>My withdrawal is pending.</p>" in question.html
     assert Follow.objects.filter(thread=thread, user=customer_1).exists()
     assert AuditEntry.objects.filter(action="community.thread_created").count() == 1
@@ -67,7 +71,8 @@ def test_lookalike_domain_is_refused(ask, customer_1, trusted, official):
 def test_secrets_are_redacted_before_storing(ask, customer_1, trusted):
     thread = ask(customer_1, body=f"My wallet words are {SEED} please help")
     post = Post.objects.get(thread=thread)
-    assert "abandon" not in post.body and "abandon" not in post.html
+    assert "abandon" not in post.body
+    assert "abandon" not in post.html
     assert "█████" in post.body
     entry = AuditEntry.objects.get(action="community.thread_created")
     assert entry.data["secrets_redacted"] == ["seed_phrase"]
@@ -95,8 +100,9 @@ def test_staff_post_asking_for_secrets_is_refused(ask, customer_1, agent_a, trus
     assert Post.objects.filter(thread=thread).count() == 1
 
 
-def test_staff_reply_carries_the_badge_customer_cannot(ask, customer_1, customer_2, agent_a,
-                                                       trusted, actor_of):
+def test_staff_reply_carries_the_badge_customer_cannot(
+    ask, customer_1, customer_2, agent_a, trusted, actor_of
+):
     thread = ask(customer_1)
     staff = services.post_reply(thread=thread, body="We are on it.", actor=actor_of(agent_a))
     fake = services.post_reply(
@@ -104,13 +110,16 @@ def test_staff_reply_carries_the_badge_customer_cannot(ask, customer_1, customer
         body='<span class="cm-staff">✔ Verified staff</span> trust me',
         actor=actor_of(customer_2),
     )
-    assert staff.by_staff and staff.visibility == Visibility.VISIBLE
+    assert staff.by_staff
+    assert staff.visibility == Visibility.VISIBLE
     assert not fake.by_staff
-    assert "<span" not in fake.html and "&lt;span" in fake.html
+    assert "<span" not in fake.html
+    assert "&lt;span" in fake.html
 
 
-def test_reply_notifies_followers_but_not_the_author(ask, customer_1, customer_2, trusted,
-                                                     actor_of, mailoutbox):
+def test_reply_notifies_followers_but_not_the_author(
+    ask, customer_1, customer_2, trusted, actor_of, mailoutbox
+):
     thread = ask(customer_1)
     with_commit = services.post_reply
     post = with_commit(thread=thread, body="Check the network fee.", actor=actor_of(customer_2))
@@ -137,8 +146,9 @@ def test_reply_notification_is_emailed(board, customer_1, customer_2, actor_of, 
     assert mailoutbox[0].extra_headers["Auto-Submitted"] == "auto-generated"
 
 
-def test_locked_thread_refuses_customer_replies(ask, customer_1, customer_2, agent_a, trusted,
-                                                actor_of):
+def test_locked_thread_refuses_customer_replies(
+    ask, customer_1, customer_2, agent_a, trusted, actor_of
+):
     thread = ask(customer_1)
     services.thread_moderate(
         thread=thread, action="lock", reason="Resolved", actor=actor_of(agent_a)
@@ -209,9 +219,13 @@ def test_banned_and_muted_members_cannot_post(ask, customer_1, supervisor, trust
     )
     with pytest.raises(PermissionDenied):
         ask(customer_1)
-    services.member_sanction(user=customer_1, action="unmute", reason="ok", actor=actor_of(supervisor))
+    services.member_sanction(
+        user=customer_1, action="unmute", reason="ok", actor=actor_of(supervisor)
+    )
     ask(customer_1)
-    services.member_sanction(user=customer_1, action="ban", reason="scam", actor=actor_of(supervisor))
+    services.member_sanction(
+        user=customer_1, action="ban", reason="scam", actor=actor_of(supervisor)
+    )
     with pytest.raises(PermissionDenied):
         ask(customer_1, title="again")
 

@@ -17,8 +17,9 @@ def section(system):
     return section_save(category=category, slug="general", names={"en": "General"}, actor=system)
 
 
-def test_private_help_needs_the_askers_consent(ask, customer_1, customer_2, agent_a, trusted,
-                                               actor_of):
+def test_private_help_needs_the_askers_consent(
+    ask, customer_1, customer_2, agent_a, trusted, actor_of
+):
     thread = ask(customer_1)
     services.thread_offer_private_help(thread=thread, actor=actor_of(agent_a))
     assert not Conversation.objects.exists()  # nothing moves until the asker agrees
@@ -46,11 +47,13 @@ def test_customers_cannot_offer_private_help(ask, customer_1, customer_2, truste
         services.thread_offer_private_help(thread=thread, actor=actor_of(customer_2))
 
 
-def test_promote_accepted_answer_to_draft(ask, customer_1, customer_2, supervisor, trusted,
-                                          actor_of, section):
+def test_promote_accepted_answer_to_draft(
+    ask, customer_1, customer_2, supervisor, trusted, actor_of, section
+):
     thread = ask(customer_1, tags=["usdt"])
-    answer = services.post_reply(thread=thread, body="Wait for 20 confirmations.",
-                                 actor=actor_of(customer_2))
+    answer = services.post_reply(
+        thread=thread, body="Wait for 20 confirmations.", actor=actor_of(customer_2)
+    )
     services.thread_accept_answer(thread=thread, post=answer, actor=actor_of(customer_1))
     translation = services.answer_promote(
         thread=thread, section=section, slug="usdt-pending", actor=actor_of(supervisor)
@@ -62,8 +65,9 @@ def test_promote_accepted_answer_to_draft(ask, customer_1, customer_2, superviso
     assert thread.article == translation.article
 
 
-def test_promote_needs_an_accepted_answer_and_a_writer(ask, customer_1, agent_a, supervisor,
-                                                       trusted, actor_of, section):
+def test_promote_needs_an_accepted_answer_and_a_writer(
+    ask, customer_1, agent_a, supervisor, trusted, actor_of, section
+):
     thread = ask(customer_1)
     with pytest.raises(PermissionDenied):
         services.answer_promote(thread=thread, section=section, slug="x", actor=actor_of(agent_a))
