@@ -39,6 +39,13 @@ def boards_for_language(language: str) -> QuerySet[Board]:
     return Board.objects.filter(language=language, is_active=True).order_by("position", "id")
 
 
+def boards_for_moderators(*, viewer: User | None) -> list[Board]:
+    """Every active board (for the "move to" menu); nothing for non-moderators."""
+    if not _moderator(viewer):
+        return []
+    return list(Board.objects.filter(is_active=True).order_by("language", "position", "id"))
+
+
 def board_get(*, language: str, slug: str) -> Board:
     board = Board.objects.filter(language=language, slug=slug, is_active=True).first()
     if board is None:

@@ -131,6 +131,7 @@ def thread(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
             and (user.pk == found.author_id or permissions.can_moderate(user)),
             "can_promote": user is not None and permissions.can_promote(user),
             "form": ReplyForm(),
+            "boards": selectors.boards_for_moderators(viewer=user),
             "held": Visibility.HELD,
             "hidden": Visibility.HIDDEN,
         },
@@ -328,12 +329,16 @@ def profile(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
         found = selectors.profile_public(user_pk=pk)
     except NotFound as exc:
         raise Http404 from exc
+    viewer = _user(request)
     return _render(
         request,
         lang,
         "community/profile.html",
         {
             "profile": found,
+            "can_sanction": viewer is not None
+            and permissions.can_sanction(viewer)
+            and found.user.is_customer,
             "is_staff": found.user.is_agent,
             "answers": selectors.profile_answers(profile=found),
         },

@@ -125,3 +125,39 @@ def test_index_lists_boards_of_its_language(board, zh_board, lang):
     hidden = "Withdrawals" if lang == "zh-hans" else "提现"
     assert f">{shown}</a>" in html
     assert f">{hidden}</a>" not in html
+
+
+def test_portal_nav_links_to_notifications_with_the_unread_count(
+    ask, customer_1, customer_2, trusted, actor_of
+):
+    thread = ask(customer_1)
+    services.post_reply(thread=thread, body="An answer", actor=actor_of(customer_2))
+    html = _client(customer_1).get("/requests/").content.decode()
+    assert 'href="/help/en/community/notifications"' in html
+    assert '<span class="cm-count" aria-label="1 unread notification">1</span>' in html
+
+
+def test_moderator_moves_a_thread_from_its_page(ask, customer_1, trusted, agent_a, zh_board):
+    thread = ask(customer_1)
+    page = _client(agent_a).get(f"/help/en/community/t/{thread.pk}/").content.decode()
+    assert f'<option value="{zh_board.pk}">' in page
+    _client(agent_a).post(
+        f"/agent/community/threads/{thread.pk}/moderate",
+        {"action": "move", "board": zh_board.pk, "reason": "Chinese"},
+    )
+    thread.refresh_from_db()
+    assert thread.board == zh_board
+
+
+def test_supervisor_bans_from_the_profile_page(ask, customer_1, trusted, supervisor, agent_a):
+    ask(customer_1)
+    url = f"/help/en/community/u/{customer_1.pk}/"
+    assert 'value="ban"' not in _client(agent_a).get(url).content.decode()
+    assert 'value="ban"' in _client(supervisor).get(url).content.decode()
+    response = _client(supervisor).post(
+        f"/agent/community/members/{customer_1.pk}/sanction",
+        {"action": "ban", "reason": "Scam links", "next": url},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == url
+    assert services.profile_for(customer_1).banned
