@@ -37,6 +37,32 @@ _BARE_DOMAIN = re.compile(
     re.UNICODE,
 )
 MAX_LINKS = 20
+# File names look like domains ("photo.png"); these endings are not taken as top-level domains.
+# (".zip" and ".mov" are real TLDs used in phishing, so they still count.)
+_FILE_ENDINGS = frozenset(
+    [
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "webp",
+        "bmp",
+        "svg",
+        "pdf",
+        "txt",
+        "doc",
+        "docx",
+        "xls",
+        "xlsx",
+        "csv",
+        "json",
+        "log",
+        "html",
+        "htm",
+        "py",
+        "js",
+    ]
+)
 
 
 def name_key(name: str) -> str:
@@ -97,7 +123,7 @@ def find_links(text: str) -> list[str]:
     for match in _BARE_DOMAIN.finditer(stripped):
         host = match.group(1)
         _sub, label, suffix = look.split_domain(host.lower())
-        if label and suffix:  # a real public suffix: "photo.png" and "e.g" are not domains
+        if label and suffix and host.rsplit(".", 1)[-1].lower() not in _FILE_ENDINGS:
             found.setdefault(match.group(0).rstrip(".,;:!?。，"), None)
         if len(found) > MAX_LINKS:
             break

@@ -161,3 +161,29 @@ def test_supervisor_bans_from_the_profile_page(ask, customer_1, trusted, supervi
     assert response.status_code == 302
     assert response["Location"] == url
     assert services.profile_for(customer_1).banned
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_thread_and_board_pages_do_not_query_per_post(
+    ask, customer_1, customer_2, agent_a, trusted, actor_of
+):
+    thread = ask(customer_1)
+    for n in range(2):
+        services.post_reply(thread=thread, body=f"answer {n}", actor=actor_of(agent_a))
+    client = _client(customer_2)
+    client.get("/help/en/community/")  # the session's first request loads it once
+    few_thread = _queries(client, f"/help/en/community/t/{thread.pk}/")
+    few_board = _queries(client, "/help/en/community/b/withdrawals/")
+    for n in range(6):
+        services.post_reply(thread=thread, body=f"more {n}", actor=actor_of(agent_a))
+        ask(agent_a, title=f"Staff thread {n}")
+    assert _queries(client, f"/help/en/community/t/{thread.pk}/") == few_thread
+    assert _queries(client, "/help/en/community/b/withdrawals/") == few_board
