@@ -181,13 +181,21 @@ def _url_name(filename: str) -> str:
 
 
 def _notify(thread: Thread, post: Post, kind: str, *, exclude: int) -> None:
-    """In-portal notifications for the thread's followers, then an email each (on commit)."""
+    """In-portal notifications, then an email each (on commit): a reply goes to the thread's
+    followers, an accepted answer to the answer's author only."""
     now = clock.now()
-    followers = Follow.objects.filter(thread=thread).exclude(user_id=exclude)
+    if kind == "accepted":
+        recipients = [post.author_id] if post.author_id != exclude else []
+    else:
+        recipients = list(
+            Follow.objects.filter(thread=thread)
+            .exclude(user_id=exclude)
+            .values_list("user_id", flat=True)
+        )
     rows = Notification.objects.bulk_create(
         [
-            Notification(user_id=f.user_id, thread=thread, post=post, kind=kind, created_at=now)
-            for f in followers
+            Notification(user_id=user_id, thread=thread, post=post, kind=kind, created_at=now)
+            for user_id in recipients
         ]
     )
     from kefu.community import tasks  # tasks import services; import late
