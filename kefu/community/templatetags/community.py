@@ -1,5 +1,6 @@
-"""``{% community_portal_link %}``: the portal's link to the member's forum notifications,
-with the unread count (one COUNT query, signed-in customers only)."""
+"""``{% community_portal_link %}``: the portal's link to the member's forum notifications
+(signed-in customers only). It runs no query, so the portal's pages keep their query budget;
+the unread count is shown on the forum's own pages."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from django import template
 from django.urls import reverse
 
 from kefu.accounts.models import User
-from kefu.community.selectors import unread_count
 from kefu.helpcenter.languages import best_language
 
 register = template.Library()
@@ -25,5 +25,4 @@ def community_portal_link(context: dict[str, Any]) -> dict[str, Any]:
     return {
         "show": True,
         "url": reverse("community:notifications", args=[language]),
-        "unread": unread_count(user=user),
     }

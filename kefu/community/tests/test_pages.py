@@ -127,14 +127,13 @@ def test_index_lists_boards_of_its_language(board, zh_board, lang):
     assert f">{hidden}</a>" not in html
 
 
-def test_portal_nav_links_to_notifications_with_the_unread_count(
-    ask, customer_1, customer_2, trusted, actor_of
-):
+def test_portal_nav_links_to_forum_notifications(ask, customer_1, customer_2, trusted, actor_of):
     thread = ask(customer_1)
     services.post_reply(thread=thread, body="An answer", actor=actor_of(customer_2))
     html = _client(customer_1).get("/requests/").content.decode()
     assert 'href="/help/en/community/notifications"' in html
-    assert '<span class="cm-count" aria-label="1 unread notification">1</span>' in html
+    page = _client(customer_1).get("/help/en/community/notifications").content.decode()
+    assert '<span class="cm-count">1</span>' in page
 
 
 def test_moderator_moves_a_thread_from_its_page(ask, customer_1, trusted, agent_a, zh_board):
