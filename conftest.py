@@ -32,11 +32,14 @@ def _english_by_default():
 def _fresh_search_index():
     """The knowledge-base search index is per process: each test builds it from its own
     database, never from rows an earlier test rolled back."""
+    from kefu.community import searching as forum_searching
     from kefu.helpcenter import searching
 
     searching.reset()
+    forum_searching.reset()
     yield
     searching.reset()
+    forum_searching.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "kefu.sla",
     "kefu.routing",
     "kefu.helpcenter",
+    "kefu.community",
     "kefu.status",
     "kefu.guard",
     "kefu.assistant",

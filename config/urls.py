@@ -20,6 +20,7 @@ urlpatterns = [
     path("trust/", include("kefu.trust.urls")),
     path("transcripts/", include("kefu.transcripts.urls")),
     path("help/", include("kefu.status.urls")),
+    path("help/", include("kefu.community.urls")),
     path("help/", include("kefu.helpcenter.urls")),
     path("sitemap.xml", helpcenter_pages.sitemap, name="sitemap"),
     # Django admin's own login would skip two-factor sign-in: send it to the one login page.
@@ -34,6 +35,7 @@ urlpatterns = [
     path("agent/alerts/", include("kefu.sla.workspace_urls")),
     path("agent/trends/", include("kefu.trends.workspace_urls")),
     path("agent/incidents/", include("kefu.status.workspace_urls")),
+    path("agent/community/", include("kefu.community.staff_urls")),
     path("agent/", include("kefu.workspace.urls")),
     path("callbacks/", include("kefu.callbacks.portal_urls")),
     path("csat/", include("kefu.csat.urls")),

@@ -38,6 +38,7 @@ class Level(StrEnum):
     PUBLIC = "public"  # anyone, signed in or not
     SIGN_IN = "sign_in"  # steps of signing in: anyone; without a pending sign-in, to the login page
     PORTAL = "portal"  # signed-in customers
+    SIGNED_IN = "signed_in"  # anyone signed in, customer or staff (the community forum)
     PORTAL_OWN = "portal_own"  # customer 1, about their own conversation
     WORKSPACE = "workspace"  # every active staff member
     CONVERSATION_A = "conversation_a"  # staff who may open customer 1's team-A conversation
@@ -52,6 +53,7 @@ ADMITTED: dict[Level, frozenset[str]] = {
     Level.PUBLIC: frozenset(PERSONAS),
     Level.SIGN_IN: frozenset(PERSONAS),
     Level.PORTAL: frozenset(CUSTOMERS),
+    Level.SIGNED_IN: frozenset(set(PERSONAS) - {"anonymous"}),
     Level.PORTAL_OWN: frozenset({"customer_1"}),
     Level.WORKSPACE: frozenset(STAFF),
     # agent_b is on team B; every other staff persona is on team A or sees everything.
@@ -238,6 +240,60 @@ def _followup(w: World) -> dict[str, Any]:
     return {"pk": task.pk}
 
 
+def _forum(w: World) -> dict[str, Any]:
+    """A visible community thread by the admin with an image and a reply (created once)."""
+    from kefu.accounts.services import actor_for_user
+    from kefu.community.models import Board, PostImage, Thread
+    from kefu.community.services import post_reply, thread_create
+    from kefu.conversations.attachments import UploadedFile
+
+    from .world import png_bytes
+
+    thread = Thread.objects.filter(title="Matrix forum thread").first()
+    if thread is None:
+        board, _ = Board.objects.get_or_create(slug="matrix", language="en", defaults={"name": "M"})
+        admin = actor_for_user(w.users["admin"])
+        thread = thread_create(
+            board=board,
+            title="Matrix forum thread",
+            body="How do withdrawals work?",
+            images=[UploadedFile(filename="shot.png", content=png_bytes())],
+            actor=admin,
+        )
+        post_reply(thread=thread, body="Like this.", actor=admin)
+    image = PostImage.objects.filter(post__thread=thread).get()
+    reply = thread.posts.filter(is_question=False).get()
+    return {
+        "thread": thread.pk,
+        "post": reply.pk,
+        "image": image.pk,
+        "image_name": image.filename,
+        "author": thread.author_id,
+    }
+
+
+def _board(w: World) -> str:
+    _forum(w)
+    return "matrix"
+
+
+def _forum_report(w: World) -> int:
+    from kefu.accounts.services import actor_for_user
+    from kefu.community.models import Post
+    from kefu.community.services import post_report
+
+    post = Post.objects.get(pk=_forum(w)["post"])
+    return post_report(post=post, reason="matrix", actor=actor_for_user(w.users["customer_1"])).pk
+
+
+def _forum_thread(w: World) -> dict[str, Any]:
+    return {"lang": "en", "pk": _forum(w)["thread"]}
+
+
+def _forum_post(w: World) -> dict[str, Any]:
+    return {"lang": "en", "pk": _forum(w)["post"]}
+
+
 @dataclass(frozen=True)
 class Route:
     level: Level
@@ -263,6 +319,33 @@ ROUTES: dict[str, Route] = {
     "helpcenter:api_search": Route(Level.PUBLIC, query="?q=withdrawal&lang=en"),
     "helpcenter:api_submitted": Route(Level.PUBLIC),
     "status:page": Route(Level.PUBLIC, _lang),
+    # --- community forum (kefu/community): reading is public, taking part needs a sign-in --
+    "community:index": Route(Level.PUBLIC, _lang),
+    "community:board": Route(Level.PUBLIC, lambda w: {"lang": "en", "slug": "matrix"}),
+    "community:thread": Route(Level.PUBLIC, _forum_thread),
+    "community:profile": Route(Level.PUBLIC, lambda w: {"lang": "en", "pk": _forum(w)["author"]}),
+    "community:media": Route(
+        Level.PUBLIC, lambda w: {"pk": _forum(w)["image"], "filename": _forum(w)["image_name"]}
+    ),
+    "community:ask": Route(Level.SIGNED_IN, lambda w: {"lang": "en", "slug": _board(w)}),
+    "community:reply": Route(Level.SIGNED_IN, _forum_thread),
+    "community:accept": Route(Level.SIGNED_IN, _forum_thread),
+    "community:follow": Route(Level.SIGNED_IN, _forum_thread),
+    "community:private_help": Route(Level.SIGNED_IN, _forum_thread),
+    "community:vote": Route(Level.SIGNED_IN, _forum_post),
+    "community:report": Route(Level.SIGNED_IN, _forum_post),
+    "community:notifications": Route(Level.SIGNED_IN, _lang),
+    "community:profile_edit": Route(Level.PORTAL, _lang),
+    "community_staff:queue": Route(Level.WORKSPACE),
+    "community_staff:moderate_post": Route(Level.WORKSPACE, lambda w: {"pk": _forum(w)["post"]}),
+    "community_staff:moderate_thread": Route(
+        Level.WORKSPACE, lambda w: {"pk": _forum(w)["thread"]}
+    ),
+    "community_staff:offer_private": Route(Level.WORKSPACE, lambda w: {"pk": _forum(w)["thread"]}),
+    "community_staff:report_dismiss": Route(Level.WORKSPACE, lambda w: {"pk": _forum_report(w)}),
+    "community_staff:promote": Route(Level.KB_WRITER, lambda w: {"pk": _forum(w)["thread"]}),
+    "community_staff:sanction": Route(Level.MANAGER, lambda w: {"pk": w.users["customer_2"].pk}),
+    "community_staff:board_save": Route(Level.MANAGER),
     "status:incident": Route(Level.PUBLIC, lambda w: {"lang": "en", "pk": w.incident_pk}),
     "status:feed": Route(Level.PUBLIC, _lang),
     "status:subscribe": Route(Level.PUBLIC, _lang),

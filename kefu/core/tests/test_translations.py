@@ -32,6 +32,7 @@ CORE_APPS = (
     "inbox",
     "sla",
     "helpcenter",
+    "community",
     "status",
     "transcripts",
     "trust",

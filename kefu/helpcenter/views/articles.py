@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts import permissions
+from kefu.community.searching import forum_search
 from kefu.core import ratelimit
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import KefuError, NotFound
@@ -19,6 +20,7 @@ from kefu.helpcenter.services.articles import voter_key
 from kefu.helpcenter.views.common import help_page, render_help
 
 SEARCH_PAGE_SIZE = 20
+FORUM_RESULTS = 5
 SECTION_PAGE = 200  # articles listed per section on a category page
 
 
@@ -127,11 +129,13 @@ def article_feedback(request: HttpRequest, lang: str, slug: str) -> HttpResponse
 def search(request: HttpRequest, lang: str) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
     results = searching.kb_search(query, language=lang, limit=SEARCH_PAGE_SIZE) if query else []
+    # Community threads come under the articles, labelled, never mixed into their ranking.
+    threads = forum_search(query, language=lang, limit=FORUM_RESULTS) if query else []
     return render_help(
         request,
         lang,
         "helpcenter/search.html",
-        {"query": query, "results": results},
+        {"query": query, "results": results, "threads": threads},
         path_for=lambda code: reverse("helpcenter:search", args=[code]),
         title=_("Search results") if query else _("Search"),
     )
