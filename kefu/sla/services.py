@@ -420,3 +420,50 @@ def sla_alerts_mark_read(*, user: User, actor: Actor) -> int:
                 data={"count": count},
             )
     return count
+
+
+def staff_alert_notify(*, conversation: Conversation, text: str, actor: Actor) -> list[int]:
+    """Notify the conversation's assignee and its team's supervisors (every active supervisor
+    when the team has none, or there is no team) with ``text``: an alert on their alerts page,
+    the live badge pushed to each one's own sockets on commit. Used by automation rules'
+    "notify" action; only the system (a rule) or staff may. Returns the recipients' ids.
+
+    One audit row (``alert.notified``) lists the recipients. The alerts are the recipients'
+    own: nobody else lists them (``selectors.alerts_for_user``)."""
+    from kefu.sla.models import SlaAlert
+    from kefu.sla.worker import announce_alerts, supervisors_by_team
+
+    if actor.kind not in (ActorKind.SYSTEM, ActorKind.AGENT):
+        raise PermissionDenied(_("You do not have permission to do that."))
+    text = " ".join((text or "").split())[:600]
+    if not text:
+        raise _field_error("text", _("Write what to tell them."))
+    with transaction.atomic():
+        recipients = set(supervisors_by_team({conversation.team_id}).get(conversation.team_id, []))
+        if conversation.assignee_id is not None:
+            recipients.add(conversation.assignee_id)
+        active = set(
+            User.objects.filter(pk__in=recipients, is_active=True).values_list("pk", flat=True)
+        )
+        now = clock.now()
+        SlaAlert.objects.bulk_create(
+            [
+                SlaAlert(
+                    recipient_id=user_id,
+                    conversation_id=conversation.pk,
+                    kind=SlaAlert.Kind.RULE,
+                    note=text,
+                    created_at=now,
+                )
+                for user_id in sorted(active)
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="alert.notified",
+            object_type="conversation",
+            object_id=conversation.pk,
+            data={"recipients": sorted(active)},
+        )
+        announce_alerts(active)
+    return sorted(active)
