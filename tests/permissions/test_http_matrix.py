@@ -345,6 +345,7 @@ ROUTES: dict[str, Route] = {
     "automation:rule_delete": Route(Level.MANAGER, _rule),
     # Incidents: any agent links a conversation they see; the bulk reply is for managers.
     "agent_incidents:link": Route(Level.CONVERSATION_A, _conv),
+    "agent_incidents:unlink": Route(Level.CONVERSATION_A, _conv),
     "agent_incidents:conversations": Route(Level.MANAGER, lambda w: {"pk": w.incident_pk}),
     "agent_csat:followup_assign": Route(Level.MANAGER, _followup),
     "agent_csat:followup_complete": Route(Level.MANAGER, _followup),
