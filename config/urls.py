@@ -39,5 +39,6 @@ urlpatterns = [
     path("agent/", include("kefu.workspace.urls")),
     path("callbacks/", include("kefu.callbacks.portal_urls")),
     path("csat/", include("kefu.csat.urls")),
+    path("escalate/", include("kefu.routing.urls")),
     path("", include("kefu.portal.urls")),
 ]

@@ -293,12 +293,16 @@ def _handoff(
 
     now = clock.now()
     site = site if site is not None else site_of(conversation)
-    from kefu.routing.services import team_for
+    from kefu.routing.services import handoff_route
 
-    team = team_for(conversation, intent=intent)  # routing rules, then hand-off routes
-    if team is None:
-        team = site.team if site is not None and site.team_id else conversation.team
-    conversation_services.conversation_set_team(conversation=conversation, team=team, actor=actor)
+    # Routing rules (team and priority raise), then hand-off routes, then the site's team.
+    team = handoff_route(
+        conversation=conversation,
+        intent=intent,
+        fallback=site.team if site is not None and site.team_id else conversation.team,
+        actor=actor,
+    )
+    conversation.refresh_from_db()
     if urgent:
         conversation_services.conversation_set_priority(
             conversation=conversation, priority=Priority.URGENT, actor=actor

@@ -62,7 +62,10 @@ class AutomationRule(models.Model):
         blank=True,
         related_name="+",
     )
-    notify = models.CharField(_("notify agents (internal note)"), max_length=500, blank=True)
+    # An alert to the assignee and the team's supervisors (live badge) and an internal note.
+    notify = models.CharField(
+        _("notify the assignee and team supervisors"), max_length=500, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -26,6 +26,7 @@ from kefu.core import clock
 from kefu.core.actor import Actor
 from kefu.core.errors import PermissionDenied
 from kefu.core.validation import field_error
+from kefu.sla.services import staff_alert_notify
 
 
 def rule_actor(rule: AutomationRule) -> Actor:
@@ -85,8 +86,13 @@ def _apply(rule: AutomationRule, conversation: Conversation) -> list[str]:
         )
         done.append("team")
     if rule.notify:
+        # On the timeline (an internal note) and to people: an alert to the assignee and the
+        # team's supervisors, with the live badge (kefu.sla.services.staff_alert_notify).
         conversation_services.note_add(
             conversation=conversation, body=f"[{rule.name}] {rule.notify}", actor=actor
+        )
+        staff_alert_notify(
+            conversation=conversation, text=f"[{rule.name}] {rule.notify}", actor=actor
         )
         done.append("notify")
     return done

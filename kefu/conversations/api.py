@@ -100,6 +100,9 @@ class ConversationOut(Schema):
     created_at: datetime
     last_activity_at: datetime
     closed_at: datetime | None
+    sla_due_at: datetime | None = Field(
+        description="The most urgent running SLA deadline (null: none running or paused)."
+    )
 
 
 class ConversationPage(Schema):
@@ -170,6 +173,7 @@ def conversation_out(conversation: Conversation) -> ConversationOut:
         created_at=conversation.created_at,
         last_activity_at=conversation.last_activity_at,
         closed_at=conversation.closed_at,
+        sla_due_at=conversation.sla_due_at,
     )
 
 
@@ -212,7 +216,11 @@ class ConversationQuery(PageQuery):
     team: Id | None = Field(None, description="Team id.")
     contact: Id | None = Field(None, description="Customer id.")
     q: str = Field("", max_length=200, description="Search text, or a reference (KF-000123).")
-    sort: Literal["activity", "priority", "age"] = "activity"
+    sort: Literal["activity", "priority", "age", "sla"] = Field(
+        "activity",
+        description="`sla`: the most urgent SLA deadline first (`sla_due_at`), conversations "
+        "without a running deadline last.",
+    )
 
 
 class ConversationCreate(InputSchema):

@@ -149,11 +149,9 @@ class Conversation(models.Model):
             models.Index(fields=["assignee", "-last_activity_at", "-id"], name="conv_assignee_idx"),
             models.Index(fields=["team", "-last_activity_at", "-id"], name="conv_team_idx"),
             models.Index(fields=["contact", "-last_activity_at"], name="conv_contact_idx"),
-            models.Index(
-                fields=["sla_due_at", "id"],
-                name="conv_sla_due_idx",
-                condition=models.Q(sla_due_at__isnull=False),
-            ),
+            # The inbox's "sla" sort: deadline ascending, NULLs last (PostgreSQL's default
+            # for an ascending index), then id; ADR 0005.
+            models.Index(fields=["sla_due_at", "id"], name="conv_sla_sort_idx"),
         ]
 
     def __str__(self) -> str:

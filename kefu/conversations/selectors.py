@@ -19,16 +19,16 @@ from kefu.conversations.models import (
     parse_reference,
 )
 from kefu.core.errors import NotFound, ValidationFailed
-from kefu.core.pagination import Page, paginate
+from kefu.core.pagination import NULLS_LAST, Page, paginate
 
 VIEWS = ("mine", "unassigned", "teams", "all")
 SORTS = {
     "activity": ["-last_activity_at", "-id"],
     "priority": ["-priority", "-last_activity_at", "-id"],
     "age": ["created_at", "id"],
-    # The most urgent SLA deadline (kefu.sla keeps Conversation.sla_due_at); conversations
-    # without one are left out of this order.
-    "sla": ["sla_due_at", "id"],
+    # The most urgent SLA deadline first (kefu.sla keeps Conversation.sla_due_at);
+    # conversations without a running deadline follow, oldest id first.
+    "sla": ["sla_due_at" + NULLS_LAST, "id"],
 }
 
 
@@ -86,8 +86,6 @@ def conversation_list_for_agent(
 
 def _apply_filters(qs: QuerySet[Conversation], filters: InboxFilters) -> QuerySet[Conversation]:
     """The inbox filters and search shared by the agent inbox and the REST API."""
-    if filters.sort == "sla":
-        qs = qs.filter(sla_due_at__isnull=False)
     if filters.status:
         qs = qs.filter(status__in=filters.status)
     if filters.priority:

@@ -54,6 +54,7 @@ def notify_customer_of_reply(*, message_id: int, attempt: int = 1) -> None:
                 auto_submitted="auto-generated",
                 message_pk=message.pk,
                 reply_to=reply_address(conversation.pk),
+                conversation_id=conversation.pk,
             )
         try:
             _deliver(email)

@@ -3,6 +3,10 @@
 A page is ordered by a tuple of fields ending in the primary key, so the order is total. The
 cursor is the last row's values for those fields, encoded opaquely; the next page asks for rows
 strictly after that tuple.
+
+A nullable field sorts with its empty values last when written ``"field" + NULLS_LAST``
+(``"sla_due_at~nulls_last"``): every value comes before NULL, in either direction, so the same
+rule holds on PostgreSQL and SQLite (whose defaults differ).
 """
 
 from __future__ import annotations
@@ -14,18 +18,28 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import ValidationFailed
 
 M = TypeVar("M", bound=Model)
 
+NULLS_LAST = "~nulls_last"
+
 
 @dataclass(frozen=True)
 class SortKey:
     field: str
     descending: bool
+    nulls_last: bool = False
+
+    def order_by(self) -> OrderBy:
+        expression = F(self.field)
+        if self.descending:
+            return expression.desc(nulls_last=True if self.nulls_last else None)
+        return expression.asc(nulls_last=True if self.nulls_last else None)
 
 
 @dataclass
@@ -35,7 +49,10 @@ class Page(Generic[M]):
 
 
 def parse_ordering(ordering: list[str]) -> list[SortKey]:
-    return [SortKey(o.lstrip("-"), o.startswith("-")) for o in ordering]
+    return [
+        SortKey(o.lstrip("-").removesuffix(NULLS_LAST), o.startswith("-"), o.endswith(NULLS_LAST))
+        for o in ordering
+    ]
 
 
 def _encode_value(value: Any) -> Any:
@@ -71,13 +88,19 @@ def decode_cursor(cursor: str, length: int) -> list[Any]:
 
 
 def _after(keys: list[SortKey], values: list[Any]) -> Q:
-    """(a, b, c) strictly after (x, y, z) in the given directions, as OR-of-ANDs."""
+    """(a, b, c) strictly after (x, y, z) in the given directions, as OR-of-ANDs. A nulls-last
+    key: after a value come larger (or smaller) values and every NULL; nothing comes after NULL
+    but rows equal on it (``field=None`` is ``IS NULL``) and after on the next keys."""
     condition = Q()
     for i, key in enumerate(keys):
         clause = Q(**{k.field: v for k, v in zip(keys[:i], values[:i], strict=True)})
         op = "lt" if key.descending else "gt"
-        clause &= Q(**{f"{key.field}__{op}": values[i]})
-        condition |= clause
+        if key.nulls_last and values[i] is None:
+            continue  # NULL is last: nothing is strictly after it on this key
+        beyond = Q(**{f"{key.field}__{op}": values[i]})
+        if key.nulls_last:
+            beyond |= Q(**{f"{key.field}__isnull": True})
+        condition |= clause & beyond
     return condition
 
 
@@ -89,7 +112,7 @@ def paginate(qs: QuerySet[M], *, ordering: list[str], cursor: str | None, limit:
             qs = qs.filter(_after(keys, decode_cursor(cursor, len(keys))))
         except (ValueError, TypeError, ValidationError) as exc:  # well-formed but wrong types
             raise _invalid_cursor() from exc
-    rows = list(qs.order_by(*ordering)[: limit + 1])
+    rows = list(qs.order_by(*[key.order_by() for key in keys])[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

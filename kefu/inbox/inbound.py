@@ -310,7 +310,16 @@ def _receive_one(
     body = "\n\n".join(part for part in (item.text.strip(), *refused) if part)
     if not body:
         body = _("(sent a file)")
-    return conversation_services.message_receive(
+    handler = COMMAND_HANDLERS.get(item.command)
+    # A command is handled once, when its message is first stored (a retried event or a
+    # redelivered mail finds the message and does not ask again).
+    fresh = (
+        handler is not None
+        and not Message.objects.filter(
+            channel=adapter.kind, external_id=item.provider_message_id
+        ).exists()
+    )
+    message = conversation_services.message_receive(
         contact=identity.contact,
         channel=adapter.kind,
         external_id=item.provider_message_id,
@@ -322,6 +331,11 @@ def _receive_one(
         conversation=_thread(identity, item, notes),
         join_latest=not item.new_thread,
     )
+    if handler is not None and fresh:
+        module, _dot, name = handler.rpartition(".")
+        with translation.override(language or identity.contact.language or "en"):
+            getattr(import_module(module), name)(message=message, actor=_customer_actor(identity))
+    return message
 
 
 def _thread(
@@ -349,6 +363,9 @@ def _thread(
 
 # Who handles a button press, by the prefix of its data ("csat:17:4" -> kefu.csat).
 BUTTON_HANDLERS = {"csat": "kefu.csat.telegram.button_pressed"}
+# Who handles a command carried by a stored message (the email channel's "escalate"):
+# called after the message is stored (secrets already screened out) with it and the sender.
+COMMAND_HANDLERS = {"escalate": "kefu.routing.email_escalation.escalate_by_email"}
 
 
 def _button_pressed(

@@ -1,4 +1,5 @@
-"""Customer-side routing actions in the portal: ask to escalate a request, file a complaint.
+"""Customer-side routing actions: ask to escalate a request (portal, email link), file a
+complaint.
 
 Thin views: the services in ``kefu.routing.escalation`` and ``kefu.conversations.services``
 decide (ownership, the policy wait, one pending request, rate limits) and audit."""
@@ -13,15 +14,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kefu.conversations.models import Channel, Conversation, ConversationType
 from kefu.conversations.selectors import conversation_get_for_customer
 from kefu.conversations.services import conversation_create
+from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import KefuError, RateLimited
 from kefu.core.forms import add_service_error
-from kefu.core.ratelimit import hit
+from kefu.core.ratelimit import client_ip, hit
 from kefu.portal.access import Customer, customer_required
+from kefu.routing.email_escalation import conversation_for_token
 from kefu.routing.escalation import escalation_available, escalation_request
 from kefu.routing.models import EscalationRequest, EscalationSource
 
@@ -125,3 +129,48 @@ def complaint_new(request: HttpRequest, customer: Customer) -> HttpResponse:
             )
             return redirect("portal:request_detail", pk=conversation.pk)
     return render(request, "routing/portal_complaint.html", {"form": form}, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def email_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The escalation link in Kefu's emails. GET only shows a confirmation form (mail scanners
+    that fetch links must not escalate); the POST asks. The signed token is the authority:
+    the request is made as the conversation's customer, without signing in."""
+    conversation = conversation_for_token(token)
+    if conversation is None:
+        return render(request, "routing/email_link_invalid.html", {}, status=410)
+    status = 200
+    done = False
+    if request.method == "POST":
+        form = EscalationForm(request.POST)
+        if form.is_valid():
+            actor = Actor(
+                kind=ActorKind.CUSTOMER,
+                contact_id=conversation.contact_id,
+                label="email escalation link",
+                ip=client_ip(request.META),
+            )
+            try:
+                escalation_request(
+                    conversation=conversation,
+                    reason=form.cleaned_data["reason"],
+                    source=EscalationSource.EMAIL,
+                    actor=actor,
+                )
+            except KefuError as exc:
+                add_service_error(form, exc)
+                status = 409 if exc.status == 409 else 400
+            else:
+                done = True
+        else:
+            status = 400
+    else:
+        form = EscalationForm()
+    context = {
+        "conversation": conversation,
+        "form": form,
+        "done": done,
+        "refusal": "" if done else escalation_available(conversation),
+    }
+    return render(request, "routing/email_link.html", context, status=status)

@@ -228,6 +228,19 @@ def team_for(conversation: Conversation, *, intent: str = "") -> Team | None:
     return None
 
 
+def _raise_priority(
+    conversation: Conversation, rule: RoutingRule | None, actor: Actor
+) -> Conversation:
+    """The rule's "raise priority to" (never lowers it)."""
+    from kefu.conversations import services as conversation_services
+
+    if rule is not None and rule.priority is not None and rule.priority > conversation.priority:
+        return conversation_services.conversation_set_priority(
+            conversation=conversation, priority=rule.priority, actor=actor
+        )
+    return conversation
+
+
 def route_conversation(
     *, conversation: Conversation, actor: Actor, intent: str = "", assign: bool = True
 ) -> Conversation:
@@ -235,8 +248,8 @@ def route_conversation(
     priority when the rule says so), then assign it to an agent of that team when its channel
     is assigned automatically and ``assign`` is set.
 
-    Called on creation (all channels) and on hand-off. A conversation no rule matches keeps
-    its team. Safe to repeat: nothing changes when the team is already right."""
+    Called on creation (all channels). A conversation no rule matches keeps its team. Safe to
+    repeat: nothing changes when the team is already right."""
     from kefu.conversations import services as conversation_services
 
     rule = rule_for(conversation, intent=intent)
@@ -250,14 +263,35 @@ def route_conversation(
             conversation = conversation_services.conversation_set_team(
                 conversation=conversation, team=team, actor=actor
             )
-        if rule is not None and rule.priority is not None and rule.priority > conversation.priority:
-            conversation = conversation_services.conversation_set_priority(
-                conversation=conversation, priority=rule.priority, actor=actor
-            )
+        conversation = _raise_priority(conversation, rule, actor)
         if assign and conversation.assignee_id is None:
             assign_conversation(conversation=conversation, actor=actor)
     conversation.refresh_from_db()
     return conversation
+
+
+def handoff_route(
+    *, conversation: Conversation, intent: str, fallback: Team | None, actor: Actor
+) -> Team | None:
+    """Route an assistant hand-off (no assignment: the chat pipeline assigns): the first
+    matching rule's team **and its priority raise**, else the assistant's hand-off routes,
+    else ``fallback`` (the chat site's team). Returns the team. The caller holds a
+    transaction."""
+    from kefu.conversations import services as conversation_services
+
+    rule = rule_for(conversation, intent=intent)
+    team = rule.team if rule is not None else None
+    if team is None and intent:
+        from kefu.assistant.services import handoff_team
+
+        team = handoff_team(intent, conversation.language)
+    if team is None:
+        team = fallback
+    conversation = conversation_services.conversation_set_team(
+        conversation=conversation, team=team, actor=actor
+    )
+    _raise_priority(conversation, rule, actor)
+    return team
 
 
 # --- which agent -----------------------------------------------------------------------------

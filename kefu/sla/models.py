@@ -216,11 +216,13 @@ class SlaTimer(models.Model):
 
 class SlaAlert(models.Model):
     """A notice to one staff member: a timer reached its warning threshold (to the assignee)
-    or was breached (to the team's supervisors)."""
+    or was breached (to the team's supervisors); or an automation rule's "notify" action (to
+    the assignee and the team's supervisors, with the rule's text in ``note``, no timer)."""
 
     class Kind(models.TextChoices):
         WARNING = "warning", _("Deadline approaching")
         BREACH = "breach", _("Deadline missed")
+        RULE = "rule", _("Automation rule")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sla_alerts"
@@ -228,8 +230,12 @@ class SlaAlert(models.Model):
     conversation = models.ForeignKey(
         "conversations.Conversation", on_delete=models.CASCADE, related_name="+"
     )
-    timer = models.ForeignKey(SlaTimer, on_delete=models.CASCADE, related_name="alerts")
+    timer = models.ForeignKey(
+        SlaTimer, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
+    )
     kind = models.CharField(max_length=8, choices=Kind.choices)
+    # db_default: the worker's raw INSERT (PostgreSQL) does not name the column.
+    note = models.CharField(max_length=600, blank=True, default="", db_default="")
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 

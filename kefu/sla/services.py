@@ -19,7 +19,13 @@ from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import Conflict, PermissionDenied
 from kefu.core.validation import field_error as _field_error
 from kefu.sla import importing, timers
-from kefu.sla.hours import HoursError, format_time, parse_weekly_hours, weekly_hours_json
+from kefu.sla.hours import (
+    CalendarSpec,
+    HoursError,
+    format_time,
+    parse_weekly_hours,
+    weekly_hours_json,
+)
 from kefu.sla.models import BusinessCalendar, CalendarException, SlaPolicy, TeamCalendar
 
 if TYPE_CHECKING:
@@ -53,6 +59,8 @@ def calendar_save(
     in it are reported under the day's key (``"mon"`` ...). The first (or only) calendar is the
     default whatever ``is_default`` says; making another one the default takes the flag from the
     previous one (all rows locked), and the default cannot give up the flag any other way.
+    Editing a calendar moves the deadlines of the running timers counted in it, in the same
+    transaction (``timers.calendar_changed``; paused timers stay paused).
     """
     _require_manager(actor)
     name = (name or "").strip()
@@ -101,6 +109,7 @@ def calendar_save(
                 object_id=current_default.pk,
                 data={"is_default": False},
             )
+        old_hours = None if calendar is None else timers.calendar_spec(calendar)
         calendar = calendar or BusinessCalendar()
         calendar.name = name
         calendar.timezone = timezone
@@ -108,6 +117,8 @@ def calendar_save(
         calendar.weekly_hours = weekly_hours_json(week)
         calendar.is_default = is_default
         calendar.save()
+        if old_hours is not None:  # running deadlines follow the new hours
+            timers.calendar_changed(calendar.pk, old_hours, clock.now())
         audit_record(
             actor=actor,
             action="calendar.created" if created else "calendar.updated",
@@ -152,6 +163,13 @@ def _hours_json(kind: str, hours: Any, field: str) -> list[list[str]]:
     return weekly_hours_json(week)["mon"]
 
 
+def _locked_hours(calendar: BusinessCalendar) -> CalendarSpec:
+    """Lock the calendar row and return its hours as they are before an edit (the running
+    timers' time left is measured in them; ``timers.calendar_changed``)."""
+    row = BusinessCalendar.objects.select_for_update().get(pk=calendar.pk)
+    return timers.calendar_spec(row)
+
+
 def _sync_exceptions(calendar: BusinessCalendar) -> None:
     """Copy the calendar's exception rows into ``exception_hours`` (one-query reads)."""
     calendar.exception_hours = {
@@ -178,10 +196,12 @@ def calendar_exception_save(
     stored = _hours_json(kind, list(hours or []), "hours")
     name = (name or "").strip()[:100]
     with transaction.atomic():
+        old_hours = _locked_hours(calendar)
         row, _created = CalendarException.objects.update_or_create(
             calendar=calendar, date=day, defaults={"kind": kind, "hours": stored, "name": name}
         )
         _sync_exceptions(calendar)
+        timers.calendar_changed(calendar.pk, old_hours, clock.now())
         audit_record(
             actor=actor,
             action="calendar.exception_saved",
@@ -195,6 +215,7 @@ def calendar_exception_save(
 def calendar_exception_delete(*, exception: CalendarException, actor: Actor) -> None:
     _require_manager(actor)
     with transaction.atomic():
+        old_hours = _locked_hours(exception.calendar)
         audit_record(
             actor=actor,
             action="calendar.exception_deleted",
@@ -204,6 +225,7 @@ def calendar_exception_delete(*, exception: CalendarException, actor: Actor) -> 
         )
         exception.delete()
         _sync_exceptions(exception.calendar)
+        timers.calendar_changed(exception.calendar_id, old_hours, clock.now())
 
 
 def calendar_import_exceptions(
@@ -220,6 +242,7 @@ def calendar_import_exceptions(
     except importing.ImportFailed as exc:
         raise _field_error("file", str(exc)) from exc
     with transaction.atomic():
+        old_hours = _locked_hours(calendar)
         usual = next((r for r in parse_weekly_hours(calendar.weekly_hours) if r), ())
         usual_json = [[format_time(a), format_time(b)] for a, b in usual] or [["09:00", "18:00"]]
         for row in rows:
@@ -231,6 +254,7 @@ def calendar_import_exceptions(
                 defaults={"kind": row.kind, "hours": stored, "name": row.name[:100]},
             )
         _sync_exceptions(calendar)
+        timers.calendar_changed(calendar.pk, old_hours, clock.now())
         audit_record(
             actor=actor,
             action="calendar.exceptions_imported",
@@ -303,8 +327,10 @@ def policy_save(
     escalate_on_breach: bool = False,
     actor: Actor,
 ) -> SlaPolicy:
-    """Create (policy=None) or update an SLA policy. Running timers keep the policy they
-    started under until the conversation next changes priority, tier, team or channel."""
+    """Create (policy=None) or update an SLA policy. Updating re-targets the policy's open
+    timers in the same transaction (``timers.policy_changed``: new targets, calendar or
+    warning, keeping the business time each has used; paused timers stay paused). Which policy
+    a conversation matches is re-decided when it next changes priority, tier, team or channel."""
     from kefu.contacts.models import VipTier
     from kefu.conversations.models import Category, Channel, Priority, Tier
 
@@ -349,6 +375,8 @@ def policy_save(
             setattr(policy, key, value)
         policy.calendar = calendar
         policy.save()
+        if not created:
+            timers.policy_changed(policy, clock.now())
         audit_record(
             actor=actor,
             action="sla_policy.created" if created else "sla_policy.updated",
@@ -392,3 +420,50 @@ def sla_alerts_mark_read(*, user: User, actor: Actor) -> int:
                 data={"count": count},
             )
     return count
+
+
+def staff_alert_notify(*, conversation: Conversation, text: str, actor: Actor) -> list[int]:
+    """Notify the conversation's assignee and its team's supervisors (every active supervisor
+    when the team has none, or there is no team) with ``text``: an alert on their alerts page,
+    the live badge pushed to each one's own sockets on commit. Used by automation rules'
+    "notify" action; only the system (a rule) or staff may. Returns the recipients' ids.
+
+    One audit row (``alert.notified``) lists the recipients. The alerts are the recipients'
+    own: nobody else lists them (``selectors.alerts_for_user``)."""
+    from kefu.sla.models import SlaAlert
+    from kefu.sla.worker import announce_alerts, supervisors_by_team
+
+    if actor.kind not in (ActorKind.SYSTEM, ActorKind.AGENT):
+        raise PermissionDenied(_("You do not have permission to do that."))
+    text = " ".join((text or "").split())[:600]
+    if not text:
+        raise _field_error("text", _("Write what to tell them."))
+    with transaction.atomic():
+        recipients = set(supervisors_by_team({conversation.team_id}).get(conversation.team_id, []))
+        if conversation.assignee_id is not None:
+            recipients.add(conversation.assignee_id)
+        active = set(
+            User.objects.filter(pk__in=recipients, is_active=True).values_list("pk", flat=True)
+        )
+        now = clock.now()
+        SlaAlert.objects.bulk_create(
+            [
+                SlaAlert(
+                    recipient_id=user_id,
+                    conversation_id=conversation.pk,
+                    kind=SlaAlert.Kind.RULE,
+                    note=text,
+                    created_at=now,
+                )
+                for user_id in sorted(active)
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="alert.notified",
+            object_type="conversation",
+            object_id=conversation.pk,
+            data={"recipients": sorted(active)},
+        )
+        announce_alerts(active)
+    return sorted(active)

@@ -109,6 +109,11 @@ def calendar_for(policy: SlaPolicy, conversation: Conversation) -> BusinessCalen
     return BusinessCalendar.objects.filter(is_default=True).first()
 
 
+def calendar_spec(calendar: BusinessCalendar) -> CalendarSpec:
+    """The hours business time is counted in for ``calendar`` (24/7 if they are unusable)."""
+    return _spec(calendar, True)
+
+
 def _spec(calendar: BusinessCalendar | None, business_time: bool) -> CalendarSpec:
     if not business_time or calendar is None:
         return ALWAYS
@@ -256,6 +261,7 @@ def reapply(
         and timer.calendar_id == (calendar.pk if calendar else None)
         and timer.target_seconds == _target(policy, timer.kind)
         and timer.business_time == policy.business_time
+        and timer.warn_percent == policy.warn_percent
     ):
         return
     target = _target(policy, timer.kind)
@@ -396,3 +402,68 @@ def refresh_due(conversation: Conversation) -> None:
     if due != conversation.sla_due_at:
         type(conversation).objects.filter(pk=conversation.pk).update(sla_due_at=due)
         conversation.sla_due_at = due
+
+
+# --- policy and calendar edits move running deadlines --------------------------------------------
+
+
+def _locked_conversations(conversation_ids: set[int]) -> list[Conversation]:
+    """The conversations, locked in id order: the same order (conversation, then its timers)
+    as the conversation services, so an edit and a reply never deadlock."""
+    from kefu.conversations import models as conversation_models
+
+    rows = conversation_models.Conversation.objects.select_for_update()
+    return list(rows.filter(pk__in=conversation_ids).order_by("pk"))
+
+
+def calendar_changed(calendar_id: int, old: CalendarSpec, at: datetime) -> int:
+    """A calendar's hours or dated exceptions changed (already saved): move the deadlines of
+    the running timers counted in it. Each keeps the business time it had left at ``at`` under
+    the ``old`` hours; that time is now counted from ``at`` in the new hours. Paused timers are
+    untouched (they hold the time left and resume under the new hours); overdue ones are left
+    to the worker. Returns how many timers moved. Runs inside the edit's transaction."""
+    running = SlaTimer.objects.filter(
+        calendar_id=calendar_id, business_time=True, state=TimerState.RUNNING
+    )
+    conversation_ids = set(running.values_list("conversation_id", flat=True))
+    if not conversation_ids:
+        return 0
+    calendar = BusinessCalendar.objects.filter(pk=calendar_id).first()
+    new = _spec(calendar, True)
+    moved = 0
+    for conversation in _locked_conversations(conversation_ids):
+        for timer in running.select_for_update().filter(conversation_id=conversation.pk):
+            if timer.due_at is not None and timer.due_at <= at:
+                continue
+            target = timedelta(seconds=timer.target_seconds)
+            left = target if timer.due_at is None else business_time_between(old, at, timer.due_at)
+            timer.due_at = add_business_time(new, at, left)
+            if timer.warned_at is None:
+                if timer.warn_at is None:
+                    warn_left = _warn_offset(timer.target_seconds, timer.warn_percent)
+                else:
+                    warn_left = business_time_between(old, at, timer.warn_at)
+                timer.warn_at = add_business_time(new, at, warn_left)
+            timer.save(update_fields=["due_at", "warn_at"])
+            moved += 1
+        refresh_due(conversation)
+    return moved
+
+
+def policy_changed(policy: SlaPolicy, at: datetime) -> int:
+    """A policy's targets, business/calendar time, calendar or warning changed (already saved):
+    re-target its open timers, each keeping the business time it has used (``reapply``). A
+    paused timer stays paused with the new time left; a breached one stays breached. Which
+    policy a conversation matches is re-decided on its next change, as before. Returns how many
+    timers changed. Runs inside the edit's transaction."""
+    open_timers = SlaTimer.objects.filter(OPEN_Q, policy_id=policy.pk)
+    conversation_ids = set(open_timers.values_list("conversation_id", flat=True))
+    changed = 0
+    for conversation in _locked_conversations(conversation_ids):
+        for timer in open_timers.select_for_update().filter(conversation_id=conversation.pk):
+            before = (timer.due_at, timer.warn_at, timer.remaining_seconds, timer.target_seconds)
+            reapply(timer, policy, conversation, at)
+            after = (timer.due_at, timer.warn_at, timer.remaining_seconds, timer.target_seconds)
+            changed += before != after
+        refresh_due(conversation)
+    return changed

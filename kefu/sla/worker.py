@@ -84,7 +84,7 @@ def _claim_and_act_postgres(
         condition = "state = 'running' AND due_at <= %(now)s"
         change = "state = 'breached', breached_at = %(now)s"
         order = "due_at"
-        by_team = _supervisors_by_team(None)
+        by_team = supervisors_by_team(None)
         recipients = (
             "FROM owners o CROSS JOIN LATERAL jsonb_array_elements_text("
             "COALESCE(%(teams)s::jsonb -> (o.team_id::text), %(everyone)s::jsonb)) AS r(value)"
@@ -154,7 +154,7 @@ def _claim_and_act_postgres(
     return claimed
 
 
-def _supervisors_by_team(team_ids: set[int | None] | None) -> dict[int | None, list[int]]:
+def supervisors_by_team(team_ids: set[int | None] | None) -> dict[int | None, list[int]]:
     """Each team's supervisors (members with the supervisor role); for conversations without a
     team, or a team without one, every active supervisor (also under the key None). With
     ``team_ids`` None: every team that has a supervisor."""
@@ -209,7 +209,7 @@ def _act(
             if assignee is not None:
                 alerts.append(_alert(assignee, conversation_id, timer_id, kind, now))
     else:
-        supervisors = _supervisors_by_team(set(owners.values()))
+        supervisors = supervisors_by_team(set(owners.values()))
         for timer_id, conversation_id, _kind, _policy in claimed:
             for user_id in supervisors.get(owners.get(conversation_id), []):
                 alerts.append(_alert(user_id, conversation_id, timer_id, "breach", now))
@@ -252,7 +252,7 @@ def sla_evaluate(*, now: datetime | None = None, batch: int = BATCH) -> Evaluati
                     claimed = _claim(kind, now, batch)
                     if claimed:
                         _act(kind, claimed, now, actor, recipients)
-                _announce(recipients)
+                announce_alerts(recipients)
             ids = [row[0] for row in claimed]
             if kind == "breach":
                 result.breached.extend(ids)
@@ -273,7 +273,7 @@ def sla_evaluate(*, now: datetime | None = None, batch: int = BATCH) -> Evaluati
     return result
 
 
-def _announce(recipients: set[int]) -> None:
+def announce_alerts(recipients: set[int]) -> None:
     """Tell each recipient's own workspace sockets, after commit, how many alerts they have
     unread (one grouped count on the recipient index for the whole batch)."""
     if not recipients:

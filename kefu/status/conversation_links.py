@@ -1,10 +1,11 @@
 """Support conversations linked to a status-page incident, and the one reply to all of them.
 
-Agents link conversations (any they can see) to an incident; when it is resolved, a supervisor
-or admin answers every linked conversation that is still open at once: one reply each, through
-``message_reply`` so each goes out on its own channel (chat, email, Telegram, ...), optionally
-solving it. Each link and the bulk reply are audited; each conversation's timeline shows the
-link and its reply as usual. A link already answered is skipped by a later bulk reply.
+Agents link conversations (any they can see) to an incident, and unlink them again; when it
+is resolved, a supervisor or admin answers every linked conversation that is still open at
+once: one reply each, through ``message_reply`` so each goes out on its own channel (chat,
+email, Telegram, ...), optionally solving it. Each link, unlink and the bulk reply are
+audited; each conversation's timeline shows them and its reply as usual. A link already
+answered is skipped by a later bulk reply.
 """
 
 from __future__ import annotations
@@ -69,6 +70,40 @@ def incident_link_conversations(
             continue  # already linked
         linked += 1
     return linked
+
+
+def incident_unlink_conversation(
+    *, incident: Incident, conversation: Conversation, actor: Actor
+) -> bool:
+    """Remove the link between ``conversation`` (the caller checked the agent sees it) and
+    ``incident``: a later bulk reply no longer answers it. False (and nothing written) when it
+    was not linked. Audited (``incident.conversation_unlinked``, with whether it had been
+    answered) and on the conversation's timeline; the link's history stays there."""
+    _staff(actor)
+    with transaction.atomic():
+        link = (
+            IncidentConversation.objects.select_for_update()
+            .filter(incident=incident, conversation=conversation)
+            .first()
+        )
+        if link is None:
+            return False
+        answered = link.replied_at is not None
+        link.delete()
+        timeline_add(
+            conversation.pk,
+            TimelineKind.INCIDENT,
+            actor,
+            data={"event": "unlinked", "incident": incident.pk, "title": incident.title_en},
+        )
+        audit_record(
+            actor=actor,
+            action="incident.conversation_unlinked",
+            object_type="incident",
+            object_id=incident.pk,
+            data={"conversation": conversation.pk, "answered": answered},
+        )
+    return True
 
 
 @dataclass

@@ -20,6 +20,7 @@ from kefu.status.conversation_links import (
     DONE_STATES,
     incident_link_conversations,
     incident_reply_all,
+    incident_unlink_conversation,
 )
 from kefu.status.models import Incident, IncidentConversation
 from kefu.workspace.access import agent_required, current_actor, current_agent, page_context
@@ -56,6 +57,31 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
             incident=incident, conversations=[conversation], actor=current_actor(request)
         )
         messages.success(request, _("Linked to the incident."))
+    return redirect("workspace:conversation", pk=conversation.pk)
+
+
+@require_POST
+@agent_required
+def unlink(request: HttpRequest, pk: int) -> HttpResponse:
+    """Unlink conversation ``pk`` (one the agent sees) from an incident; back to the
+    conversation, or to the incident's page when the form came from there."""
+    conversation = conversation_get_for_agent(user=current_agent(request), pk=pk)
+    form = LinkForm(request.POST)
+    incident = (
+        Incident.objects.filter(pk=form.data.get("incident") or 0).first()
+        if form.is_valid()
+        else None
+    )
+    if incident is None:
+        messages.error(request, _("Choose an incident."))
+    elif incident_unlink_conversation(
+        incident=incident, conversation=conversation, actor=current_actor(request)
+    ):
+        messages.success(request, _("Unlinked from the incident."))
+    else:
+        messages.info(request, _("This conversation was not linked to that incident."))
+    if incident is not None and request.POST.get("back") == "incident":
+        return redirect("agent_incidents:conversations", pk=incident.pk)
     return redirect("workspace:conversation", pk=conversation.pk)
 
 

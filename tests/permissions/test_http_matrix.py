@@ -207,6 +207,13 @@ def _survey_link(w: World) -> dict[str, Any]:
     return {"token": rating_token(survey_id=_survey(w).pk, rating=4)}
 
 
+def _escalation_link(w: World) -> dict[str, Any]:
+    from kefu.routing.email_escalation import escalation_token
+
+    c = w.conversation
+    return {"token": escalation_token(conversation_id=c.pk, contact_id=c.contact_id)}
+
+
 def _rule(w: World) -> dict[str, Any]:
     from kefu.automation.models import AutomationRule
 
@@ -425,6 +432,8 @@ ROUTES: dict[str, Route] = {
     # the portal form answers one's own; follow-up tasks are for supervisors and admins.
     "csat:rate": Route(Level.PUBLIC, _survey_link),
     "csat:portal_answer": Route(Level.PORTAL_OWN, _conv),
+    # Escalation by email: the signed link in Kefu's emails is the customer's capability.
+    "routing:email_link": Route(Level.PUBLIC, _escalation_link),
     "agent_csat:followups": Route(Level.MANAGER),
     "automation:rule_list": Route(Level.MANAGER),
     "automation:rule_create": Route(Level.MANAGER),
@@ -432,6 +441,7 @@ ROUTES: dict[str, Route] = {
     "automation:rule_delete": Route(Level.MANAGER, _rule),
     # Incidents: any agent links a conversation they see; the bulk reply is for managers.
     "agent_incidents:link": Route(Level.CONVERSATION_A, _conv),
+    "agent_incidents:unlink": Route(Level.CONVERSATION_A, _conv),
     "agent_incidents:conversations": Route(Level.MANAGER, lambda w: {"pk": w.incident_pk}),
     "agent_csat:followup_assign": Route(Level.MANAGER, _followup),
     "agent_csat:followup_complete": Route(Level.MANAGER, _followup),

@@ -269,6 +269,60 @@ def test_a_payload_that_was_not_offered_is_refused_and_nothing_is_stored(
     assert len(script.calls) == 1
 
 
+def _priority_rule(admin_user, actor_of, team, priority):
+    from kefu.routing.services import routing_rule_save
+
+    return routing_rule_save(
+        name="security to B",
+        position=1,
+        intents=["security"],
+        team=team,
+        priority=priority,
+        actor=actor_of(admin_user),
+    )
+
+
+def test_hand_off_applies_the_routing_rules_priority_raise(
+    site, script, team_b, admin_user, actor_of, django_capture_on_commit_callbacks
+):
+    _priority_rule(admin_user, actor_of, team_b, Priority.HIGH)
+    script.turns.append(_handoff_turn(urgent=False))
+    message = _say(
+        django_capture_on_commit_callbacks, _visitor(site), "my account was hacked", "rule-0001"
+    )
+    conversation = Conversation.objects.get(pk=message.conversation_id)
+    assert (conversation.team_id, conversation.priority) == (team_b.pk, Priority.HIGH)
+    raised = AuditEntry.objects.get(action="conversation.priority_changed")
+    assert raised.data == {"from": Priority.NORMAL, "to": Priority.HIGH}
+    assert raised.object_id == str(conversation.pk)
+
+
+def test_hand_off_rule_priority_never_lowers_an_urgent_hand_off(
+    site, script, team_b, admin_user, actor_of, django_capture_on_commit_callbacks
+):
+    _priority_rule(admin_user, actor_of, team_b, Priority.HIGH)
+    script.turns.append(_handoff_turn(urgent=True))
+    message = _say(
+        django_capture_on_commit_callbacks, _visitor(site), "my account was hacked", "rule-0002"
+    )
+    conversation = Conversation.objects.get(pk=message.conversation_id)
+    assert (conversation.team_id, conversation.priority) == (team_b.pk, Priority.URGENT)
+
+
+def test_hand_off_without_a_matching_rule_keeps_the_priority(
+    site, script, team_b, admin_user, actor_of, django_capture_on_commit_callbacks
+):
+    _priority_rule(admin_user, actor_of, team_b, Priority.HIGH)
+    script.turns.append(_handoff_turn(urgent=False, intent="deposit_missing"))
+    message = _say(
+        django_capture_on_commit_callbacks, _visitor(site), "where is my deposit", "rule-0003"
+    )
+    conversation = Conversation.objects.get(pk=message.conversation_id)
+    assert conversation.priority == Priority.NORMAL
+    assert conversation.team_id == site.team_id  # no rule, no route: the site's team
+    assert not AuditEntry.objects.filter(action="conversation.priority_changed").exists()
+
+
 def test_hand_off_routes_to_the_team_writes_the_note_and_tells_the_wait(
     site, script, team_b, agent_b, actor_of, django_capture_on_commit_callbacks
 ):

@@ -38,6 +38,7 @@ def conversation_body(conversation: Conversation) -> dict:
         "created_at": iso(c.created_at),
         "last_activity_at": iso(c.last_activity_at),
         "closed_at": iso(c.closed_at) if c.closed_at else None,
+        "sla_due_at": iso(c.sla_due_at) if c.sla_due_at else None,
     }
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.db.models import F
 
-from kefu.accounts.tests.apikit import Api, assert_error, make_key
+from kefu.accounts.tests.apikit import Api, assert_error, iso, make_key
 from kefu.audit.models import AuditEntry
 from kefu.conversations.api import PRIORITY_NAMES, PRIORITY_VALUES
 from kefu.conversations.models import (
@@ -135,7 +136,7 @@ def test_list_conversations_filters(api, conversation_a, conversation_b, team_b,
             {"priority.0": ["Input should be 'low', 'normal', 'high' or 'urgent'"]},
         ),
         ({"tier": ["7"]}, {"tier.0": ["Input should be 1, 2 or 3"]}),
-        ({"sort": "newest"}, {"sort": ["Input should be 'activity', 'priority' or 'age'"]}),
+        ({"sort": "newest"}, {"sort": ["Input should be 'activity', 'priority', 'age' or 'sla'"]}),
         (
             {"team": "a"},
             {"team": ["Input should be a valid integer, unable to parse string as an integer"]},
@@ -154,13 +155,21 @@ def test_list_conversations_rejects_bad_filters(api, conversation_a, params, fie
     assert_error(api.get("/conversations", params), 422, "validation_failed", fields)
 
 
-@pytest.mark.parametrize("sort", ["activity", "priority", "age"])
+@pytest.mark.parametrize("sort", ["activity", "priority", "age", "sla"])
 def test_cursor_pagination_walks_every_conversation_exactly_once(api, sort, customer_1):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    base = timezone.now().replace(microsecond=0)
     created = []
     for i in range(11):
         conversation = factories.ConversationFactory(
             contact=customer_1.contact, subject=f"Case {i}", priority=i % 4
         )
+        # deadlines with ties, some overdue, every third conversation without one
+        due = None if i % 3 == 0 else base + timedelta(minutes=(i * 5) % 7 - 3)
+        Conversation.objects.filter(pk=conversation.pk).update(sla_due_at=due)
         created.append(conversation.pk)
     seen: list[int] = []
     cursor = None
@@ -180,10 +189,19 @@ def test_cursor_pagination_walks_every_conversation_exactly_once(api, sort, cust
                 "activity": ["-last_activity_at", "-id"],
                 "priority": ["-priority", "-last_activity_at", "-id"],
                 "age": ["created_at", "id"],
+                "sla": [F("sla_due_at").asc(nulls_last=True), "id"],
             }[sort]
         ).values_list("pk", flat=True)
     )
     assert seen == ordered
+    if sort == "sla":  # the most urgent first, the untimed last, oldest id first among them
+        rows = {c.pk: c.sla_due_at for c in Conversation.objects.all()}
+        timed = sorted((pk for pk in created if rows[pk]), key=lambda pk: (rows[pk], pk))
+        untimed = sorted(pk for pk in created if rows[pk] is None)
+        assert seen == timed + untimed
+        assert len(untimed) == 4
+        first = api.get("/conversations", {"sort": "sla", "limit": 1}).json()["items"][0]
+        assert first["sla_due_at"] == iso(rows[timed[0]])
 
 
 def test_list_query_count_is_constant_in_page_size(

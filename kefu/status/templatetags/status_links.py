@@ -16,3 +16,13 @@ def open_incidents_for_linking() -> list[Incident]:
         .exclude(state=IncidentState.PUBLISHED)
         .order_by("-created_at")[:20]
     )
+
+
+@register.simple_tag
+def incidents_linked_to(conversation_id: int) -> list[Incident]:
+    """The incidents a conversation is linked to (the page already checked access)."""
+    return list(
+        Incident.objects.filter(conversations__conversation_id=conversation_id).order_by(
+            "-created_at"
+        )
+    )

@@ -152,3 +152,87 @@ def test_workspace_pages(eth_incident, linked, supervisor, agent_a, manager, con
         reverse("agent_incidents:link", args=[conversation_a.pk]), {"incident": eth_incident.pk}
     )
     assert IncidentConversation.objects.filter(conversation=conversation_a).exists()
+
+
+# --- unlinking -------------------------------------------------------------------------------
+
+
+def test_unlinking_removes_the_link_audited_and_on_the_timeline(
+    eth_incident, linked, agent_a, actor_of
+):
+    from kefu.status.conversation_links import incident_unlink_conversation
+
+    assert incident_unlink_conversation(
+        incident=eth_incident, conversation=linked[0], actor=actor_of(agent_a)
+    )
+    assert not IncidentConversation.objects.filter(conversation=linked[0]).exists()
+    assert IncidentConversation.objects.filter(incident=eth_incident).count() == 2
+    audit = AuditEntry.objects.get(action="incident.conversation_unlinked")
+    assert audit.data == {"conversation": linked[0].pk, "answered": False}
+    assert audit.actor_ref == f"agent:{agent_a.pk}"
+    entry = TimelineEntry.objects.filter(conversation=linked[0], kind="incident").latest("id")
+    assert entry.data["event"] == "unlinked"
+    assert entry.public is False
+    # Again: nothing linked, nothing written.
+    assert not incident_unlink_conversation(
+        incident=eth_incident, conversation=linked[0], actor=actor_of(agent_a)
+    )
+    assert AuditEntry.objects.filter(action="incident.conversation_unlinked").count() == 1
+
+
+def test_an_unlinked_conversation_is_not_answered_by_the_bulk_reply(
+    eth_incident, linked, agent_a, supervisor, manager, actor_of
+):
+    from kefu.status.conversation_links import incident_unlink_conversation
+
+    incident_unlink_conversation(
+        incident=eth_incident, conversation=linked[0], actor=actor_of(agent_a)
+    )
+    _resolve(eth_incident, manager)
+    result = incident_reply_all(
+        incident=eth_incident, body="Fixed now.", solve=False, actor=actor_of(supervisor)
+    )
+    assert result.replied == [linked[1].pk]
+    assert not Message.objects.filter(conversation=linked[0], body="Fixed now.").exists()
+
+
+def test_customers_and_systems_cannot_unlink(eth_incident, linked, customer_1):
+    from kefu.core.actor import Actor, ActorKind
+    from kefu.status.conversation_links import incident_unlink_conversation
+
+    for actor in (
+        Actor(kind=ActorKind.CUSTOMER, contact_id=customer_1.contact.pk),
+        Actor.system("x"),
+    ):
+        with pytest.raises(PermissionDenied):
+            incident_unlink_conversation(incident=eth_incident, conversation=linked[0], actor=actor)
+    assert IncidentConversation.objects.filter(incident=eth_incident).count() == 3
+    assert not AuditEntry.objects.filter(action="incident.conversation_unlinked").exists()
+
+
+def test_unlink_from_the_conversation_page_and_the_incident_page(
+    eth_incident, linked, supervisor, agent_a, agent_b
+):
+    agent = Client()
+    agent.force_login(agent_a, backend=BACKEND)
+    page = agent.get(reverse("workspace:conversation", args=[linked[0].pk])).content.decode()
+    unlink_url = reverse("agent_incidents:unlink", args=[linked[0].pk])
+    assert f'action="{unlink_url}"' in page
+    response = agent.post(unlink_url, {"incident": eth_incident.pk})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("workspace:conversation", args=[linked[0].pk])
+    assert not IncidentConversation.objects.filter(conversation=linked[0]).exists()
+    # An agent of another team cannot see the conversation: 404, nothing removed.
+    stranger = Client()
+    stranger.force_login(agent_b, backend=BACKEND)
+    other_url = reverse("agent_incidents:unlink", args=[linked[1].pk])
+    assert stranger.post(other_url, {"incident": eth_incident.pk}).status_code == 404
+    assert IncidentConversation.objects.filter(conversation=linked[1]).exists()
+    # A supervisor from the incident's page goes back there.
+    boss = Client()
+    boss.force_login(supervisor, backend=BACKEND)
+    incident_url = reverse("agent_incidents:conversations", args=[eth_incident.pk])
+    assert f'action="{other_url}"' in boss.get(incident_url).content.decode()
+    response = boss.post(other_url, {"incident": eth_incident.pk, "back": "incident"})
+    assert response["Location"] == incident_url
+    assert not IncidentConversation.objects.filter(conversation=linked[1]).exists()

@@ -65,7 +65,8 @@ def test_inbox_shows_time_left_and_sorts_by_the_deadline(now, supervisor, actor_
     now["at"] = T0 + timedelta(minutes=50)  # urgent is 10 minutes overdue
     client = login(supervisor)
     response = client.get("/agent/", {"view": "all", "sort": "sla"})
-    assert refs(response) == [urgent.reference, relaxed.reference]  # untimed left out
+    # the most urgent first; a conversation without a deadline last
+    assert refs(response) == [urgent.reference, relaxed.reference, untimed.reference]
     html = response.content.decode()
     assert "overdue by 10 min" in html
     assert "3 h 10 min left" in html

@@ -34,6 +34,7 @@ from kefu.inbox.adapters.base import (
     SendResult,
 )
 from kefu.inbox.adapters.email import threading
+from kefu.inbox.adapters.email.commands import email_command
 from kefu.inbox.adapters.email.compose import compose_customer_email, message_id_of
 from kefu.inbox.adapters.email.parse import (
     clean_subject,
@@ -113,6 +114,10 @@ class EmailAdapter:
         attachments = tuple(
             InboundAttachment(a.name, a.content, too_large=a.too_large) for a in parsed.attachments
         )
+        subject = clean_subject(parsed.subject)[:200]
+        # "Escalate" as the subject or first line: stored as a message, then handled
+        # (inbound.COMMAND_HANDLERS; docs/subsystems/routing.md).
+        command = email_command(subject=subject, text=parsed.text)
         return [
             InboundMessage(
                 provider_message_id=provider_id,
@@ -120,7 +125,8 @@ class EmailAdapter:
                 thread_key=parsed.from_address,
                 text=parsed.text,
                 attachments=attachments,
-                subject=clean_subject(parsed.subject)[:200],
+                subject=subject,
+                command=command,
                 conversation_hints=threading.candidate_conversations(parsed),
                 new_thread=True,
                 warnings=warnings,
@@ -206,6 +212,7 @@ class EmailAdapter:
                 references=[r for r in (in_reply_to, previous or "") if r],
                 reply_to=threading.reply_address(conversation.pk),
                 attachments=outbound.attachments,
+                conversation_id=conversation.pk,
             )
 
 

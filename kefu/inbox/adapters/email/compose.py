@@ -12,7 +12,8 @@ Message-ID (``threading.own_message_id``, the same on every retry), the loop hea
 (notifications, the secret guard's notices, the assistant, every mail a task sends on its own),
 absent for an agent's reply. A caller's extra ``headers`` (e.g. the status emails'
 ``List-Unsubscribe``) are added, but never replace the ones set here: the marking always holds.
-Call with the recipient's language active.
+Emails about a conversation (``conversation_id``) carry the customer's signed escalation link
+while they may ask to escalate. Call with the recipient's language active.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import nh3
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import make_msgid
 from django.utils.html import escape, linebreaks
+from django.utils.translation import gettext as _
 
 from kefu.accounts.antiphishing import antiphishing_code_for, antiphishing_header
 from kefu.inbox.adapters.base import OutboundAttachment
@@ -44,12 +46,24 @@ def compose_customer_email(
     reply_to: str = "",
     attachments: Sequence[OutboundAttachment] = (),
     headers: Mapping[str, str] | None = None,
+    conversation_id: int | None = None,
 ) -> EmailMultiAlternatives:
     """A ready-to-send email to one recipient. ``html`` (optional) is sanitised here.
 
     ``headers`` are extra headers; one that clashes (case-insensitively) with a header set here
-    is dropped, so no caller can unmark a message or change its Message-ID.
+    is dropped, so no caller can unmark a message or change its Message-ID. ``conversation_id``
+    names the conversation the email is about: when its customer may ask to escalate now, the
+    signed one-click escalation link is added at the end (docs/subsystems/routing.md).
     """
+    if conversation_id is not None:
+        from kefu.routing.email_escalation import escalation_link_for
+
+        link = escalation_link_for(conversation_id)
+        if link:
+            invite = _("Not solved yet? Ask for a senior colleague to review it:")
+            text = f"{text.rstrip()}\n\n{invite} {link}\n"
+            if html:
+                html = f'{html}<p>{escape(invite)} <a href="{escape(link)}">{escape(link)}</a></p>'
     code = antiphishing_code_for(to)
     if code:
         header = antiphishing_header(code)

@@ -78,6 +78,7 @@ def continue_chat_by_email(*, message_id: int, attempt: int = 1, recheck: int = 
                 subject=render_to_string("inbox/email/chat_reply_subject.txt", context),
                 text=render_to_string("inbox/email/chat_reply_body.txt", context),
                 auto_submitted="auto-generated",
+                conversation_id=conversation.pk,
             )
         try:
             mail.send()
