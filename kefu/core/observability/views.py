@@ -9,10 +9,13 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+
+# The classic text format generate_latest() writes (Prometheus reads it without negotiation).
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def _client_allowed(request: HttpRequest) -> bool:
@@ -83,4 +86,4 @@ def render_metrics() -> bytes:
 def metrics(request: HttpRequest) -> HttpResponse:
     if not _client_allowed(request):
         raise Http404
-    return HttpResponse(render_metrics(), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(render_metrics(), content_type=CONTENT_TYPE)
