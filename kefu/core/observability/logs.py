@@ -82,7 +82,7 @@ class PlainFormatter(logging.Formatter):
 # Attributes every LogRecord has: anything else was passed with ``extra=`` and goes into JSON.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id", "job_id"}
 # ``extra`` values that must never be serialised (Django passes the request to django.request).
-_NEVER = {"request", "scope", "receive", "send", "server_time", "connection"}
+_NEVER = {"request", "scope", "receive", "send", "server_time", "connection", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

@@ -39,7 +39,8 @@ def hashed(collected, settings):
 def test_pages_link_hashed_names_served_compressed_with_a_long_cache(hashed, db):
     url = static("kefu/app.js")
     assert url != "/static/kefu/app.js"
-    assert url.startswith("/static/kefu/app.") and url.endswith(".js")
+    assert url.startswith("/static/kefu/app.")
+    assert url.endswith(".js")
     plain = Client().get(url)  # a fresh client: WhiteNoise reads the settings at start
     assert plain.status_code == 200
     assert "max-age=315360000" in plain["Cache-Control"]
