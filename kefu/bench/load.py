@@ -148,7 +148,7 @@ class Agent(HttpUser):
 
     @task(3)
     def inbox(self) -> None:
-        page = self.client.get("/agent/", name="agent: inbox")
+        page = self.client.get("/agent/?view=teams", name="agent: inbox")
         found = [int(x) for x in CONVERSATION_LINK.findall(page.text)]
         if found:
             self.conversations = found[:25]

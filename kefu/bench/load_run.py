@@ -154,12 +154,12 @@ def _read_stats(path: Path, seconds: int) -> list[ActionStats]:
 def run(
     *, mode: str, users: int, spawn_rate: float, seconds: int, log: Callable[[str], None]
 ) -> LoadReport:
-    if importlib.util.find_spec("locust") is None:
-        raise LoadRefused("Locust is not installed: pip install -e '.[bench]'")
     if not 1 <= users <= MAX_USERS or not 5 <= seconds <= MAX_SECONDS:
         raise LoadRefused(f"--users 1..{MAX_USERS} and --seconds 5..{MAX_SECONDS}")
     if mode == "production" and (connection.vendor != "postgresql" or not settings.REDIS_URL):
         raise LoadRefused("--mode production needs DATABASE_URL (PostgreSQL) and REDIS_URL")
+    if importlib.util.find_spec("locust") is None:
+        raise LoadRefused("Locust is not installed: pip install -e '.[bench]'")
     data = Path(settings.DATA_DIR)
     config = data / "load_config.json"
     log("Seeding accounts, customers and articles...")
