@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 
 from kefu.bench import load_seed
@@ -162,6 +163,7 @@ def run(
         raise LoadRefused("Locust is not installed: pip install -e '.[bench]'")
     data = Path(settings.DATA_DIR)
     config = data / "load_config.json"
+    call_command("migrate", interactive=False, verbosity=0)
     log("Seeding accounts, customers and articles...")
     load_seed.seed(config, log)
     notes = [f"Machine: {_machine()}", f"Load average (1/5/15 min) before: {_load_average()}"]
