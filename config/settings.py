@@ -178,6 +178,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # Deployments (and test runs) sharing one Redis keep their keys apart.
+            "KEY_PREFIX": os.environ.get("KEFU_REDIS_PREFIX", "kefu"),
             "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
         }
     }

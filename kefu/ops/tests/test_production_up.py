@@ -29,7 +29,7 @@ from kefu.testing.live import ROOT, free_port
 
 PG_URL = os.environ.get("KEFU_CI_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/kefu")
 PG_SERVER = PG_URL.rsplit("/", 1)[0]
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = "redis://127.0.0.1:6379/9"
 UP = [sys.executable, "-m", "kefu.cli", "up", "--production", "--no-demo"]
 AGENT_EMAIL = "prod.agent@kefu.test"
 AGENT_PASSWORD = "prod-up-Pass-2026"
