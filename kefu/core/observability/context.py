@@ -12,6 +12,9 @@ from contextvars import ContextVar, Token
 
 request_id_var: ContextVar[str] = ContextVar("kefu_request_id", default="")
 job_id_var: ContextVar[str] = ContextVar("kefu_job_id", default="")
+# Credentials in the current request's URL (a signed link's token): scrubbed from every record,
+# including Django's own "Not Found: /path" lines.
+secret_values_var: ContextVar[tuple[str, ...]] = ContextVar("kefu_secret_values", default=())
 
 # A request id from a client or a load balancer is accepted only if it looks like one: short,
 # no spaces or control characters, so it cannot forge log lines or carry a payload.

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from kefu.core.observability import metrics
-from kefu.core.observability.context import accept_or_new, request_id_var
+from kefu.core.observability.context import accept_or_new, request_id_var, secret_values_var
+from kefu.core.observability.logs import redact, url_secrets
 
 log = logging.getLogger("kefu.request")
 
@@ -38,6 +39,7 @@ class RequestContextMiddleware:
         request_id = accept_or_new(request.headers.get(HEADER))
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
+        secrets_token = secret_values_var.set(())
         started = time.perf_counter()
         try:
             response = self.get_response(request)
@@ -48,15 +50,17 @@ class RequestContextMiddleware:
             ).inc()
             metrics.HTTP_LATENCY.labels(route=route, method=request.method or "").observe(elapsed)
             response[HEADER] = request_id
-            # The path only: query strings may carry tokens (signed links, API keys).
+            # The path only, without credentials: query strings and some URL parts carry
+            # tokens (signed links, API keys).
+            path = redact(request.path)
             log.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 extra={
                     "http_method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "route": route,
                     "status": response.status_code,
                     "duration_ms": round(elapsed * 1000, 2),
@@ -64,4 +68,11 @@ class RequestContextMiddleware:
             )
             return response
         finally:
+            secret_values_var.reset(secrets_token)
             request_id_var.reset(token)
+
+    def process_view(
+        self, request: HttpRequest, view: object, args: object, kwargs: dict[str, object]
+    ) -> None:
+        """Once the URL is resolved: its credential parts are scrubbed from every record."""
+        secret_values_var.set(url_secrets(kwargs))

@@ -106,6 +106,8 @@ def test_passwords_and_tokens_in_requests_never_reach_the_logs(json_logs):
     Client().get(f"/help/?token={TOKEN}&password={PASSWORD}")
     Client().get(f"/no-such-page/?api_key={API_KEY}", HTTP_AUTHORIZATION=f"Bearer {API_KEY}")
     Client().get("/api/v1/conversations", HTTP_AUTHORIZATION=f"Bearer {API_KEY}")
+    Client().get(f"/csat/r/{TOKEN}/")  # a signed survey link: the token is in the path
+    Client().get(f"/help/status/confirm/{TOKEN}")
     Client().post(
         "/api/v1/conversations",
         data=json.dumps({"subject": "s", "body": f"my password={PASSWORD}"}),
@@ -113,7 +115,14 @@ def test_passwords_and_tokens_in_requests_never_reach_the_logs(json_logs):
         HTTP_AUTHORIZATION=f"Bearer {TOKEN}",
     )
     records = json_logs.records()
-    assert len([r for r in records if r["logger"] == "kefu.request"]) == 7
+    access = [r for r in records if r["logger"] == "kefu.request"]
+    assert len(access) == 9
+    assert {"/csat/r/[redacted]/", "/help/status/confirm/[redacted]"} <= {r["path"] for r in access}
+    # Django's own "Gone: /path" / "Not Found: /path" lines, written after the middleware
+    # finished, still carry the request id and no token.
+    django_lines = [r for r in records if r["logger"] == "django.request"]
+    assert django_lines
+    assert all(r.get("request_id") for r in django_lines)
     for secret in (PASSWORD, TOKEN, API_KEY):
         assert secret not in json_logs.text
 
