@@ -11,6 +11,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.observability.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("KEFU_DATA_DIR", Path.cwd() / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -102,6 +104,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id reaches every log line, and every response is counted.
+    "kefu.core.observability.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -176,6 +180,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # Deployments (and test runs) sharing one Redis keep their keys apart.
+            "KEY_PREFIX": os.environ.get("KEFU_REDIS_PREFIX", "kefu"),
             "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
         }
     }
@@ -269,6 +275,9 @@ if _env_bool("KEFU_BEHIND_TLS_PROXY", False):
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
 
+# `kefu check --deploy` reports these four as ops.W007 / ops.W008, with the variables to set.
+SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"]
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -294,10 +303,18 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start-up when it is missing
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
-WHITENOISE_USE_FINDERS = True
+# Production (KEFU_STATIC_HASHED=1, after `kefu collectstatic`): WhiteNoise serves compressed
+# files with content-hashed names cached for a year (immutable); development serves the apps'
+# folders directly.
+KEFU_STATIC_HASHED = _env_bool("KEFU_STATIC_HASHED", False)
+WHITENOISE_USE_FINDERS = not KEFU_STATIC_HASHED
 STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if KEFU_STATIC_HASHED
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 if os.environ.get("KEFU_S3_BUCKET"):
     # S3-compatible storage for attachments (requires `pip install django-storages[s3]`).
@@ -435,11 +452,22 @@ EMAIL_USE_TLS = _env_bool("KEFU_EMAIL_USE_TLS", False)  # STARTTLS
 EMAIL_USE_SSL = _env_bool("KEFU_EMAIL_USE_SSL", False)  # implicit TLS (port 465)
 EMAIL_TIMEOUT = float(os.environ.get("KEFU_EMAIL_TIMEOUT", "20"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("KEFU_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Logs (docs/subsystems/production.md): "plain" lines for people, or "json" (one object a line,
+# with request_id / job_id) for a log pipeline. Credentials are scrubbed in both.
+KEFU_LOG_FORMAT = os.environ.get("KEFU_LOG_FORMAT", "plain").strip().lower()
+LOGGING = logging_config(fmt=KEFU_LOG_FORMAT, level=os.environ.get("KEFU_LOG_LEVEL", "INFO"))
+
+# Metrics at /metrics (Prometheus text format): for a client presenting the bearer token, or
+# from these addresses/networks (default: loopback only). PROMETHEUS_MULTIPROC_DIR (read by
+# prometheus_client itself) lets one scrape add up every process of the machine.
+KEFU_METRICS_TOKEN = _env_secret("KEFU_METRICS_TOKEN") or ""
+KEFU_METRICS_ALLOWED_IPS = [
+    net.strip()
+    for net in os.environ.get("KEFU_METRICS_ALLOWED_IPS", "127.0.0.1/32,::1/128").split(",")
+    if net.strip()
+]
+# How many web processes serve this deployment (all machines): above one, REDIS_URL is required
+# (`kefu check --deploy`). `kefu up --production` sets it.
+KEFU_WEB_PROCESSES = int(
+    os.environ.get("KEFU_WEB_PROCESSES") or os.environ.get("WEB_CONCURRENCY") or "1"
+)

@@ -5,11 +5,13 @@ from django.views.i18n import JavaScriptCatalog
 from config.api import api
 from kefu.accounts import views as accounts_views
 from kefu.core import views as core_views
+from kefu.core.observability import views as metrics_views
 from kefu.helpcenter.views import pages as helpcenter_pages
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", metrics_views.metrics, name="metrics"),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),

@@ -38,6 +38,7 @@ from kefu.core import clock
 from kefu.core.actor import Actor
 from kefu.core.errors import PermanentError, RetryableError
 from kefu.core.jobs import enqueue_on_commit
+from kefu.core.observability import metrics
 from kefu.inbox.adapters import get_adapter
 from kefu.inbox.adapters.base import (
     DeliveryReceipt,
@@ -185,6 +186,7 @@ def delivery_attempt(*, delivery_pk: int, attempts: int) -> str:
         result = adapter.send(_outbound(delivery))
     except PermanentError as exc:
         _record(delivery, state=OutboundState.FAILED, error=str(exc))
+        metrics.delivery_attempted(channel=delivery.channel, outcome="failed")
         return "failed"
     except Exception as exc:  # retryable, or a bug (e.g. a missing file): retried with a bound
         error = str(exc) if isinstance(exc, RetryableError) else repr(exc)
@@ -192,11 +194,13 @@ def delivery_attempt(*, delivery_pk: int, attempts: int) -> str:
             log.exception("delivery %s: sending failed", delivery.pk)
         if delivery.attempts >= MAX_ATTEMPTS:
             _record(delivery, state=OutboundState.FAILED, error=error)
+            metrics.delivery_attempted(channel=delivery.channel, outcome="failed")
             return "failed"
         wait = retry_delay(delivery.attempts)
         if isinstance(exc, RateLimitedError):
             wait = max(timedelta(seconds=exc.retry_after), timedelta(seconds=1))
         _record(delivery, state=OutboundState.QUEUED, error=error, wait=wait)
+        metrics.delivery_attempted(channel=delivery.channel, outcome="retry")
         log.info("delivery %s attempt %s failed; retrying in %s", delivery.pk, attempts + 1, wait)
         return "retry"
     with transaction.atomic():
@@ -214,6 +218,7 @@ def delivery_attempt(*, delivery_pk: int, attempts: int) -> str:
         ).update(delivery_status=DeliveryStatus.SENT, customer_notified_at=clock.now())
         if moved:
             _publish_state(delivery.message, DeliveryStatus.SENT)
+    metrics.delivery_attempted(channel=delivery.channel, outcome="sent")
     return "sent"
 
 

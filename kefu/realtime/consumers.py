@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from pydantic import StringConstraints
 
 from kefu.core.errors import KefuError, NotFound
+from kefu.core.observability import metrics
+from kefu.core.observability.context import accept_or_new, request_id_var
 from kefu.realtime import audiences, payloads
 from kefu.realtime.db import database_sync_to_async
 from kefu.realtime.events import Event, Typing, Viewing
@@ -70,6 +72,12 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     groups: list[str] = []
 
     async def connect(self) -> None:
+        # One id for the connection's lifetime (this consumer's task): the client's or the
+        # load balancer's X-Request-ID when well-formed, so its log lines can be followed.
+        headers = dict(self.scope.get("headers") or [])
+        self.connection_id = accept_or_new(headers.get(b"x-request-id", b"").decode("latin-1"))
+        request_id_var.set(self.connection_id)
+        self.counted = False
         self.last_sent: dict[int, int] = {}
         self.joined: set[str] = set()
         self.lock = asyncio.Lock()
@@ -80,6 +88,10 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         self.language = "en"
         self.background: asyncio.Task[None] | None = None
         await self.accept()
+        consumer = type(self).__name__
+        metrics.WEBSOCKET_CONNECTIONS.labels(consumer=consumer).inc()
+        metrics.WEBSOCKET_OPENED.labels(consumer=consumer).inc()
+        self.counted = True
         await self.opened()
 
     async def opened(self) -> None:
@@ -97,6 +109,9 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def disconnect(self, code: int) -> None:
         self.closed = True
+        if getattr(self, "counted", False):
+            self.counted = False
+            metrics.WEBSOCKET_CONNECTIONS.labels(consumer=type(self).__name__).dec()
         if self.background is not None:
             self.background.cancel()
         for group in list(self.joined):

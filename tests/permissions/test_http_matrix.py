@@ -312,6 +312,9 @@ ROUTES: dict[str, Route] = {
     # --- public ---------------------------------------------------------------------------
     "healthz": Route(Level.PUBLIC),
     "readyz": Route(Level.PUBLIC),
+    # Network-restricted, not by persona: loopback (the test client's address) or a bearer
+    # token; other addresses are refused (kefu/core/tests/test_observability_metrics.py).
+    "metrics": Route(Level.PUBLIC),
     "set_language": Route(Level.PUBLIC),
     "javascript-catalog": Route(Level.PUBLIC),
     "sitemap": Route(Level.PUBLIC),

@@ -10,6 +10,7 @@ starts itself, and prints a Markdown table (optionally appended to docs/benchmar
 ``assistant-reply`` complete assistant replies (kefu/bench/assistant_reply.py);
 ``email`` email ingestion through the real pipeline (kefu/bench/email_ingest.py).
 ``sla`` the SLA worker over N open conversations with running timers (kefu/bench/sla.py).
+``load`` mixed production-like traffic with Locust (kefu/bench/load.py, kefu/bench/load_run.py).
 """
 
 from __future__ import annotations
@@ -223,7 +224,31 @@ class Command(BaseCommand):
             help="Store all first, then process with N worker processes (N > 1: PostgreSQL).",
         )
 
+        load = sub.add_parser(
+            "load",
+            help="Mixed traffic with Locust (chat, agents, API, help search) on 127.0.0.1.",
+        )
+        load.add_argument("--mode", choices=["single", "production"], default="single")
+        load.add_argument("--users", type=int, default=30)
+        load.add_argument("--spawn-rate", type=float, default=10.0)
+        load.add_argument("--seconds", type=int, default=60)
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "load":
+            from kefu.bench import load_run
+
+            try:
+                report = load_run.run(
+                    mode=options["mode"],
+                    users=int(options["users"]),
+                    spawn_rate=float(options["spawn_rate"]),
+                    seconds=int(options["seconds"]),
+                    log=self.stdout.write,
+                )
+            except load_run.LoadRefused as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(load_run.markdown(report))
+            return
         if options["action"] == "email":
             if options.get("workers") is None:
                 email_ingest.run(messages=int(options["messages"]), log=self.stdout.write)

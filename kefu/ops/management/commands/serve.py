@@ -38,5 +38,9 @@ class Command(BaseCommand):
             forwarded_allow_ips=options["forwarded_allow_ips"],
             lifespan="off",
             log_level="info",
+            # Kefu's logging (plain or JSON, with request ids) handles uvicorn's records too;
+            # its middleware writes one line per request, without the query string.
+            log_config=None,
+            access_log=False,
             server_header=False,
         )

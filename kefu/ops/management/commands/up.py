@@ -1,4 +1,5 @@
-"""``kefu up``: everything for a local demo in one command.
+"""``kefu up``: everything for a local demo in one command (``--production``: the multi-process
+setup on PostgreSQL and Redis, see ``kefu.ops.production``).
 
 Creates the data folder, migrates, loads demo data on first run, then runs the web server and the
 background worker as child processes of this one, and stops both on Ctrl-C.
@@ -26,9 +27,35 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-demo", action="store_true", help="Do not load demo data.")
+        parser.add_argument(
+            "--production",
+            action="store_true",
+            help="Several web processes and workers behind a local load balancer, on "
+            "PostgreSQL and Redis (DATABASE_URL, REDIS_URL): for testing that setup.",
+        )
+        parser.add_argument(
+            "--web", type=int, default=2, help="Web processes with --production (default 2)."
+        )
+        parser.add_argument(
+            "--workers", type=int, default=2, help="Workers with --production (default 2)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"Data folder: {settings.DATA_DIR}")
+        if options["production"]:
+            from kefu.ops import production
+
+            plan = production.Plan(
+                host=options["host"],
+                port=options["port"],
+                web=max(1, options["web"]),
+                workers=max(1, options["workers"]),
+                demo=not options["no_demo"],
+            )
+            status = production.run(plan, self.stdout, self.stderr)
+            if status:
+                sys.exit(status)
+            return
         call_command("migrate", interactive=False, verbosity=0)
         if not options["no_demo"]:
             from kefu.demo.seed import demo_is_loaded
