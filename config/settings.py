@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "kefu.ops",
     "kefu.csat",
     "kefu.automation",
+    "kefu.analytics",
 ]
 
 MIDDLEWARE = [
