@@ -294,6 +294,12 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start-up when it is miss
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 WHITENOISE_USE_FINDERS = True
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.min.js from the plotly package (the analytics dashboards' charts).
+    "kefu.analytics.staticfinder.PlotlyFinder",
+]
 STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

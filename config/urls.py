@@ -32,6 +32,7 @@ urlpatterns = [
     path("agent/assistant/", include("kefu.assistant.agent_urls")),
     path("agent/csat/", include("kefu.csat.workspace_urls")),
     path("agent/alerts/", include("kefu.sla.workspace_urls")),
+    path("agent/analytics/", include("kefu.analytics.urls")),
     path("agent/incidents/", include("kefu.status.workspace_urls")),
     path("agent/", include("kefu.workspace.urls")),
     path("callbacks/", include("kefu.callbacks.portal_urls")),

@@ -102,15 +102,14 @@ def compute(inp: FactInput) -> dict[str, Any]:
             if first is None:
                 first = at
             elif waiting_since is not None:
-                waits.append(
-                    [_seconds(waiting_since, at), _business(inp.spec, waiting_since, at)]
-                )
+                waits.append([_seconds(waiting_since, at), _business(inp.spec, waiting_since, at)])
             waiting_since = None
         elif author == "customer" and first is not None and waiting_since is None:
             waiting_since = at
     reopens = sum(
-        1 for _at, old, new in inp.status_changes if old in RESOLVED_STATUSES
-        and new not in RESOLVED_STATUSES
+        1
+        for _at, old, new in inp.status_changes
+        if old in RESOLVED_STATUSES and new not in RESOLVED_STATUSES
     )
     resolved = inp.status in RESOLVED_STATUSES
     resolved_at: datetime | None = None

@@ -181,8 +181,9 @@ def analytics_rebuild(*, now: datetime | None = None) -> int:
             inputs = load_inputs(ids[start : start + BATCH], calendars)
             ConversationFact.objects.bulk_create(
                 [
-                    ConversationFact(conversation_id=inp.conversation_id, computed_at=now,
-                                     **compute(inp))
+                    ConversationFact(
+                        conversation_id=inp.conversation_id, computed_at=now, **compute(inp)
+                    )
                     for inp in inputs
                 ],
                 batch_size=1000,
@@ -206,8 +207,9 @@ def rollups_rebuild_from_facts(*, now: datetime | None = None) -> int:
     DailyRollup.objects.all().delete()
     DailyRollup.objects.bulk_create(
         [
-            DailyRollup(day=day, dimension=dim, value=value, counts=dict(sorted(c.items())),
-                        updated_at=now)
+            DailyRollup(
+                day=day, dimension=dim, value=value, counts=dict(sorted(c.items())), updated_at=now
+            )
             for (day, dim, value), c in rows.items()
         ],
         batch_size=2000,

@@ -330,6 +330,9 @@ ROUTES: dict[str, Route] = {
     "csat:rate": Route(Level.PUBLIC, _survey_link),
     "csat:portal_answer": Route(Level.PORTAL_OWN, _conv),
     "agent_csat:followups": Route(Level.MANAGER),
+    # Analytics dashboards (and their CSV/XLSX exports): supervisors and admins only.
+    "agent_analytics:overview": Route(Level.MANAGER),
+    "agent_analytics:breakdown": Route(Level.MANAGER, lambda w: {"dimension": "agent"}),
     "automation:rule_list": Route(Level.MANAGER),
     "automation:rule_create": Route(Level.MANAGER),
     "automation:rule_edit": Route(Level.MANAGER, _rule),

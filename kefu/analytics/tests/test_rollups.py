@@ -40,9 +40,7 @@ class Clock:
 
 
 def stored_facts() -> dict[int, dict[str, Any]]:
-    return {
-        f.conversation_id: services.fact_values(f) for f in ConversationFact.objects.all()
-    }
+    return {f.conversation_id: services.fact_values(f) for f in ConversationFact.objects.all()}
 
 
 def scratch_facts() -> dict[int, dict[str, Any]]:
@@ -51,9 +49,7 @@ def scratch_facts() -> dict[int, dict[str, Any]]:
 
 
 def stored_rollups() -> dict[tuple[Any, str, str], Counter[str]]:
-    return {
-        (r.day, r.dimension, r.value): Counter(r.counts) for r in DailyRollup.objects.all()
-    }
+    return {(r.day, r.dimension, r.value): Counter(r.counts) for r in DailyRollup.objects.all()}
 
 
 def assert_rollups_equal_scratch() -> None:
@@ -73,9 +69,7 @@ action = st.one_of(
     ),
     st.tuples(st.just("agent_reply"), st.integers(0, 30), st.integers(0, 1)),
     st.tuples(st.just("customer_reply"), st.integers(0, 30)),
-    st.tuples(
-        st.just("status"), st.integers(0, 30), st.sampled_from(["solved", "open", "closed"])
-    ),
+    st.tuples(st.just("status"), st.integers(0, 30), st.sampled_from(["solved", "open", "closed"])),
     st.tuples(st.just("assign"), st.integers(0, 30), st.integers(0, 1)),
     st.tuples(
         st.just("survey"), st.integers(0, 30), st.integers(1, 5), st.sampled_from([True, False])
@@ -102,8 +96,11 @@ def test_incremental_rollups_equal_a_from_scratch_computation(
     monkeypatch.setattr(clock, "now", now)
     SlaPolicy.objects.get_or_create(
         name="Any",
-        defaults={"first_response_minutes": 60, "resolution_minutes": 24 * 60,
-                  "business_time": False},
+        defaults={
+            "first_response_minutes": 60,
+            "resolution_minutes": 24 * 60,
+            "business_time": False,
+        },
     )
     teams = [team_a, team_b]
     agents = [agent_a, senior]
@@ -152,9 +149,7 @@ def test_incremental_rollups_equal_a_from_scratch_computation(
                         actor=actor_for_user(senior),
                     )
                 elif kind == "survey":
-                    survey = Survey.objects.filter(
-                        conversation=target, superseded=False
-                    ).first()
+                    survey = Survey.objects.filter(conversation=target, superseded=False).first()
                     if survey is not None:
                         survey_answer(
                             survey=survey, rating=step[2], resolved=step[3], actor=customer
@@ -182,8 +177,12 @@ def test_refresh_subtracts_the_old_contribution_when_a_conversation_changes(
     now = Clock()
     monkeypatch.setattr(clock, "now", now)
     conversation = conv.conversation_create(
-        contact=customer_1.contact, subject="Help", body="Late deposit", team=team_a,
-        author="customer", actor=actor_for_user(customer_1),
+        contact=customer_1.contact,
+        subject="Help",
+        body="Late deposit",
+        team=team_a,
+        author="customer",
+        actor=actor_for_user(customer_1),
     )
     services.analytics_refresh()
     all_row = DailyRollup.objects.get(dimension="all")
@@ -211,8 +210,12 @@ def test_refresh_subtracts_the_old_contribution_when_a_conversation_changes(
 def test_rebuild_gives_the_same_rollups_as_the_incremental_path(team_a, customer_1):
     for _ in range(3):
         conv.conversation_create(
-            contact=customer_1.contact, subject="Help", body="Late deposit", team=team_a,
-            author="customer", actor=Actor.system("test"),
+            contact=customer_1.contact,
+            subject="Help",
+            body="Late deposit",
+            team=team_a,
+            author="customer",
+            actor=Actor.system("test"),
         )
     services.analytics_refresh()
     incremental = stored_rollups()
