@@ -23,7 +23,7 @@ def bin_of(seconds: int) -> int:
     """The bin of a duration in whole seconds (negative durations count as 0)."""
     if seconds < 1:
         return 0
-    k = 1 + int(math.floor(math.log(seconds) / _LOG_RATIO))
+    k = 1 + math.floor(math.log(seconds) / _LOG_RATIO)
     # Guard the float edge: the bin must really contain the value.
     while RATIO ** (k - 1) > seconds:
         k -= 1

@@ -67,10 +67,12 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     # SLA timers: warnings and breaches whose moment has come (claimed once across workers).
     PeriodicJob("sla.evaluate", "kefu.sla.tasks.evaluate_sla_timers", timedelta(seconds=30)),
     # Routing: re-offer conversations whose agent has not answered; serve waiting queues.
-    # Analytics: facts and rollups for what changed since the last run (bounded per run).
-    PeriodicJob("analytics.refresh", "kefu.analytics.tasks.refresh_analytics", timedelta(minutes=1)),
     PeriodicJob(
         "routing.reoffer", "kefu.routing.tasks.reoffer_stale_conversations", timedelta(seconds=30)
+    ),
+    # Analytics: facts and rollups for what changed since the last run (bounded per run).
+    PeriodicJob(
+        "analytics.refresh", "kefu.analytics.tasks.refresh_analytics", timedelta(minutes=1)
     ),
 )
 

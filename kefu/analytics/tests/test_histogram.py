@@ -34,7 +34,8 @@ def test_histogram_quantile_is_within_the_documented_error_of_the_exact_one(valu
     bins = Counter(bin_of(v) for v in values)
     exact = exact_quantile(values, q)
     estimate = quantile(bins, q)
-    assert exact is not None and estimate is not None
+    assert exact is not None
+    assert estimate is not None
     if exact == 0:
         assert estimate == 0
     else:

@@ -186,7 +186,8 @@ def test_refresh_subtracts_the_old_contribution_when_a_conversation_changes(
     )
     services.analytics_refresh()
     all_row = DailyRollup.objects.get(dimension="all")
-    assert all_row.counts["n"] == 1 and all_row.counts["open"] == 1
+    assert all_row.counts["n"] == 1
+    assert all_row.counts["open"] == 1
     assert "frt_n" not in all_row.counts
     now.at += timedelta(minutes=10)
     conv.message_reply(conversation=conversation, body="Done.", actor=actor_for_user(agent_a))

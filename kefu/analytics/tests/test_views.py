@@ -93,7 +93,8 @@ def test_filter_in_the_url_narrows_the_overview(data, supervisor, team_a):
         "/agent/analytics/", {**QUERY, "dimension": "channel", "value": "chat"}
     )
     rows = {row[0]: row[1] for row in form.context["tables"][0]["rows"]}
-    assert rows["Conversations"] == "1" and rows["Resolved"] == "0"
+    assert rows["Conversations"] == "1"
+    assert rows["Resolved"] == "0"
 
 
 @pytest.mark.django_db
@@ -103,7 +104,8 @@ def test_breakdown_by_team_has_one_row_per_team(data, supervisor):
     rows = response.context["tables"][0]["rows"]
     assert sorted(r[0] for r in rows) == ["Team A", "Team B"]
     team_a = next(r for r in rows if r[0] == "Team A")
-    assert team_a[1] == "1" and team_a[2] == "1"
+    assert team_a[1] == "1"
+    assert team_a[2] == "1"
 
 
 @pytest.mark.django_db
@@ -131,7 +133,8 @@ def test_agent_xlsx_export_is_audited(data, supervisor, agent_a):
     names = [row[0] for row in values[1:]]
     assert str(agent_a.display_name or agent_a.email) in names
     entry = AuditEntry.objects.get(action="analytics.exported")
-    assert entry.object_id == "agent" and entry.data["format"] == "xlsx"
+    assert entry.object_id == "agent"
+    assert entry.data["format"] == "xlsx"
     assert AuditEntry.objects.count() == before + 1
 
 
@@ -153,7 +156,8 @@ def test_unknown_dimension_or_format_is_not_found(data, supervisor):
 def test_filters_fall_back_and_clamp():
     today = datetime(2026, 12, 1, tzinfo=UTC).date()
     f = selectors.parse_filters({"from": "nonsense"}, today=today)
-    assert f.end == today and f.days == selectors.DEFAULT_DAYS
+    assert f.end == today
+    assert f.days == selectors.DEFAULT_DAYS
     f = selectors.parse_filters({"from": "2020-01-01", "to": "2026-12-01"}, today=today)
     assert f.days == selectors.MAX_DAYS
     f = selectors.parse_filters({"team": "3", "channel": "chat"}, today=today)
@@ -163,4 +167,5 @@ def test_filters_fall_back_and_clamp():
 
 def test_plotly_bundle_is_a_static_file():
     found = finders.find("analytics/vendor/plotly.min.js")
-    assert found and str(found).endswith("plotly.min.js")
+    assert found
+    assert str(found).endswith("plotly.min.js")
