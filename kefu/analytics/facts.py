@@ -218,7 +218,18 @@ def contribution(fact: dict[str, Any]) -> Counter[str]:
     return +c  # drop zero counters
 
 
-RollupKey = tuple[Any, str, str]  # (day, dimension, value)
+RollupKey = tuple[str, Any, str, str]  # (span, day or month start, dimension, value)
+
+
+def rollup_keys(fact: dict[str, Any]) -> list[RollupKey]:
+    """Every rollup row a fact adds to: its day's and its month's, for each of its keys."""
+    day = fact["day"]
+    month = day.replace(day=1)
+    return [
+        key
+        for dimension, value in keys(fact)
+        for key in (("day", day, dimension, value), ("month", month, dimension, value))
+    ]
 
 
 def aggregate(facts: Iterable[dict[str, Any]]) -> dict[RollupKey, Counter[str]]:
@@ -226,6 +237,10 @@ def aggregate(facts: Iterable[dict[str, Any]]) -> dict[RollupKey, Counter[str]]:
     rows: dict[RollupKey, Counter[str]] = {}
     for fact in facts:
         add = contribution(fact)
-        for dimension, value in keys(fact):
-            rows.setdefault((fact["day"], dimension, value), Counter()).update(add)
+        for key in rollup_keys(fact):
+            bucket = rows.get(key)
+            if bucket is None:
+                rows[key] = Counter(add)
+            else:
+                bucket.update(add)
     return rows

@@ -67,11 +67,19 @@ class ConversationFact(models.Model):
         return f"fact {self.conversation_id}"
 
 
-class DailyRollup(models.Model):
-    """The summed contributions of the facts created on ``day`` whose ``dimension`` is
-    ``value`` (``all``/``""`` is every conversation). ``counts`` maps a counter name (``n``,
-    ``solved``, ``frt:17`` for a histogram bin, ``hour:9``, ...) to an integer."""
+class Span(models.TextChoices):
+    DAY = "day", "day"
+    MONTH = "month", "month"
 
+
+class DailyRollup(models.Model):
+    """The summed contributions of the facts created on ``day`` (``span`` day) or in the month
+    starting on ``day`` (``span`` month) whose ``dimension`` is ``value`` (``all``/``""`` is
+    every conversation). ``counts`` maps a counter name (``n``, ``resolved``, ``frt:17`` for a
+    histogram bin, ``hour:9``, ...) to an integer. Month rows let a year be read as 12 rows
+    per value plus the days at the edges."""
+
+    span = models.CharField(max_length=5, choices=Span.choices, default=Span.DAY)
     day = models.DateField()
     dimension = models.CharField(max_length=16, choices=Dimension.choices)
     value = models.CharField(max_length=64, blank=True)
@@ -81,10 +89,12 @@ class DailyRollup(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["dimension", "value", "day"], name="analytics_rollup_key"
+                fields=["span", "dimension", "value", "day"], name="analytics_rollup_key"
             )
         ]
-        indexes = [models.Index(fields=["dimension", "day"], name="analytics_rollup_dim_day")]
+        indexes = [
+            models.Index(fields=["span", "dimension", "day"], name="analytics_rollup_dim_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.dimension}={self.value}"

@@ -13,14 +13,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from kefu.accounts import permissions
 from kefu.accounts.models import Team, User
 from kefu.analytics.histogram import quantile
-from kefu.analytics.models import ConversationFact, DailyRollup, Dimension
+from kefu.analytics.models import ConversationFact, DailyRollup, Dimension, Span
 from kefu.conversations.models import Category, Channel
 from kefu.core import clock
 from kefu.core.errors import NotFound
@@ -165,12 +165,48 @@ def merge(rows: Iterable[Mapping[str, int]]) -> Counter[str]:
 
 
 def _rows(filters: Filters, dimension: str, value: str | None = None) -> list[DailyRollup]:
+    """Day rows of the range (for per-day series)."""
     qs = DailyRollup.objects.filter(
-        dimension=dimension, day__gte=filters.start, day__lte=filters.end
+        span=Span.DAY, dimension=dimension, day__gte=filters.start, day__lte=filters.end
     )
     if value is not None:
         qs = qs.filter(value=value)
     return list(qs.only("day", "value", "counts"))
+
+
+def cover(start: date, end: date) -> tuple[list[date], list[tuple[date, date]]]:
+    """The whole months inside ``[start, end]`` (their first days) and the day ranges left at
+    the edges: together they cover the range exactly once."""
+    months: list[date] = []
+    edges: list[tuple[date, date]] = []
+    first = start if start.day == 1 else _next_month(start)
+    cursor = first
+    while _next_month(cursor) - timedelta(days=1) <= end:
+        months.append(cursor)
+        cursor = _next_month(cursor)
+    if not months:
+        return [], [(start, end)]
+    if start < months[0]:
+        edges.append((start, months[0] - timedelta(days=1)))
+    if cursor <= end:
+        edges.append((cursor, end))
+    return months, edges
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def _covering_rows(filters: Filters, dimension: str, value: str | None = None) -> list[DailyRollup]:
+    """Month rows for the whole months of the range plus day rows for the rest."""
+    months, edges = cover(filters.start, filters.end)
+    where = Q(span=Span.MONTH, day__in=months) if months else Q(pk__in=[])
+    for low, high in edges:
+        where |= Q(span=Span.DAY, day__gte=low, day__lte=high)
+    qs = DailyRollup.objects.filter(where, dimension=dimension)
+    if value is not None:
+        qs = qs.filter(value=value)
+    return list(qs.only("value", "counts"))
 
 
 def _scope(filters: Filters) -> tuple[str, str]:
@@ -261,7 +297,7 @@ def overview(*, user: User, filters: Filters) -> Overview:
     require_analytics_reader(user)
     dimension, value = _scope(filters)
     rows = _rows(filters, dimension, value)
-    previous_rows = _rows(filters.previous(), dimension, value)
+    previous_rows = _covering_rows(filters.previous(), dimension, value)
     by_day: dict[date, Counter[str]] = {}
     for row in rows:
         by_day.setdefault(row.day, Counter()).update(row.counts)
@@ -329,7 +365,7 @@ def breakdown(*, user: User, filters: Filters, dimension: str) -> list[Breakdown
         raise NotFound(_("Not found."))
     value = filters.value if filters.dimension == dimension else None
     merged: dict[str, Counter[str]] = {}
-    for row in _rows(filters, dimension, value):
+    for row in _covering_rows(filters, dimension, value):
         merged.setdefault(row.value, Counter()).update(row.counts)
     labels = _labels(dimension, merged)
     rows = [BreakdownRow(v, labels[v], Summary(c)) for v, c in merged.items()]

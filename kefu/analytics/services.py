@@ -20,7 +20,14 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 
-from kefu.analytics.facts import FACT_FIELDS, RollupKey, aggregate, compute, contribution, keys
+from kefu.analytics.facts import (
+    FACT_FIELDS,
+    RollupKey,
+    aggregate,
+    compute,
+    contribution,
+    rollup_keys,
+)
 from kefu.analytics.models import ConversationFact, DailyRollup, RefreshCursor
 from kefu.analytics.sources import Calendars, load_inputs
 from kefu.assistant.models import AssistantSession
@@ -50,12 +57,12 @@ def _apply(delta: dict[RollupKey, Counter[str]], now: datetime) -> None:
     """Add the signed ``delta`` to the rollup rows (locked), creating and deleting rows."""
     if not delta:
         return
-    days = sorted({key[0] for key in delta})
+    days = sorted({key[1] for key in delta})
     existing = {
-        (row.day, row.dimension, row.value): row
-        for row in DailyRollup.objects.select_for_update().filter(
-            day__in=days, dimension__in={key[1] for key in delta}
-        )
+        (row.span, row.day, row.dimension, row.value): row
+        for row in DailyRollup.objects.select_for_update()
+        .filter(day__in=days, dimension__in={key[2] for key in delta})
+        .order_by("pk")
     }
     creates, updates, deletes = [], [], []
     for key, change in delta.items():
@@ -70,7 +77,12 @@ def _apply(delta: dict[RollupKey, Counter[str]], now: datetime) -> None:
             if clean:
                 creates.append(
                     DailyRollup(
-                        day=key[0], dimension=key[1], value=key[2], counts=clean, updated_at=now
+                        span=key[0],
+                        day=key[1],
+                        dimension=key[2],
+                        value=key[3],
+                        counts=clean,
+                        updated_at=now,
                     )
                 )
         elif clean:
@@ -87,8 +99,8 @@ def _apply(delta: dict[RollupKey, Counter[str]], now: datetime) -> None:
 
 def _add(delta: dict[RollupKey, Counter[str]], fact: dict[str, Any], sign: int) -> None:
     add = contribution(fact)
-    for dimension, value in keys(fact):
-        bucket = delta.setdefault((fact["day"], dimension, value), Counter())
+    for key in rollup_keys(fact):
+        bucket = delta.setdefault(key, Counter())
         for name, amount in add.items():
             bucket[name] += sign * amount
 
@@ -208,9 +220,14 @@ def rollups_rebuild_from_facts(*, now: datetime | None = None) -> int:
     DailyRollup.objects.bulk_create(
         [
             DailyRollup(
-                day=day, dimension=dim, value=value, counts=dict(sorted(c.items())), updated_at=now
+                span=span,
+                day=day,
+                dimension=dim,
+                value=value,
+                counts=dict(sorted(c.items())),
+                updated_at=now,
             )
-            for (day, dim, value), c in rows.items()
+            for (span, day, dim, value), c in rows.items()
         ],
         batch_size=2000,
     )

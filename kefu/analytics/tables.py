@@ -176,6 +176,11 @@ def breakdown_table(dimension: str, title: str, rows: list[BreakdownRow]) -> Tab
     )
 
 
+def _breakdown_row(row: BreakdownRow) -> list[Any]:
+    metrics = row.summary.metrics  # computed once per row
+    return [row.label, *(metrics[key] for key, _l, _k in BREAKDOWN_METRICS)]
+
+
 def _raw(value: Any) -> Any:
     """An export cell: the number itself (rates 0..1, durations in seconds), rounded."""
     if isinstance(value, tuple):

@@ -48,8 +48,10 @@ def scratch_facts() -> dict[int, dict[str, Any]]:
     return {inp.conversation_id: compute(inp) for inp in load_inputs(ids, Calendars())}
 
 
-def stored_rollups() -> dict[tuple[Any, str, str], Counter[str]]:
-    return {(r.day, r.dimension, r.value): Counter(r.counts) for r in DailyRollup.objects.all()}
+def stored_rollups() -> dict[tuple[str, Any, str, str], Counter[str]]:
+    return {
+        (r.span, r.day, r.dimension, r.value): Counter(r.counts) for r in DailyRollup.objects.all()
+    }
 
 
 def assert_rollups_equal_scratch() -> None:
@@ -185,7 +187,7 @@ def test_refresh_subtracts_the_old_contribution_when_a_conversation_changes(
         actor=actor_for_user(customer_1),
     )
     services.analytics_refresh()
-    all_row = DailyRollup.objects.get(dimension="all")
+    all_row = DailyRollup.objects.get(dimension="all", span="day")
     assert all_row.counts["n"] == 1
     assert all_row.counts["open"] == 1
     assert "frt_n" not in all_row.counts

@@ -3,11 +3,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from kefu.accounts.services import actor_for_user
@@ -169,3 +171,21 @@ def test_plotly_bundle_is_a_static_file():
     found = finders.find("analytics/vendor/plotly.min.js")
     assert found
     assert str(found).endswith("plotly.min.js")
+
+
+@given(
+    st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31)),
+    st.integers(min_value=0, max_value=400),
+)
+def test_month_and_day_rows_cover_a_range_exactly_once(start, length):
+    end = start + timedelta(days=length)
+    months, edges = selectors.cover(start, end)
+    covered: list[date] = []
+    for first in months:
+        day = first
+        while day.month == first.month:
+            covered.append(day)
+            day += timedelta(days=1)
+    for low, high in edges:
+        covered.extend(low + timedelta(days=i) for i in range((high - low).days + 1))
+    assert sorted(covered) == [start + timedelta(days=i) for i in range(length + 1)]
