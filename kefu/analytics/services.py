@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -28,7 +28,7 @@ from kefu.analytics.facts import (
     contribution,
     rollup_keys,
 )
-from kefu.analytics.models import ConversationFact, DailyRollup, RefreshCursor
+from kefu.analytics.models import ConversationFact, DailyRollup, RefreshCursor, WeeklyReport
 from kefu.analytics.sources import Calendars, load_inputs
 from kefu.assistant.models import AssistantSession
 from kefu.audit.services import audit_record
@@ -244,3 +244,22 @@ def analytics_export_record(*, actor: Actor, table: str, fmt: str, filters: dict
             object_id=table,
             data={"format": fmt, **filters},
         )
+
+
+def weekly_report_claim(*, week_start: date, now: datetime | None = None) -> list[int]:
+    """Claim the sending of the report of ``week_start`` (once ever per week, whichever worker
+    comes first) and return the supervisors and admins to mail it to; [] when already sent."""
+    from kefu.accounts.models import Role, User
+
+    now = now or clock.now()
+    recipients = list(
+        User.objects.filter(role__in=(Role.SUPERVISOR, Role.ADMIN), is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        _row, created = WeeklyReport.objects.get_or_create(
+            week_start=week_start, defaults={"sent_at": now, "recipients": len(recipients)}
+        )
+    return recipients if created else []

@@ -35,7 +35,7 @@ METRICS: list[Column] = [
     ("reopen_rate", gettext_lazy("Reopen rate"), "rate"),
     ("csat_average", gettext_lazy("CSAT (average rating)"), "score"),
     ("csat_good_share", gettext_lazy("Satisfied (4 or 5)"), "rate"),
-    ("resolved_yes_share", gettext_lazy("Answered \u201cresolved: yes\u201d"), "rate"),
+    ("resolved_yes_share", gettext_lazy('Answered "resolved: yes"'), "rate"),
     ("sla_attainment", gettext_lazy("SLA targets met"), "rate"),
     ("assisted", gettext_lazy("Handled by the assistant first"), "count"),
     ("containment_rate", gettext_lazy("Assistant containment"), "rate"),

@@ -74,6 +74,10 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "analytics.refresh", "kefu.analytics.tasks.refresh_analytics", timedelta(minutes=1)
     ),
+    # Analytics: the weekly PDF report to supervisors (sent once per week, claimed by a row).
+    PeriodicJob(
+        "analytics.weekly_report", "kefu.analytics.tasks.send_weekly_reports", timedelta(hours=1)
+    ),
 )
 
 
