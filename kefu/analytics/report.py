@@ -90,7 +90,7 @@ def weekly_pdf(*, user: User, week_start: date) -> bytes:
         topMargin=15 * mm,
         bottomMargin=15 * mm,
     )
-    doc.build(story)  # type: ignore[arg-type]
+    doc.build(story)
     return out.getvalue()
 
 

@@ -62,7 +62,8 @@ def load_inputs(ids: Iterable[int], calendars: Calendars) -> list[FactInput]:
     for conv_id, at, rating, yes in Survey.objects.filter(
         conversation_id__in=wanted, rating__isnull=False
     ).values_list("conversation_id", "created_at", "rating", "resolved"):
-        surveys[conv_id].append((at, rating, yes))
+        if rating is not None:
+            surveys[conv_id].append((at, rating, yes))
     timers: dict[int, list[str]] = defaultdict(list)
     for conv_id, state in SlaTimer.objects.filter(conversation_id__in=wanted).values_list(
         "conversation_id", "state"

@@ -12,11 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from kefu.accounts.services import actor_for_user
-from kefu.analytics import selectors, services
+from kefu.analytics import selectors
 from kefu.audit.models import AuditEntry
-from kefu.conversations import services as conv
-from kefu.core import clock
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)

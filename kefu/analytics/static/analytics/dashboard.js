@@ -12,7 +12,7 @@
         legend: { orientation: "h" } };
       return Object.assign(base, extra || {});
     };
-    var config = { responsive: true, displaylogo: false };
+    var config = { responsive: true, displaylogo: false, displayModeBar: false };
     var charts = {
       "daily": function () {
         return [[
