@@ -34,6 +34,6 @@ def test_overview_draws_its_charts_without_csp_errors(
     page.goto(f"{live_server.url}/agent/analytics/")
     page.wait_for_selector("#chart-daily .main-svg")
     assert page.locator(".an-chart .main-svg").count() >= 5
-    page.screenshot(path="/tmp/analytics-overview.png", full_page=True)
+    page.screenshot(path=str(tmp_path / "analytics.png"), full_page=True)
     assert page.console_errors == []
     assert page.failed_requests == []
