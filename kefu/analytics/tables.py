@@ -18,7 +18,7 @@ Column = tuple[str, Any, str]  # (key, label, kind)
 
 METRICS: list[Column] = [
     ("conversations", gettext_lazy("Conversations"), "count"),
-    ("resolved", gettext_lazy("Resolved"), "count"),
+    ("resolved", gettext_lazy("Resolved conversations"), "count"),
     ("frt_median", gettext_lazy("First response, median"), "seconds"),
     ("frt_p90", gettext_lazy("First response, 90th percentile"), "seconds"),
     ("frtb_median", gettext_lazy("First response, median (business hours)"), "seconds"),

@@ -137,7 +137,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     chart = {
         "labels": {
             "conversations": _("Conversations"),
-            "resolved": _("Resolved"),
+            "resolved": _("Resolved conversations"),
             "frt": _("First response, median (min)"),
             "res": _("Resolution, median (min)"),
             "hour": _("Conversations by hour of day (UTC)"),

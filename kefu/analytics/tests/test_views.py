@@ -35,7 +35,7 @@ def test_overview_shows_the_period_numbers_and_chart_data(data, supervisor):
     view = response.context["tables"][0]
     rows = {row[0]: row[1] for row in view["rows"]}
     assert rows["Conversations"] == "2"
-    assert rows["Resolved"] == "1"
+    assert rows["Resolved conversations"] == "1"
     assert rows["First-contact resolution"] == "100.0 %"
     chart = json.loads(response.context["chart"] and json.dumps(response.context["chart"]))
     assert sum(chart["conversations"]) == 2
@@ -58,7 +58,7 @@ def test_filter_in_the_url_narrows_the_overview(data, supervisor, team_a):
     )
     rows = {row[0]: row[1] for row in form.context["tables"][0]["rows"]}
     assert rows["Conversations"] == "1"
-    assert rows["Resolved"] == "0"
+    assert rows["Resolved conversations"] == "0"
 
 
 @pytest.mark.django_db
