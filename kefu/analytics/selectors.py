@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -122,39 +122,49 @@ class Summary:
     def conversations(self) -> int:
         return self.get("n")
 
+    def ratio_sum(self, top: str, parts: tuple[str, ...]) -> float | None:
+        total = sum(self.get(p) for p in parts)
+        return self.get(top) / total if total else None
+
+    def metric(self, key: str) -> float | int | None:
+        """One named metric (cheaper than ``metrics`` when a table shows a few)."""
+        return METRIC_FUNCTIONS[key](self)
+
     @property
     def metrics(self) -> dict[str, float | int | None]:
-        sla_total = self.get("sla_met") + self.get("sla_breached")
-        return {
-            "conversations": self.get("n"),
-            "resolved": self.get("resolved"),
-            "open": self.get("open"),
-            "frt_median": self.q("frt", 0.5),
-            "frt_p90": self.q("frt", 0.9),
-            "frt_mean": self.mean("frt"),
-            "frtb_median": self.q("frtb", 0.5),
-            "frtb_p90": self.q("frtb", 0.9),
-            "nrt_median": self.q("nrt", 0.5),
-            "nrt_p90": self.q("nrt", 0.9),
-            "nrtb_median": self.q("nrtb", 0.5),
-            "nrtb_p90": self.q("nrtb", 0.9),
-            "res_median": self.q("res", 0.5),
-            "res_p90": self.q("res", 0.9),
-            "res_mean": self.mean("res"),
-            "resb_median": self.q("resb", 0.5),
-            "resb_p90": self.q("resb", 0.9),
-            "fcr_rate": self.ratio("fcr", "resolved"),
-            "reopen_rate": self.ratio("reopened", "resolved"),
-            "csat_average": self.ratio("csat_sum", "csat_n"),
-            "csat_good_share": self.ratio("csat_good", "csat_n"),
-            "csat_answers": self.get("csat_n"),
-            "resolved_yes_share": self.ratio("said_yes", "said_n"),
-            "sla_attainment": self.get("sla_met") / sla_total if sla_total else None,
-            "assisted": self.get("assisted"),
-            "containment_rate": self.ratio("contained", "assisted"),
-            "handoff_rate": self.ratio("handed_off", "assisted"),
-            "handoff_csat_average": self.ratio("ho_csat_sum", "ho_csat_n"),
-        }
+        return {key: fn(self) for key, fn in METRIC_FUNCTIONS.items()}
+
+
+METRIC_FUNCTIONS: dict[str, Callable[[Summary], float | int | None]] = {
+    "conversations": lambda s: s.get("n"),
+    "resolved": lambda s: s.get("resolved"),
+    "open": lambda s: s.get("open"),
+    "frt_median": lambda s: s.q("frt", 0.5),
+    "frt_p90": lambda s: s.q("frt", 0.9),
+    "frt_mean": lambda s: s.mean("frt"),
+    "frtb_median": lambda s: s.q("frtb", 0.5),
+    "frtb_p90": lambda s: s.q("frtb", 0.9),
+    "nrt_median": lambda s: s.q("nrt", 0.5),
+    "nrt_p90": lambda s: s.q("nrt", 0.9),
+    "nrtb_median": lambda s: s.q("nrtb", 0.5),
+    "nrtb_p90": lambda s: s.q("nrtb", 0.9),
+    "res_median": lambda s: s.q("res", 0.5),
+    "res_p90": lambda s: s.q("res", 0.9),
+    "res_mean": lambda s: s.mean("res"),
+    "resb_median": lambda s: s.q("resb", 0.5),
+    "resb_p90": lambda s: s.q("resb", 0.9),
+    "fcr_rate": lambda s: s.ratio("fcr", "resolved"),
+    "reopen_rate": lambda s: s.ratio("reopened", "resolved"),
+    "csat_average": lambda s: s.ratio("csat_sum", "csat_n"),
+    "csat_good_share": lambda s: s.ratio("csat_good", "csat_n"),
+    "csat_answers": lambda s: s.get("csat_n"),
+    "resolved_yes_share": lambda s: s.ratio("said_yes", "said_n"),
+    "sla_attainment": lambda s: s.ratio_sum("sla_met", ("sla_met", "sla_breached")),
+    "assisted": lambda s: s.get("assisted"),
+    "containment_rate": lambda s: s.ratio("contained", "assisted"),
+    "handoff_rate": lambda s: s.ratio("handed_off", "assisted"),
+    "handoff_csat_average": lambda s: s.ratio("ho_csat_sum", "ho_csat_n"),
+}
 
 
 def merge(rows: Iterable[Mapping[str, int]]) -> Counter[str]:

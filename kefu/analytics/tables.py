@@ -116,8 +116,7 @@ def daily_table(view: Overview) -> Table:
     ]
     rows = []
     for day, summary in view.daily:
-        m = summary.metrics
-        rows.append([day.isoformat(), *(m[key] for key, _l, _k in cols)])
+        rows.append([day.isoformat(), *(summary.metric(key) for key, _l, _k in cols)])
     return Table("daily", _("By day"), [("day", _("Day"), "text"), *cols], rows)
 
 
@@ -177,8 +176,7 @@ def breakdown_table(dimension: str, title: str, rows: list[BreakdownRow]) -> Tab
 
 
 def _breakdown_row(row: BreakdownRow) -> list[Any]:
-    metrics = row.summary.metrics  # computed once per row
-    return [row.label, *(metrics[key] for key, _l, _k in BREAKDOWN_METRICS)]
+    return [row.label, *(row.summary.metric(key) for key, _l, _k in BREAKDOWN_METRICS)]
 
 
 def _raw(value: Any) -> Any:
