@@ -224,6 +224,11 @@ class Command(BaseCommand):
         dash.add_argument(
             "--reset", action="store_true", help="Delete earlier bench analytics data first."
         )
+        dash.add_argument(
+            "--reuse",
+            action="store_true",
+            help="Keep the facts and rollups of an earlier run; only time the views.",
+        )
 
         mail = sub.add_parser(
             "email", help="Email ingestion through the real pipeline (use a throwaway database)."
@@ -268,6 +273,7 @@ class Command(BaseCommand):
                 conversations=n,
                 changed=changed,
                 reset=bool(options["reset"]),
+                reuse=bool(options["reuse"]),
                 log=self.stdout.write,
             )
             self.stdout.write(analytics_bench.markdown(dash_result))
