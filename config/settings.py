@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "kefu.csat",
     "kefu.automation",
     "kefu.trends",
+    "kefu.analytics",
 ]
 
 MIDDLEWARE = [
@@ -308,6 +309,12 @@ MEDIA_URL = "/media/"
 # folders directly.
 KEFU_STATIC_HASHED = _env_bool("KEFU_STATIC_HASHED", False)
 WHITENOISE_USE_FINDERS = not KEFU_STATIC_HASHED
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.min.js from the plotly package (the analytics dashboards' charts).
+    "kefu.analytics.staticfinder.PlotlyFinder",
+]
 STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

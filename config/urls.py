@@ -36,6 +36,7 @@ urlpatterns = [
     path("agent/csat/", include("kefu.csat.workspace_urls")),
     path("agent/alerts/", include("kefu.sla.workspace_urls")),
     path("agent/trends/", include("kefu.trends.workspace_urls")),
+    path("agent/analytics/", include("kefu.analytics.urls")),
     path("agent/incidents/", include("kefu.status.workspace_urls")),
     path("agent/community/", include("kefu.community.staff_urls")),
     path("agent/", include("kefu.workspace.urls")),

@@ -72,6 +72,14 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "routing.reoffer", "kefu.routing.tasks.reoffer_stale_conversations", timedelta(seconds=30)
     ),
+    # Analytics: facts and rollups for what changed since the last run (bounded per run).
+    PeriodicJob(
+        "analytics.refresh", "kefu.analytics.tasks.refresh_analytics", timedelta(minutes=1)
+    ),
+    # Analytics: the weekly PDF report to supervisors (sent once per week, claimed by a row).
+    PeriodicJob(
+        "analytics.weekly_report", "kefu.analytics.tasks.send_weekly_reports", timedelta(hours=1)
+    ),
 )
 
 

@@ -438,6 +438,9 @@ ROUTES: dict[str, Route] = {
     # Escalation by email: the signed link in Kefu's emails is the customer's capability.
     "routing:email_link": Route(Level.PUBLIC, _escalation_link),
     "agent_csat:followups": Route(Level.MANAGER),
+    # Analytics dashboards (and their CSV/XLSX exports): supervisors and admins only.
+    "agent_analytics:overview": Route(Level.MANAGER),
+    "agent_analytics:breakdown": Route(Level.MANAGER, lambda w: {"dimension": "agent"}),
     "automation:rule_list": Route(Level.MANAGER),
     "automation:rule_create": Route(Level.MANAGER),
     "automation:rule_edit": Route(Level.MANAGER, _rule),

@@ -46,6 +46,7 @@ CORE_APPS = (
     "csat",
     "automation",
     "trends",
+    "analytics",
 )
 CORE_CATALOGS = [p for p in CATALOGS if p.relative_to(KEFU_DIR).parts[0] in CORE_APPS]
 _PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")

@@ -11,6 +11,7 @@ starts itself, and prints a Markdown table (optionally appended to docs/benchmar
 ``email`` email ingestion through the real pipeline (kefu/bench/email_ingest.py).
 ``sla`` the SLA worker over N open conversations with running timers (kefu/bench/sla.py).
 ``load`` mixed production-like traffic with Locust (kefu/bench/load.py, kefu/bench/load_run.py).
+``analytics`` the analytics dashboards over N conversations' facts (kefu/bench/analytics.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kefu.bench import analytics as analytics_bench
 from kefu.bench import assistant, assistant_reply, chat, email_ingest, helpcenter, report
 from kefu.bench import sla as sla_bench
 from kefu.bench.run import Options, run
@@ -213,6 +215,22 @@ class Command(BaseCommand):
             "--reset", action="store_true", help="Delete earlier 'Bench SLA' data first."
         )
 
+        dash = sub.add_parser(
+            "analytics", help="Analytics dashboards over N conversations' facts (throwaway DB)."
+        )
+        dash.add_argument("--conversations", type=int, default=1_000_000)
+        dash.add_argument(
+            "--changed", type=int, default=1_000, help="Conversations for the incremental refresh."
+        )
+        dash.add_argument(
+            "--reset", action="store_true", help="Delete earlier bench analytics data first."
+        )
+        dash.add_argument(
+            "--reuse",
+            action="store_true",
+            help="Keep the facts and rollups of an earlier run; only time the views.",
+        )
+
         mail = sub.add_parser(
             "email", help="Email ingestion through the real pipeline (use a throwaway database)."
         )
@@ -270,6 +288,20 @@ class Command(BaseCommand):
                 conversations=n, reset=bool(options["reset"]), log=self.stdout.write
             )
             self.stdout.write(sla_bench.markdown(sla_result))
+            return
+        if options["action"] == "analytics":
+            n = int(options["conversations"])
+            if not 1 <= n <= 2_000_000:
+                raise CommandError("--conversations must be between 1 and 2,000,000")
+            changed = max(0, min(int(options["changed"]), 100_000))
+            dash_result = analytics_bench.run_analytics_bench(
+                conversations=n,
+                changed=changed,
+                reset=bool(options["reset"]),
+                reuse=bool(options["reuse"]),
+                log=self.stdout.write,
+            )
+            self.stdout.write(analytics_bench.markdown(dash_result))
             return
         if options["action"] == "assistant-reply":
             assistant_reply.run(messages=int(options["messages"]), log=self.stdout.write)
