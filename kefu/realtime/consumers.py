@@ -22,7 +22,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from pydantic import StringConstraints
 
+from kefu.core import unavailable
 from kefu.core.errors import KefuError, NotFound
+from kefu.core.unavailable import CLOSE_TRY_AGAIN_LATER, DATABASE_ERRORS
 from kefu.realtime import audiences, payloads
 from kefu.realtime.db import database_sync_to_async
 from kefu.realtime.events import Event, Typing, Viewing
@@ -241,6 +243,15 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 if exc.close is None and self.errors_in_a_row >= MAX_ERRORS_IN_A_ROW:
                     exc.close = CLOSE_PROTOCOL
                 await self.fail(exc)
+                return
+            except DATABASE_ERRORS as exc:
+                # The database is down: say so and close "try again later"; the client
+                # reconnects with backoff, resumes from its last seq and resends what was
+                # not acknowledged (same idempotency keys: nothing is stored twice).
+                log.warning("socket frame failed: database unavailable: %s", exc)
+                await self.fail(
+                    ProtocolError("unavailable", unavailable.message(), close=CLOSE_TRY_AGAIN_LATER)
+                )
                 return
         self.errors_in_a_row = 0
 

@@ -52,7 +52,11 @@ class Proc:
         self.log = log
         self.handle = open(log, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            self.argv, env=env, cwd=cwd, stdout=self.handle, stderr=subprocess.STDOUT,
+            self.argv,
+            env=env,
+            cwd=cwd,
+            stdout=self.handle,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -124,8 +128,13 @@ def kefu_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, str]:
 
 def manage(env: dict[str, str], *args: str, timeout: float = 120) -> str:
     done = subprocess.run(
-        [PYTHON, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, capture_output=True,
-        text=True, timeout=timeout, check=False,
+        [PYTHON, str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     if done.returncode != 0:
         raise AssertionError(f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}")
@@ -141,8 +150,20 @@ def start_web(procs: Processes, env: dict[str, str], port: int | None = None) ->
     url = f"http://127.0.0.1:{port}"
     proc = procs.start(
         "web",
-        [PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port",
-         str(port), "--lifespan", "off", "--log-level", "warning"],
+        [
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--lifespan",
+            "off",
+            "--log-level",
+            "warning",
+        ],
         env,
     )
 
@@ -161,8 +182,15 @@ def start_web(procs: Processes, env: dict[str, str], port: int | None = None) ->
 def start_worker(procs: Processes, env: dict[str, str]) -> Proc:
     return procs.start(
         "worker",
-        [PYTHON, str(ROOT / "manage.py"), "worker", "--interval", "0.2", "--schedule-interval",
-         "0.5"],
+        [
+            PYTHON,
+            str(ROOT / "manage.py"),
+            "worker",
+            "--interval",
+            "0.2",
+            "--schedule-interval",
+            "0.5",
+        ],
         env,
     )
 
@@ -186,8 +214,17 @@ class PrivateRedis:
             raise AssertionError("redis-server is required for the fault tests")
         self.proc = self.procs.start(
             "redis",
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
             dict(os.environ),
         )
         import redis
@@ -240,13 +277,25 @@ class PrivatePostgres:
 
     def _run(self, *argv: str, timeout: float = 60) -> None:
         subprocess.run(
-            [*self.runas, *argv], check=True, timeout=timeout, capture_output=True,
+            [*self.runas, *argv],
+            check=True,
+            timeout=timeout,
+            capture_output=True,
             cwd=self.dir,
         )
 
     def init(self) -> PrivatePostgres:
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
-                  "--auth=trust", "-E", "UTF8", "--no-sync")
+        self._run(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
         return self.start()
 
     def start(self) -> PrivatePostgres:
@@ -254,19 +303,36 @@ class PrivatePostgres:
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c full_page_writes=off -c max_connections=100"
         )
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
-                  "-l", str(self.dir / "log"), "-w", "-t", "30", "start")
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "-t",
+            "30",
+            "start",
+        )
         return self
 
     def stop(self, mode: str = "immediate") -> None:
         """Stop the server; "immediate" aborts every connection as a crash would."""
         with contextlib.suppress(subprocess.SubprocessError):
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w",
-                      "stop")
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def createdb(self, name: str, template: str | None = None) -> str:
-        argv = [str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
-                "-U", "postgres"]
+        argv = [
+            str(self.bin / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+        ]
         if template:
             argv += ["-T", template]
         self._run(*argv, name)
@@ -282,7 +348,9 @@ def sql(database_url: str, query: str, params: Sequence[object] = ()) -> list[tu
     if database_url.startswith("sqlite:///"):
         import sqlite3
 
-        with contextlib.closing(sqlite3.connect(database_url[len("sqlite:///") :], timeout=10)) as db:
+        with contextlib.closing(
+            sqlite3.connect(database_url[len("sqlite:///") :], timeout=10)
+        ) as db:
             cursor = db.execute(query.replace("%s", "?"), params)
             rows = cursor.fetchall()
             db.commit()

@@ -113,8 +113,10 @@ class StallingHandler:
 
 
 def _task_states(url: str) -> dict[str, int]:
-    rows = sql(url, "SELECT status, COUNT(*) FROM django_tasks_database_dbtaskresult GROUP BY status")
-    return {status: count for status, count in rows}
+    rows = sql(
+        url, "SELECT status, COUNT(*) FROM django_tasks_database_dbtaskresult GROUP BY status"
+    )
+    return dict(rows)
 
 
 def test_killed_worker_jobs_complete_exactly_once(procs, kefu_db, tmp_path, report):
@@ -167,7 +169,9 @@ def test_killed_worker_jobs_complete_exactly_once(procs, kefu_db, tmp_path, repo
                 ["2000-01-01 00:00:00", "channels.dispatch_due"],
             )
             states = _task_states(kefu_db)
-            queued = sql(kefu_db, "SELECT COUNT(*) FROM inbox_outbounddelivery WHERE state <> 'sent'")
+            queued = sql(
+                kefu_db, "SELECT COUNT(*) FROM inbox_outbounddelivery WHERE state <> 'sent'"
+            )
             return not states.get("READY") and not states.get("RUNNING") and queued[0][0] == 0
 
         wait_for(finished, timeout=40, interval=0.5, what="the queue to drain")
@@ -194,7 +198,8 @@ def test_killed_worker_jobs_complete_exactly_once(procs, kefu_db, tmp_path, repo
         f"duplicates={duplicates} lost={lost} (SMTP transactions {len(handler.received)}); "
         f"jobs {states}; recovered in {elapsed:.1f} s"
     )
-    assert inbound_dupes == 0 and inbound_lost == 0, stored
+    assert inbound_dupes == 0, stored
+    assert inbound_lost == 0, stored
     assert duplicates == 0, counts
     assert lost == 0, (expected, counts)
     assert result["events"] == ["processed"]
