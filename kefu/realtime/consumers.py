@@ -258,6 +258,8 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         interval = settings.KEFU_REALTIME_RESYNC_SECONDS
         await asyncio.sleep(random.uniform(0, interval))  # noqa: S311 - jitter, not security
         while not self.closed:
+            if self.layer_lost:  # a group_add failed while the receive loop stayed healthy
+                await self._rejoin()
             await self.resync()
             if self.closed:
                 break

@@ -44,6 +44,16 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.1, what: str = "c
         time.sleep(interval)
 
 
+def _own_group_dying_with_parent() -> None:
+    """In the child: a process group of its own (``kill9`` takes all of it), and SIGKILL when
+    the thread that started it ends, so a test runner killed mid-test leaves no server behind."""
+    os.setsid()
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 class Proc:
     """One child process in a process group of its own."""
 
@@ -57,7 +67,7 @@ class Proc:
             cwd=cwd,
             stdout=self.handle,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            preexec_fn=_own_group_dying_with_parent,
         )
 
     @property
