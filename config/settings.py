@@ -236,6 +236,14 @@ TASKS = {
         "BACKEND": os.environ.get("KEFU_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# A job whose worker has shown no sign of life for this long is made ready again (the worker
+# was killed); a live worker beats every quarter of it (kefu.ops.liveness, ADR 0027).
+KEFU_WORKER_LEASE_SECONDS = float(os.environ.get("KEFU_WORKER_LEASE_SECONDS", "60"))
+# A claimed channel attempt (inbound event, outbound delivery) that never reported is tried
+# again after this long (the periodic dispatcher re-drives it).
+KEFU_CHANNEL_ATTEMPT_LEASE_SECONDS = float(
+    os.environ.get("KEFU_CHANNEL_ATTEMPT_LEASE_SECONDS", "120")
+)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -45,3 +45,6 @@ urlpatterns = [
     path("escalate/", include("kefu.routing.urls")),
     path("", include("kefu.portal.urls")),
 ]
+
+# A database outage answers 503 with Retry-After (kefu.core.unavailable), not a 500.
+handler500 = "kefu.core.unavailable.server_error"

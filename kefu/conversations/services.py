@@ -6,6 +6,7 @@ the audit row with the change, and schedules side effects (notifications) on com
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -20,7 +21,11 @@ from kefu.accounts.models import Team, User
 from kefu.audit.services import audit_record
 from kefu.contacts.models import Contact
 from kefu.conversations import search, secret_guard
-from kefu.conversations.attachments import UploadedFile, validate_attachments
+from kefu.conversations.attachments import (
+    UploadedFile,
+    ValidAttachment,
+    validate_attachments,
+)
 from kefu.conversations.models import (
     Attachment,
     AuthorKind,
@@ -41,13 +46,15 @@ from kefu.conversations.models import (
 from kefu.conversations.timeline import timeline_add
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
-from kefu.core.errors import Conflict, InvalidTransition, PermissionDenied
+from kefu.core.errors import Conflict, InvalidTransition, PermissionDenied, StorageUnavailable
 from kefu.core.jobs import enqueue_on_commit
 from kefu.core.text import render_markdown
 from kefu.core.validation import field_error as _field_error
 from kefu.realtime import events
 from kefu.realtime.publish import publish
 from kefu.sla.services import sla_on_event
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_CHARS = 20_000
 _TX_ID = re.compile(r"^[A-Za-z0-9:_\-.]{1,128}$")
@@ -123,6 +130,40 @@ def _author_kind(actor: Actor, author: str | None) -> str:
     return AuthorKind.SYSTEM
 
 
+def _store_attachments(message: Message, valid: Sequence[ValidAttachment]) -> None:
+    """Write the files and their rows; a storage failure (disk full, ...) stores none of them.
+
+    Raises StorageUnavailable: the caller's transaction rolls back, so the message is never
+    kept without the attachments it was sent with; files already written are removed.
+    """
+    written: list[Attachment] = []
+    try:
+        for item in valid:
+            written.append(
+                Attachment.objects.create(
+                    message=message,
+                    file=item.content,
+                    filename=item.filename,
+                    content_type=item.content_type,
+                    size=item.size,
+                    sha256=item.sha256,
+                )
+            )
+    except OSError as exc:
+        log.error("attachment storage failed for a message: %s", exc)
+        for attachment in written:
+            try:
+                attachment.file.delete(save=False)
+            except OSError:
+                log.warning("could not remove %s after a storage failure", attachment.file.name)
+        raise StorageUnavailable(
+            _(
+                "The attachment could not be saved, so the message was not sent. "
+                "Please try again in a few minutes."
+            )
+        ) from exc
+
+
 def _add_message(
     conversation: Conversation,
     *,
@@ -166,15 +207,7 @@ def _add_message(
         public_seq=public_seq,
         metadata=metadata or {},
     )
-    for item in valid:
-        Attachment.objects.create(
-            message=message,
-            file=item.content,
-            filename=item.filename,
-            content_type=item.content_type,
-            size=item.size,
-            sha256=item.sha256,
-        )
+    _store_attachments(message, valid)
     Conversation.objects.filter(pk=conversation.pk).update(
         last_activity_at=now,
         message_count=F("message_count") + 1,

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kefu.core import secretbox
 from kefu.core.errors import Conflict, KefuError, ValidationFailed
 from kefu.core.models import IdempotencyRecord
+from kefu.core.unavailable import DATABASE_ERRORS, unavailable_response
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +173,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def not_found(request: HttpRequest, exc: Http404 | type[Http404]) -> HttpResponse:
         return error_response(404, "not_found", "Not found.")
 
+    def database_unavailable(
+        request: HttpRequest, exc: Exception | type[Exception]
+    ) -> HttpResponse:
+        log.warning("API %s %s: database unavailable: %s", request.method, request.path, exc)
+        return unavailable_response(request)
+
     def unexpected(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
         assert isinstance(exc, Exception)
         log.error("API error on %s %s", request.method, request.path, exc_info=exc)
@@ -183,6 +190,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(SuspiciousOperation, suspicious)
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(Exception, unexpected)
+    for database_error in DATABASE_ERRORS:  # the database is down: 503 + Retry-After
+        api.add_exception_handler(database_error, database_unavailable)
 
 
 def json_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

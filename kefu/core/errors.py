@@ -50,6 +50,13 @@ class RateLimited(KefuError):
     status = 429
 
 
+class StorageUnavailable(KefuError):
+    """A file could not be written (disk full, storage service down); nothing was stored."""
+
+    code = "storage_unavailable"
+    status = 503
+
+
 class RetryableError(Exception):
     """An external failure worth retrying later (timeouts, 5xx, connection errors)."""
 

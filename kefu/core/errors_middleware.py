@@ -1,7 +1,8 @@
 """Map typed application errors raised in HTML views to proper responses.
 
 NotFound -> 404 (a denied read never reveals that the row exists), PermissionDenied -> 403,
-RateLimited -> 429. Views handle ValidationFailed themselves (they re-render the form).
+RateLimited -> 429, StorageUnavailable -> 503 (a file could not be written; nothing was stored).
+Views handle ValidationFailed themselves (they re-render the form).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from kefu.core.errors import NotFound, PermissionDenied, RateLimited
+from kefu.core.errors import NotFound, PermissionDenied, RateLimited, StorageUnavailable
 
 
 class KefuErrorMiddleware:
@@ -33,6 +34,15 @@ class KefuErrorMiddleware:
                 {"status": 403, "message": exception.message},
                 status=403,
             )
+        if isinstance(exception, StorageUnavailable):
+            response = TemplateResponse(
+                request,
+                "core/error.html",
+                {"status": 503, "message": exception.message},
+                status=503,
+            )
+            response["Retry-After"] = "60"
+            return response
         if isinstance(exception, RateLimited):
             return TemplateResponse(
                 request,

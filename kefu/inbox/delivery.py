@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
@@ -55,8 +56,14 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 # Wait after attempt 1, 2, ...: 30 s, 2 min, 10 min, 30 min, 2 h.
 RETRY_DELAYS = (30, 120, 600, 1800, 7200)
+
+
 # A claimed attempt that never reports (the worker died) is tried again after this long.
-ATTEMPT_LEASE = timedelta(minutes=2)
+def attempt_lease() -> timedelta:
+    """How long a claimed attempt may run before it is presumed lost (default two minutes)."""
+    return timedelta(seconds=float(settings.KEFU_CHANNEL_ATTEMPT_LEASE_SECONDS))
+
+
 ERROR_MAX = 300
 
 
@@ -82,7 +89,7 @@ def delivery_queue(*, conversation: Conversation, message: Message) -> bool:
         message=message,
         channel=conversation.channel,
         created_at=clock.now(),
-        next_attempt_at=clock.now() + ATTEMPT_LEASE,
+        next_attempt_at=clock.now() + attempt_lease(),
     )
     Message.objects.filter(pk=message.pk).update(delivery_status=DeliveryStatus.QUEUED)
     message.delivery_status = DeliveryStatus.QUEUED
@@ -96,7 +103,7 @@ def _claim(delivery_pk: int, attempts: int) -> OutboundDelivery | None:
     now = clock.now()
     claimed = OutboundDelivery.objects.filter(
         pk=delivery_pk, attempts=attempts, state=OutboundState.QUEUED
-    ).update(attempts=F("attempts") + 1, next_attempt_at=now + ATTEMPT_LEASE)
+    ).update(attempts=F("attempts") + 1, next_attempt_at=now + attempt_lease())
     if not claimed:
         return None
     return OutboundDelivery.objects.select_related("message__conversation").get(pk=delivery_pk)

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from importlib import import_module
 
+from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -66,7 +67,13 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 RETRY_DELAYS = (30, 120, 600, 1800)  # after attempt 1, 2, 3, 4
-ATTEMPT_LEASE = timedelta(minutes=2)
+
+
+def attempt_lease() -> timedelta:
+    """How long a claimed attempt may run before it is presumed lost (default two minutes)."""
+    return timedelta(seconds=float(settings.KEFU_CHANNEL_ATTEMPT_LEASE_SECONDS))
+
+
 ERROR_MAX = 300
 MAX_HEADER_VALUE = 200
 # Headers worth keeping for debugging; anything else (cookies, auth, secrets) is dropped.
@@ -122,7 +129,7 @@ def inbound_store(
                 content_type=content_type[:100],
                 headers=safe_headers(headers, adapter),
                 received_at=now,
-                next_attempt_at=now + ATTEMPT_LEASE,
+                next_attempt_at=now + attempt_lease(),
             )
             from kefu.inbox.tasks import process_inbound_event
 
@@ -141,7 +148,7 @@ def inbound_store(
 def _claim(event_pk: int, attempts: int) -> InboundEvent | None:
     claimed = InboundEvent.objects.filter(
         pk=event_pk, attempts=attempts, state=InboundState.RECEIVED
-    ).update(attempts=F("attempts") + 1, next_attempt_at=clock.now() + ATTEMPT_LEASE)
+    ).update(attempts=F("attempts") + 1, next_attempt_at=clock.now() + attempt_lease())
     if not claimed:
         return None
     return InboundEvent.objects.get(pk=event_pk)
@@ -582,7 +589,7 @@ def inbound_replay(*, event: InboundEvent, actor: Actor) -> InboundEvent:
             raise InvalidTransition(_("Only failed events can be replayed."))
         locked.state = InboundState.RECEIVED
         locked.attempts = 0
-        locked.next_attempt_at = clock.now() + ATTEMPT_LEASE
+        locked.next_attempt_at = clock.now() + attempt_lease()
         locked.processed_at = None
         locked.save(update_fields=["state", "attempts", "next_attempt_at", "processed_at"])
         audit_record(

@@ -16,3 +16,18 @@ class PeriodicJobState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.next_run_at:%Y-%m-%d %H:%M:%S}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A running ``kefu worker``'s last sign of life (``kefu.ops.liveness``).
+
+    A job whose worker has not beaten for ``KEFU_WORKER_LEASE_SECONDS`` is presumed lost
+    (the process was killed or its machine died) and is made ready again.
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"

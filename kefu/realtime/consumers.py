@@ -4,11 +4,17 @@ hand every write to the same service functions as the HTTP views.
 ``SequencedConsumer`` is the delivery machinery both protocols share: per conversation it keeps
 the last sequence number sent, drops duplicates and fills gaps from the database, so a socket
 gets each message once and in order even when processes publish out of order.
+
+It also outlives the channel layer: when Redis goes away, the socket stays open (the database
+resync keeps delivering), the layer is polled with backoff, and once Redis answers again every
+group the socket had joined is joined again — a restarted Redis has forgotten them — so live
+delivery resumes by itself (tests/faults/test_redis_restart.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -16,15 +22,20 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from pydantic import StringConstraints
 
+from kefu.core import unavailable
 from kefu.core.errors import KefuError, NotFound
 from kefu.core.observability import metrics
 from kefu.core.observability.context import accept_or_new, request_id_var
+from kefu.core.unavailable import CLOSE_TRY_AGAIN_LATER, DATABASE_ERRORS
 from kefu.realtime import audiences, payloads
 from kefu.realtime.db import database_sync_to_async
 from kefu.realtime.events import Event, Typing, Viewing
@@ -41,6 +52,16 @@ from kefu.realtime.protocol import (
 from kefu.realtime.publish import publish_ephemeral
 
 log = logging.getLogger(__name__)
+
+try:
+    from redis import RedisError
+except ImportError:  # pragma: no cover - the embedded default has no Redis
+    LAYER_ERRORS: tuple[type[BaseException], ...] = (OSError,)
+else:
+    LAYER_ERRORS = (OSError, RedisError)
+# While the channel layer is down, try it again after 0.2 s, 0.4 s, ... at most every 2 s.
+LAYER_RETRY_FIRST = 0.2
+LAYER_RETRY_MAX = 2.0
 
 RATE_PER_SECOND = 10.0
 RATE_BURST = 20.0
@@ -70,6 +91,55 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     """Shared delivery: ordered, de-duplicated message frames; flood and error limits."""
 
     groups: list[str] = []
+    layer_lost = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Channels' consumer loop, with a channel-layer receive that survives a Redis outage
+        (``_layer_receive``) instead of ending the socket with an internal error."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.base_send = send
+        sources = [receive]
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            sources.append(self._layer_receive)
+        try:
+            await await_many_dispatch(sources, self.dispatch)
+        except StopConsumer:
+            pass
+        finally:
+            self.closed = True
+            background = getattr(self, "background", None)
+            if background is not None:  # never leave a resync loop behind a dead socket
+                background.cancel()
+
+    async def _layer_receive(self) -> dict[str, Any]:
+        delay = LAYER_RETRY_FIRST
+        while True:
+            try:
+                message: dict[str, Any] = await self.channel_layer.receive(self.channel_name)
+                return message
+            except LAYER_ERRORS as exc:
+                if not self.layer_lost:
+                    log.warning("channel layer unavailable, delivering from the database: %s", exc)
+                self.layer_lost = True
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, LAYER_RETRY_MAX)
+            if await self._rejoin():
+                delay = LAYER_RETRY_FIRST
+
+    async def _rejoin(self) -> bool:
+        """Join every group again after an outage; False while the layer is still down."""
+        try:
+            for group in list(self.joined):
+                await self.channel_layer.group_add(group, self.channel_name)
+        except LAYER_ERRORS:
+            return False
+        if self.layer_lost:
+            log.info("channel layer back; %d groups joined again", len(self.joined))
+        self.layer_lost = False
+        await self.resync()  # what was published while the groups were missing
+        return True
 
     async def connect(self) -> None:
         # One id for the connection's lifetime (this consumer's task): the client's or the
@@ -115,7 +185,8 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         if self.background is not None:
             self.background.cancel()
         for group in list(self.joined):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            with contextlib.suppress(*LAYER_ERRORS):  # Redis down: its groups expire anyway
+                await self.channel_layer.group_discard(group, self.channel_name)
         self.joined.clear()
         await self.closing()
 
@@ -136,8 +207,12 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def join(self, group: str) -> None:
         if group not in self.joined:
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.joined.add(group)
+            self.joined.add(group)  # joined again after an outage even if this add fails
+            try:
+                await self.channel_layer.group_add(group, self.channel_name)
+            except LAYER_ERRORS as exc:
+                self.layer_lost = True
+                log.warning("channel layer unavailable, joining %s later: %s", group, exc)
 
     async def track(self, conversation_id: int, last_seq: int) -> None:
         """Start delivering a conversation's messages after ``last_seq``."""
@@ -198,6 +273,8 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         interval = settings.KEFU_REALTIME_RESYNC_SECONDS
         await asyncio.sleep(random.uniform(0, interval))  # noqa: S311 - jitter, not security
         while not self.closed:
+            if self.layer_lost:  # a group_add failed while the receive loop stayed healthy
+                await self._rejoin()
             await self.resync()
             if self.closed:
                 break
@@ -256,6 +333,15 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 if exc.close is None and self.errors_in_a_row >= MAX_ERRORS_IN_A_ROW:
                     exc.close = CLOSE_PROTOCOL
                 await self.fail(exc)
+                return
+            except DATABASE_ERRORS as exc:
+                # The database is down: say so and close "try again later"; the client
+                # reconnects with backoff, resumes from its last seq and resends what was
+                # not acknowledged (same idempotency keys: nothing is stored twice).
+                log.warning("socket frame failed: database unavailable: %s", exc)
+                await self.fail(
+                    ProtocolError("unavailable", unavailable.message(), close=CLOSE_TRY_AGAIN_LATER)
+                )
                 return
         self.errors_in_a_row = 0
 
@@ -452,8 +538,9 @@ class AgentConsumer(SequencedConsumer):
         group = audiences.staff_group(frame.conversation_id)
         if frame.type == "unsubscribe":
             if group in self.joined:
-                await self.channel_layer.group_discard(group, self.channel_name)
                 self.joined.discard(group)
+                with contextlib.suppress(*LAYER_ERRORS):
+                    await self.channel_layer.group_discard(group, self.channel_name)
             async with self.lock:
                 self.last_sent.pop(frame.conversation_id, None)
             return

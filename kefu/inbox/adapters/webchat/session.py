@@ -20,6 +20,7 @@ from kefu.core.errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    StorageUnavailable,
     ValidationFailed,
 )
 from kefu.helpcenter.selectors import public_contact_options
@@ -220,6 +221,8 @@ class ChatSession:
             code = "validation"
         elif isinstance(exc, RateLimited):
             code = "rate_limited"
+        elif isinstance(exc, StorageUnavailable):
+            code = "storage_unavailable"  # nothing was stored: send again later
         elif isinstance(exc, PermissionDenied | InvalidTransition):
             code = "forbidden"
         else:

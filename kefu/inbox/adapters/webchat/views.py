@@ -78,8 +78,12 @@ def _error(
         "not_found": 404,
         "rate_limited": 429,
         "too_large": 413,
+        "storage_unavailable": 503,
     }.get(exc.code, 400)
-    return _cors(JsonResponse(exc.frame(), status=status), request, site)
+    response = JsonResponse(exc.frame(), status=status)
+    if status == 503:
+        response["Retry-After"] = "60"
+    return _cors(response, request, site)
 
 
 def _preflight(request: HttpRequest) -> HttpResponseBase:

@@ -1,5 +1,6 @@
-"""Run background jobs from the database queue (django-tasks-db; see docs/adr/0003), and
-enqueue the periodic jobs of ``kefu.ops.periodic.SCHEDULE`` when they fall due."""
+"""Run background jobs from the database queue (django-tasks-db; see docs/adr/0003), enqueue
+the periodic jobs of ``kefu.ops.periodic.SCHEDULE`` when they fall due, and take back the jobs
+of workers that died (``kefu.ops.liveness``, ADR 0027)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from kefu.ops import periodic
+from kefu.ops import liveness, periodic
 
 
 class Command(BaseCommand):
@@ -36,6 +37,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        worker_id = liveness.new_worker_id()
+        heartbeat = liveness.Heartbeat(worker_id=worker_id)
+        heartbeat.tick()  # alive before the first claim; stale jobs are ready before we poll
+        heartbeat.start()
         scheduler: periodic.Scheduler | None = None
         if not options["no_schedule"]:
             if options["batch"]:
@@ -49,7 +54,10 @@ class Command(BaseCommand):
                 interval=options["interval"],
                 batch=options["batch"],
                 verbosity=options["verbosity"],
+                worker_id=worker_id,
             )
         finally:
             if scheduler is not None:
                 scheduler.stop()
+            heartbeat.stop()
+            heartbeat.join(timeout=5)
