@@ -128,10 +128,35 @@ def _send_now(deliveries: list[audiences.Delivery]) -> None:
         loop = _calling_loop()
         if loop is not None:
             _Outbox.of(loop).put(layer, deliveries)
+        elif _in_running_loop():
+            async_to_sync(_send_all)(layer, deliveries)  # it says why it cannot be done here
         else:
-            async_to_sync(_send_all)(layer, deliveries)
+            _own_loop().run_until_complete(_send_all(layer, deliveries))
     except Exception:  # the write already committed; never fail the caller over a push
         log.warning("real-time delivery failed", exc_info=True)
+
+
+def _in_running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+_loops = threading.local()
+
+
+def _own_loop() -> asyncio.AbstractEventLoop:
+    """This thread's event loop for sending pushes from plain sync code (workers, commands),
+    kept between calls: ``async_to_sync`` starts a thread and a loop for every call, and the
+    Redis layer connects again for every new loop. Sent before returning, as before. A forked
+    child makes its own (the parent's loop and connections are not its to use)."""
+    loop: asyncio.AbstractEventLoop | None = getattr(_loops, "loop", None)
+    if loop is None or loop.is_closed() or getattr(_loops, "pid", None) != os.getpid():
+        loop = _loops.loop = asyncio.new_event_loop()
+        _loops.pid = os.getpid()
+    return loop
 
 
 def _calling_loop() -> asyncio.AbstractEventLoop | None:

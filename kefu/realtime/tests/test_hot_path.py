@@ -95,3 +95,23 @@ async def test_pushes_handed_to_the_loop_are_sent_in_publish_order():
 
 def test_without_a_loop_pushes_are_sent_before_publish_returns():
     assert publish._calling_loop() is None
+
+
+def test_plain_sync_code_sends_on_one_kept_loop_before_returning():
+    layer = _SlowLayer()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(publish, "get_channel_layer", lambda: layer)
+        publish._send_now([("gx", {"type": "rt.push"})])
+        assert layer.sent == ["gx"]  # sent before returning
+        first = publish._own_loop()
+        publish._send_now([("gxx", {"type": "rt.push"})])
+        assert layer.sent == ["gx", "gxx"]
+        assert publish._own_loop() is first  # not a new loop (and thread) per push
+        assert not first.is_running()
+
+
+def test_a_forked_child_does_not_use_its_parents_loop(monkeypatch):
+    parent = publish._own_loop()
+    monkeypatch.setattr(publish.os, "getpid", lambda: -1)  # as if in a child process
+    child = publish._own_loop()
+    assert child is not parent
