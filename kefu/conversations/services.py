@@ -83,7 +83,25 @@ def _clean_body(body: str) -> str:
 
 
 def _lock(conversation: Conversation) -> Conversation:
-    return Conversation.objects.select_for_update().get(pk=conversation.pk)
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    # The caller's contact row, if it had one: the message payloads built after the commit
+    # show the customer's name from it (the lock re-reads the conversation, not its contact).
+    if locked.contact_id == conversation.contact_id and _CONTACT.is_cached(conversation):
+        _CONTACT.set_cached_value(locked, _CONTACT.get_cached_value(conversation))
+    return locked
+
+
+_CONTACT = Conversation._meta.get_field("contact")
+_ATTACHMENTS_CACHE = Message._meta.get_field("attachments").cache_name
+
+
+def _hold_attachments(message: Message, rows: list[Attachment]) -> None:
+    """Cache ``rows`` as ``message.attachments.all()`` (all of them: the message was just
+    written), as ``prefetch_related`` would, so the payloads built on commit need no query."""
+    queryset = Attachment.objects.filter(message=message)
+    queryset._result_cache = rows
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    message._prefetched_objects_cache = {_ATTACHMENTS_CACHE: queryset}  # type: ignore[attr-defined]
 
 
 def _actor_user(actor: Actor) -> User | None:
@@ -130,8 +148,8 @@ def _author_kind(actor: Actor, author: str | None) -> str:
     return AuthorKind.SYSTEM
 
 
-def _store_attachments(message: Message, valid: Sequence[ValidAttachment]) -> None:
-    """Write the files and their rows; a storage failure (disk full, ...) stores none of them.
+def _store_attachments(message: Message, valid: Sequence[ValidAttachment]) -> list[Attachment]:
+    """Write the files and their rows (returned); a storage failure (disk full, ...) stores none.
 
     Raises StorageUnavailable: the caller's transaction rolls back, so the message is never
     kept without the attachments it was sent with; files already written are removed.
@@ -162,6 +180,7 @@ def _store_attachments(message: Message, valid: Sequence[ValidAttachment]) -> No
                 "Please try again in a few minutes."
             )
         ) from exc
+    return written
 
 
 def _add_message(
@@ -207,7 +226,7 @@ def _add_message(
         public_seq=public_seq,
         metadata=metadata or {},
     )
-    _store_attachments(message, valid)
+    _hold_attachments(message, _store_attachments(message, valid))
     Conversation.objects.filter(pk=conversation.pk).update(
         last_activity_at=now,
         message_count=F("message_count") + 1,
@@ -227,7 +246,8 @@ def _add_message(
             public_seq=public_seq,
             team_id=conversation.team_id,
             assignee_id=conversation.assignee_id,
-        )
+        ),
+        message=message,
     )
     return message
 
@@ -390,6 +410,51 @@ def conversation_create(
     A customer may only open conversations for themselves. With ``external_id`` set, a repeat
     of the same channel message raises Conflict instead of creating a duplicate.
     """
+    conversation, _message = _conversation_open(
+        contact=contact,
+        subject=subject,
+        body=body,
+        category=category,
+        channel=channel,
+        language=language,
+        priority=priority,
+        tx_id=tx_id,
+        asset=asset,
+        network=network,
+        team=team,
+        attachments=attachments,
+        external_id=external_id,
+        author=author,
+        conversation_type=conversation_type,
+        actor=actor,
+        known_new=False,
+    )
+    return conversation
+
+
+def _conversation_open(
+    *,
+    contact: Contact,
+    subject: str,
+    body: str,
+    category: str,
+    channel: str,
+    language: str | None,
+    priority: int,
+    tx_id: str,
+    asset: str,
+    network: str,
+    team: Team | None,
+    attachments: Sequence[UploadedFile],
+    external_id: str | None,
+    author: str | None,
+    conversation_type: str,
+    actor: Actor,
+    known_new: bool,
+) -> tuple[Conversation, Message]:
+    """``conversation_create``, returning the first message too. ``known_new``: the caller has
+    just looked ``external_id`` up itself (``message_receive``), so it is not looked up again
+    (a race with another worker still fails on the unique constraint)."""
     if actor.kind == ActorKind.CUSTOMER and actor.contact_id != contact.pk:
         raise PermissionDenied(_("You do not have permission to do that."))
     subject = (subject or "").strip()
@@ -408,7 +473,11 @@ def conversation_create(
         raise _field_error("conversation_type", _("Unknown type."))
     tx_id, asset, network = _validate_case_fields(tx_id, asset, network)
     language = language or contact.language or "en"
-    if external_id and Message.objects.filter(channel=channel, external_id=external_id).exists():
+    if (
+        external_id
+        and not known_new
+        and Message.objects.filter(channel=channel, external_id=external_id).exists()
+    ):
         raise Conflict(_("This message was already received."))
     author_kind = _author_kind(actor, author or AuthorKind.CUSTOMER)
     screened = _screen(author_kind, body=body, subject=subject, attachments=attachments)
@@ -467,9 +536,13 @@ def conversation_create(
             conversation.message_count = 2
         from kefu.routing.services import route_conversation
 
-        return route_conversation(
+        routed = route_conversation(
             conversation=conversation, actor=actor, assign=channel != Channel.CHAT
         )
+        # Routing re-reads the conversation (which drops its cached contact): the message's
+        # payloads, built on commit, show the contact's name.
+        _CONTACT.set_cached_value(conversation, contact)
+        return routed, message
 
 
 def message_reply(
@@ -494,6 +567,36 @@ def message_reply(
     Live chat writes customers' messages in batches with the same rows
     (kefu.inbox.adapters.webchat.batch): keep the two in step.
     """
+    return _reply(
+        conversation=conversation,
+        body=body,
+        actor=actor,
+        attachments=attachments,
+        set_status=set_status,
+        author=author,
+        external_id=external_id,
+        channel=channel,
+        guard_override_reason=guard_override_reason,
+        metadata=metadata,
+        known_new=False,
+    )
+
+
+def _reply(
+    *,
+    conversation: Conversation,
+    body: str,
+    actor: Actor,
+    attachments: Sequence[UploadedFile],
+    set_status: str | None,
+    author: str | None,
+    external_id: str | None,
+    channel: str | None,
+    guard_override_reason: str,
+    metadata: dict[str, Any] | None,
+    known_new: bool,
+) -> Message:
+    """``message_reply``; ``known_new`` as for ``_conversation_open``."""
     _require_owner_or_staff(conversation, actor)
     body = _clean_body(body)
     if set_status is not None and set_status not in Status.values:
@@ -503,6 +606,7 @@ def message_reply(
         raise PermissionDenied(_("You can only close or reopen your request."))
     if (
         external_id
+        and not known_new
         and Message.objects.filter(
             channel=channel or conversation.channel, external_id=external_id
         ).exists()
@@ -595,9 +699,10 @@ def message_receive(
     """
     if not external_id:
         raise _field_error("external_id", _("A channel message needs its id."))
-    existing = Message.objects.filter(channel=channel, external_id=external_id).first()
-    if existing is not None:
-        return existing
+    # No ORDER BY: at most one row (unique), and ``first()``'s ordering only costs compiling.
+    existing = list(Message.objects.filter(channel=channel, external_id=external_id).order_by()[:1])
+    if existing:
+        return existing[0]
     if conversation is not None and (
         conversation.contact_id != contact.pk or conversation.status == Status.CLOSED
     ):
@@ -611,14 +716,19 @@ def message_receive(
         )
     try:
         if conversation is not None:
-            return message_reply(
+            conversation.contact = contact  # the same row (checked above): the payloads show it
+            return _reply(
                 conversation=conversation,
                 body=body,
                 actor=actor,
                 attachments=attachments,
+                set_status=None,
+                author=AuthorKind.CUSTOMER,
                 external_id=external_id,
                 channel=channel,
-                author=AuthorKind.CUSTOMER,
+                guard_override_reason="",
+                metadata=None,
+                known_new=True,
             )
         first_line = (body or "").strip().splitlines()[0] if (body or "").strip() else ""
         subject = (
@@ -627,20 +737,28 @@ def message_receive(
             or _("Message from %(channel)s")
             % {"channel": Channel(channel).label if channel in Channel.values else channel}
         )
-        conversation_create(
+        _conversation, message = _conversation_open(
             contact=contact,
             subject=subject,
             body=body,
+            category=Category.OTHER,
             channel=channel,
             language=language,
+            priority=Priority.NORMAL,
+            tx_id="",
+            asset="",
+            network="",
+            team=None,
             attachments=attachments,
             external_id=external_id,
             author=AuthorKind.CUSTOMER,
+            conversation_type=ConversationType.STANDARD,
             actor=actor,
+            known_new=True,
         )
     except Conflict:  # the same message raced in through another worker
         return Message.objects.get(channel=channel, external_id=external_id)
-    return Message.objects.get(channel=channel, external_id=external_id)
+    return message
 
 
 def note_add(

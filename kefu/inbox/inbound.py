@@ -62,6 +62,7 @@ from kefu.inbox.models import (
     InboundState,
     PhoneCall,
 )
+from kefu.realtime.publish import batched as publish_batched
 
 log = logging.getLogger(__name__)
 
@@ -195,29 +196,31 @@ def inbound_process(*, event_pk: int, attempts: int) -> str:
         reasons: list[str] = []
         notes: list[str] = []
         calls = 0
-        for item in messages:
-            if isinstance(item, DeliveryReceipt):  # the provider's word on one of our replies
-                updated = delivery_receipt(channel=adapter.kind, receipt=item)
-                if updated is None:
-                    reasons.append("receipt for an unknown message")
-                else:
-                    stored.append(updated.message_id)
-                    conversation_id = updated.message.conversation_id
-                continue
-            notes.extend(item.warnings)
-            if item.call is not None and not item.ignorable:  # a phone call, not a message
-                from kefu.inbox.calls import phone_call_receive
+        # One hand-over of the realtime pushes and one webhook look-up for the whole event.
+        with publish_batched():
+            for item in messages:
+                if isinstance(item, DeliveryReceipt):  # the provider's word on one of our replies
+                    updated = delivery_receipt(channel=adapter.kind, receipt=item)
+                    if updated is None:
+                        reasons.append("receipt for an unknown message")
+                    else:
+                        stored.append(updated.message_id)
+                        conversation_id = updated.message.conversation_id
+                    continue
+                notes.extend(item.warnings)
+                if item.call is not None and not item.ignorable:  # a phone call, not a message
+                    from kefu.inbox.calls import phone_call_receive
 
-                call = phone_call_receive(call=item.call, actor=Actor.system("phone"))
-                conversation_id = call.conversation_id or conversation_id
-                calls += 1
-                continue
-            message = _receive_one(adapter, item, notes)
-            if message is None:
-                reasons.append(item.reason or "ignored")
-                continue
-            stored.append(message.pk)
-            conversation_id = message.conversation_id
+                    call = phone_call_receive(call=item.call, actor=Actor.system("phone"))
+                    conversation_id = call.conversation_id or conversation_id
+                    calls += 1
+                    continue
+                message = _receive_one(adapter, item, notes)
+                if message is None:
+                    reasons.append(item.reason or "ignored")
+                    continue
+                stored.append(message.pk)
+                conversation_id = message.conversation_id
     except PermanentError as exc:
         _fail(event, str(exc))
         return "failed"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kefu.conversations.models import Conversation
+from kefu.conversations.models import Conversation, Message
 from kefu.realtime import payloads
 from kefu.realtime.events import (
     ConversationCreated,
@@ -68,10 +68,12 @@ def _inbox(conversation_id: int, reason: str, groups: list[str]) -> list[Deliver
     return [(g, payload) for g in groups]
 
 
-def route(event: Event) -> list[Delivery]:
-    """Every (group, payload) pair this event is delivered as. Runs after commit."""
+def route(event: Event, *, message: Message | None = None) -> list[Delivery]:
+    """Every (group, payload) pair this event is delivered as. Runs after commit.
+
+    ``message``: a ``MessageCreated``'s row as its service wrote it (else it is loaded)."""
     if isinstance(event, MessageCreated):
-        return _route_message(event)
+        return _route_message(event, message)
     if isinstance(event, ConversationCreated):
         return _inbox(
             event.conversation_id,
@@ -122,8 +124,10 @@ def route(event: Event) -> list[Delivery]:
     raise TypeError(f"no audience for {type(event).__name__}")
 
 
-def _route_message(event: MessageCreated) -> list[Delivery]:
-    message = payloads.load_message(event.message_id)
+def _route_message(event: MessageCreated, held: Message | None) -> list[Delivery]:
+    message = held if held is not None and held.pk == event.message_id else None
+    if message is None:
+        message = payloads.load_message(event.message_id)
     if message is None:  # deleted before delivery: nothing to say
         return []
     payloads.remember_routed(message)  # the sender's ack reuses it (chat)

@@ -8,7 +8,10 @@ import os
 import threading
 import weakref
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
+from typing import TYPE_CHECKING
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
@@ -17,19 +20,71 @@ from django.db import transaction
 from kefu.realtime import audiences
 from kefu.realtime.events import Event
 
+if TYPE_CHECKING:
+    from kefu.conversations.models import Message
+
 log = logging.getLogger(__name__)
 
 
-def publish(event: Event) -> None:
+def publish(event: Event, *, message: Message | None = None) -> None:
     """Deliver ``event`` to its audiences once the current transaction commits.
 
-    Delivery is best effort: a failure is logged and clients catch up from the database.
+    ``message`` (for ``MessageCreated``): the row the service just wrote, with its
+    conversation (and the conversation's contact) and its attachments cached, so the payloads
+    are built from it after the commit instead of reloading it. Its payload fields are fixed
+    when it is written. Delivery is best effort: a failure is logged and clients catch up
+    from the database.
     """
-    transaction.on_commit(partial(_deliver, event))
+    transaction.on_commit(partial(_deliver, event, message))
 
 
-def _deliver(event: Event) -> None:
-    _push(event)
+class _Scope:
+    """Deliveries and events committed inside ``batched()``, sent when it ends."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[audiences.Delivery] = []
+        self.events: list[Event] = []
+
+
+_scope = threading.local()
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Within the block, hold this thread's committed events and send them when it ends: all
+    their pushes in one hand-over to the channel layer and one webhook-endpoint look-up for
+    all of them (instead of one of each per event), in the order they committed.
+
+    For a worker that runs several short transactions for one unit of work (an inbound event:
+    identity, conversation, message). Events are routed (payloads built) as each transaction
+    commits, as without the block; only the sending waits for its end, including when the
+    block raises (what committed is still sent). Nested blocks send with the outermost one.
+    """
+    if getattr(_scope, "current", None) is not None:
+        yield
+        return
+    scope = _scope.current = _Scope()
+    try:
+        yield
+    finally:
+        _scope.current = None
+        _send_now(scope.deliveries)
+        if scope.events:
+            from kefu.integrations.emit import on_committed_events
+
+            on_committed_events(scope.events)
+
+
+def _deliver(event: Event, message: Message | None = None) -> None:
+    scope: _Scope | None = getattr(_scope, "current", None)
+    if scope is not None:
+        try:
+            scope.deliveries += audiences.route(event, message=message)
+        except Exception:  # the write already committed; never fail the caller over a push
+            log.warning("real-time delivery of %s failed", event.name, exc_info=True)
+        scope.events.append(event)
+        return
+    _push(event, message)
     # Outbound webhooks hear the same committed events (docs/subsystems/webhooks.md). Imported
     # here: integrations reads conversations, which publish through this module.
     from kefu.integrations.emit import on_committed_event
@@ -56,19 +111,52 @@ def deliver_committed(events: list[Event]) -> None:
     on_committed_events(events)
 
 
-def _push(event: Event) -> None:
+def _push(event: Event, message: Message | None = None) -> None:
     try:
-        deliveries = audiences.route(event)
+        deliveries = audiences.route(event, message=message)
+    except Exception:  # the write already committed; never fail the caller over a push
+        log.warning("real-time delivery of %s failed", event.name, exc_info=True)
+        return
+    _send_now(deliveries)
+
+
+def _send_now(deliveries: list[audiences.Delivery]) -> None:
+    try:
         layer = get_channel_layer()
         if layer is None or not deliveries:
             return
         loop = _calling_loop()
         if loop is not None:
             _Outbox.of(loop).put(layer, deliveries)
+        elif _in_running_loop():
+            async_to_sync(_send_all)(layer, deliveries)  # it says why it cannot be done here
         else:
-            async_to_sync(_send_all)(layer, deliveries)
+            _own_loop().run_until_complete(_send_all(layer, deliveries))
     except Exception:  # the write already committed; never fail the caller over a push
-        log.warning("real-time delivery of %s failed", event.name, exc_info=True)
+        log.warning("real-time delivery failed", exc_info=True)
+
+
+def _in_running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+_loops = threading.local()
+
+
+def _own_loop() -> asyncio.AbstractEventLoop:
+    """This thread's event loop for sending pushes from plain sync code (workers, commands),
+    kept between calls: ``async_to_sync`` starts a thread and a loop for every call, and the
+    Redis layer connects again for every new loop. Sent before returning, as before. A forked
+    child makes its own (the parent's loop and connections are not its to use)."""
+    loop: asyncio.AbstractEventLoop | None = getattr(_loops, "loop", None)
+    if loop is None or loop.is_closed() or getattr(_loops, "pid", None) != os.getpid():
+        loop = _loops.loop = asyncio.new_event_loop()
+        _loops.pid = os.getpid()
+    return loop
 
 
 def _calling_loop() -> asyncio.AbstractEventLoop | None:

@@ -293,12 +293,28 @@ def reapply(
 # --- the conversation's timers ------------------------------------------------------------------
 
 
-def _open_timers(conversation: Conversation) -> list[SlaTimer]:
-    return list(
+# Timers that were ever started for a whole conversation (at most one first response; one
+# resolution per time it was reopened): read with the open ones, they answer "was it answered?"
+# and "was it timed before?" without a query of their own per event.
+_ONCE_Q = Q(kind__in=(TimerKind.FIRST_RESPONSE, TimerKind.RESOLUTION))
+
+
+def _is_open(timer: SlaTimer) -> bool:
+    """OPEN_Q, for a row in hand."""
+    return timer.state in (TimerState.RUNNING, TimerState.PAUSED) or (
+        timer.state == TimerState.BREACHED and timer.stopped_at is None
+    )
+
+
+def _locked_timers(conversation: Conversation) -> tuple[list[SlaTimer], set[str]]:
+    """The conversation's open timers (locked, by id) and the kinds of first-response and
+    resolution timers it ever had, in one query."""
+    rows = list(
         SlaTimer.objects.select_for_update()
-        .filter(OPEN_Q, conversation_id=conversation.pk)
+        .filter(OPEN_Q | _ONCE_Q, conversation_id=conversation.pk)
         .order_by("id")
     )
+    return [t for t in rows if _is_open(t)], {t.kind for t in rows}
 
 
 def on_event(conversation: Conversation, event: str, at: datetime) -> None:
@@ -306,7 +322,7 @@ def on_event(conversation: Conversation, event: str, at: datetime) -> None:
 
     if event not in EVENTS:
         raise ValueError(f"unknown SLA event {event!r}")
-    timers = _open_timers(conversation)
+    timers, ever = _locked_timers(conversation)
     if not timers and event == STAFF_REPLIED:
         return  # the common case without SLA policies costs one query
     by_kind = {t.kind: t for t in timers}
@@ -324,9 +340,7 @@ def on_event(conversation: Conversation, event: str, at: datetime) -> None:
     elif event == CUSTOMER_REPLIED:
         if TimerKind.FIRST_RESPONSE in by_kind or TimerKind.NEXT_RESPONSE in by_kind or done:
             return  # still waiting for the first answer, or already for the next one
-        answered = SlaTimer.objects.filter(
-            conversation_id=conversation.pk, kind=TimerKind.FIRST_RESPONSE
-        ).exists()
+        answered = TimerKind.FIRST_RESPONSE in ever
         policy = policy_for(conversation) if answered else None
         if policy is None:
             return
@@ -334,7 +348,7 @@ def on_event(conversation: Conversation, event: str, at: datetime) -> None:
         if timer is not None and conversation.status == Status.PENDING:
             pause(timer, at)
     elif event == STATUS_CHANGED:
-        _on_status(conversation, timers, by_kind, at)
+        _on_status(conversation, timers, by_kind, at, ever)
     elif event == ATTRIBUTES_CHANGED:
         policy = policy_for(conversation)
         if (
@@ -362,7 +376,11 @@ def on_event(conversation: Conversation, event: str, at: datetime) -> None:
 
 
 def _on_status(
-    conversation: Conversation, timers: list[SlaTimer], by_kind: dict[str, SlaTimer], at: datetime
+    conversation: Conversation,
+    timers: list[SlaTimer],
+    by_kind: dict[str, SlaTimer],
+    at: datetime,
+    ever: set[str],
 ) -> None:
     from kefu.conversations.models import Status
 
@@ -384,9 +402,7 @@ def _on_status(
             resume(timer, at)
     if TimerKind.RESOLUTION not in by_kind:
         # Reopened after it was solved or closed: the resolution is timed again.
-        had_one = SlaTimer.objects.filter(
-            conversation_id=conversation.pk, kind=TimerKind.RESOLUTION
-        ).exists()
+        had_one = TimerKind.RESOLUTION in ever
         policy = policy_for(conversation) if had_one else None
         if policy is not None:
             start_timer(conversation, TimerKind.RESOLUTION, policy, at=at)

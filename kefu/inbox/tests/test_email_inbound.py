@@ -317,3 +317,35 @@ def test_a_relay_redelivery_with_new_trace_headers_is_one_message(ingest):
     assert second.state == InboundState.PROCESSED
     assert second.message_id == first.message_id
     assert Message.objects.count() == 1
+
+
+# --- cost of the receive path (docs/benchmarks.md, "Email ingestion (issue 8)") ----------------
+
+
+def _statements(queries, table: str, verb: str = "SELECT") -> int:
+    return sum(1 for q in queries if q["sql"].startswith(verb) and f'FROM "{table}"' in q["sql"])
+
+
+def test_a_threaded_reply_is_stored_without_rereading_what_the_path_holds(ingest):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    conversation = _conversation(ingest)
+    with CaptureQueriesContext(connection) as captured:
+        event, _ = ingest(
+            mail(
+                message_id="<second@x.example>",
+                subject="Re: something",
+                headers={"In-Reply-To": "<first@x.example>"},
+                attachments=[("receipt.pdf", "application/pdf", PDF)],
+            )
+        )
+    assert event.conversation_id == conversation.pk
+    assert event.state == InboundState.PROCESSED
+    queries = captured.captured_queries
+    # Messages are read once by the adapter (a reused Message-ID and the thread's references in
+    # one query) and once by message_receive (idempotency); never again for the push or result.
+    assert _statements(queries, "conversations_message") == 2
+    assert _statements(queries, "conversations_attachment") == 0
+    assert _statements(queries, "integrations_webhookendpoint") == 1
+    assert len(queries) <= 28  # store, claim, parse, thread, reply, audit, timeline, finish

@@ -274,3 +274,25 @@ def test_reply_and_solve_meets_first_response_and_a_reply_to_a_solved_one_is_tim
     running = timers(conversation, state=TimerState.RUNNING)
     assert running[TimerKind.NEXT_RESPONSE].due_at == now.at + timedelta(minutes=30)
     assert running[TimerKind.RESOLUTION].due_at == now.at + timedelta(minutes=600)
+
+
+def test_a_customer_reply_reads_the_conversations_timers_once(now, manager, customer_1, actor_of):
+    """Open timers and "was it answered / timed before" come from one locked read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    policy_save(
+        name="All", first_response_minutes=60, resolution_minutes=600, business_time=False,
+        actor=manager,
+    )  # fmt: skip
+    conversation = create(customer_1)
+    SlaTimer.objects.filter(conversation=conversation, kind=TimerKind.FIRST_RESPONSE).update(
+        state=TimerState.MET, stopped_at=now.at
+    )  # answered: a customer reply now starts a next-response timer (the policy has none)
+    with CaptureQueriesContext(connection) as captured:
+        sla_on_event(conversation=conversation, event="customer_replied", at=now.at)
+    # Rows or their existence; not the deadline's MIN() that refresh_due takes.
+    starts = ('SELECT "sla_slatimer"."id"', 'SELECT 1 AS "a" FROM "sla_slatimer"')
+    reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith(starts)]
+    assert len(reads) == 1
+    assert TimerKind.NEXT_RESPONSE not in timers(conversation)

@@ -80,7 +80,11 @@ class EmailAdapter:
         limit: int = settings.KEFU_ATTACHMENT_MAX_BYTES
         parsed = parse_email(body, attachment_limit=limit)
         provider_id = message_key(parsed.message_id) if parsed.message_id else raw_key(body)
-        if parsed.message_id and _claimed_by_someone_else(provider_id, parsed.from_address):
+        references = threading.referenced_keys(parsed) if not parsed.auto_reason else []
+        # One look-up for this mail's own key and the ones it answers.
+        stored = _stored([provider_id, *references] if parsed.message_id else references)
+        owner = stored[provider_id][1] if parsed.message_id and provider_id in stored else None
+        if owner is not None and owner.lower() != parsed.from_address:
             provider_id = raw_key(body)  # a reused Message-ID must not swallow this mail
         warnings = tuple(parsed.warnings)
         sender = Sender(
@@ -127,7 +131,9 @@ class EmailAdapter:
                 attachments=attachments,
                 subject=subject,
                 command=command,
-                conversation_hints=threading.candidate_conversations(parsed),
+                conversation_hints=threading.candidate_conversations(
+                    parsed, stored={key: row[0] for key, row in stored.items()}
+                ),
                 new_thread=True,
                 warnings=warnings,
             )
@@ -216,13 +222,14 @@ class EmailAdapter:
             )
 
 
-def _claimed_by_someone_else(provider_id: str, sender: str) -> bool:
-    owner = (
-        Message.objects.filter(channel=KIND, external_id=provider_id)
-        .values_list("conversation__contact__email", flat=True)
-        .first()
+def _stored(keys: list[str]) -> dict[str, tuple[int, str | None]]:
+    """(conversation id, its contact's email address) of each stored email among ``keys``."""
+    if not keys:
+        return {}
+    rows = Message.objects.filter(channel=KIND, external_id__in=keys).values_list(
+        "external_id", "conversation_id", "conversation__contact__email"
     )
-    return owner is not None and (owner or "").lower() != sender
+    return {key: (conversation, email) for key, conversation, email in rows if key is not None}
 
 
 def _classified(code: int, reason: bytes | str) -> RetryableError | PermanentError:

@@ -13,6 +13,7 @@ is that conversation's contact, so nobody can write into someone else's case.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.core import signing
@@ -87,9 +88,19 @@ def references_in_subject(subject: str) -> list[int]:
     return found
 
 
-def candidate_conversations(parsed: ParsedEmail) -> tuple[int, ...]:
+def referenced_keys(parsed: ParsedEmail) -> list[str]:
+    """The stored-message keys of the mails this one answers (In-Reply-To, References)."""
+    return [
+        message_key(mid) for mid in [*reversed(parsed.in_reply_to), *reversed(parsed.references)]
+    ]
+
+
+def candidate_conversations(
+    parsed: ParsedEmail, *, stored: Mapping[str, int] | None = None
+) -> tuple[int, ...]:
     """Conversation ids the message says it belongs to, strongest first (not yet checked
-    against the sender: the pipeline does that)."""
+    against the sender: the pipeline does that). ``stored``: the conversation of each stored
+    email among ``referenced_keys(parsed)``, if the caller looked them up already."""
     found: list[int] = []
 
     def add(pk: int | None) -> None:
@@ -100,16 +111,19 @@ def candidate_conversations(parsed: ParsedEmail) -> tuple[int, ...]:
         add(conversation_from_address(address))
     mids = [*reversed(parsed.in_reply_to), *reversed(parsed.references)]
     own = [pk for pk in (message_from_own_id(mid) for mid in mids) if pk is not None]
-    keys = [message_key(mid) for mid in mids]
+    keys = referenced_keys(parsed)
     if own or keys:
         rows = dict(Message.objects.filter(pk__in=own).values_list("pk", "conversation_id"))
         for pk in own:
             add(rows.get(pk))
-        stored = dict(
-            Message.objects.filter(channel="email", external_id__in=keys).values_list(
-                "external_id", "conversation_id"
-            )
-        )
+        if stored is None:
+            stored = {
+                key: conversation
+                for key, conversation in Message.objects.filter(
+                    channel="email", external_id__in=keys
+                ).values_list("external_id", "conversation_id")
+                if key is not None
+            }
         for key in keys:
             add(stored.get(key))
     for pk in references_in_subject(parsed.subject):
