@@ -6,17 +6,16 @@ its title, tags, question and accepted answer."""
 
 from __future__ import annotations
 
-import threading
-import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Max
 
 from kefu.community.models import Post, SearchChange, Thread, Visibility
 from kefu.helpcenter.languages import help_languages
 from kefu.helpcenter.render import plain_text
 from kefu.helpcenter.search.engine import IndexDoc, SearchIndex
+from kefu.helpcenter.search.replayed import ReplayedIndex
 
 MAX_LIMIT = 20
 _BODY_CHARS = 20_000
@@ -29,17 +28,6 @@ class ForumResult:
     title: str
     answered: bool
     url: str
-
-
-class _State:
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
-        self.index: SearchIndex | None = None
-        self.applied = 0
-        self.checked = 0.0
-
-
-_state = _State()
 
 
 def _doc(thread: Thread, texts: list[str]) -> IndexDoc:
@@ -75,62 +63,52 @@ def _visible(ids: list[int] | None = None) -> list[Thread]:
     return list(query)
 
 
-def _build() -> SearchIndex:
-    _state.applied = SearchChange.objects.aggregate(m=Max("id"))["m"] or 0
-    index = SearchIndex()
-    threads = _visible()
+def _last_change() -> int:
+    return SearchChange.objects.aggregate(m=Max("id"))["m"] or 0
+
+
+def _changes_after(applied: int, limit: int) -> list[tuple[int, int]]:
+    return list(
+        SearchChange.objects.filter(id__gt=applied)
+        .order_by("id")
+        .values_list("id", "thread_id")[:limit]
+    )
+
+
+def _docs(threads: list[Thread]) -> Iterator[IndexDoc]:
     for start in range(0, len(threads), 500):
         chunk = threads[start : start + 500]
         texts = _texts([t.pk for t in chunk])
         for thread in chunk:
-            index.upsert(_doc(thread, texts[thread.pk]))
-    return index
+            yield _doc(thread, texts[thread.pk])
 
 
-def _apply_changes(index: SearchIndex) -> None:
-    changes = list(
-        SearchChange.objects.filter(id__gt=_state.applied)
-        .order_by("id")
-        .values_list("id", "thread_id")[:10_000]
-    )
-    if not changes:
-        return
-    ids = list({thread_id for _id, thread_id in changes})
-    live = {t.pk: t for t in _visible(ids)}
-    texts = _texts(list(live))
-    for thread_id in ids:
-        if thread_id in live:
-            index.upsert(_doc(live[thread_id], texts[thread_id]))
-        else:
-            index.remove(thread_id)
-    _state.applied = changes[-1][0]
+def _all_docs() -> Iterator[IndexDoc]:
+    return _docs(_visible())
+
+
+def _live_docs(ids: set[int]) -> dict[int, IndexDoc]:
+    return {doc.doc_id: doc for doc in _docs(_visible(list(ids)))}
+
+
+_index = ReplayedIndex(
+    last_change=_last_change,
+    changes_after=_changes_after,
+    all_docs=_all_docs,
+    live_docs=_live_docs,
+)
 
 
 def get_index() -> SearchIndex:
-    with _state.lock:
-        if _state.index is None:
-            _state.index = _build()
-            _state.checked = time.monotonic()
-            return _state.index
-        interval = float(getattr(settings, "KEFU_HELP_SEARCH_SYNC_SECONDS", 2.0))
-        if time.monotonic() - _state.checked >= interval:
-            _state.checked = time.monotonic()
-            _apply_changes(_state.index)
-        return _state.index
+    return _index.get()
 
 
 def sync_now() -> None:
-    with _state.lock:
-        if _state.index is not None:
-            _apply_changes(_state.index)
-            _state.checked = time.monotonic()
+    _index.sync_now()
 
 
 def reset() -> None:
-    with _state.lock:
-        _state.index = None
-        _state.applied = 0
-        _state.checked = 0.0
+    _index.reset()
 
 
 def forum_search(query: str, *, language: str, limit: int = 5) -> list[ForumResult]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.db.models import Max
 from kefu.helpcenter.languages import help_languages, pick
 from kefu.helpcenter.models import ArticleTranslation, SearchIndexChange
 from kefu.helpcenter.search.engine import IndexDoc, SearchIndex
+from kefu.helpcenter.search.replayed import ReplayedIndex
 
 MAX_LIMIT = 50
 logger = logging.getLogger(__name__)
@@ -36,17 +37,6 @@ class SearchResult:
     summary: str
     score: float
     url: str
-
-
-class _State:
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
-        self.index: SearchIndex | None = None
-        self.applied = 0  # the last SearchIndexChange id reflected in the index
-        self.checked = 0.0  # monotonic time of the last sync
-
-
-_state = _State()
 
 
 def _doc(translation: ArticleTranslation) -> IndexDoc:
@@ -71,63 +61,52 @@ def _doc(translation: ArticleTranslation) -> IndexDoc:
     )
 
 
-def _build() -> SearchIndex:
-    # Read the log position first: a change committed while we load is replayed next sync
-    # (replaying is idempotent), never missed.
-    _state.applied = SearchIndexChange.objects.aggregate(m=Max("id"))["m"] or 0
-    index = SearchIndex()
+def _last_change() -> int:
+    return SearchIndexChange.objects.aggregate(m=Max("id"))["m"] or 0
+
+
+def _changes_after(applied: int, limit: int) -> list[tuple[int, int]]:
+    return list(
+        SearchIndexChange.objects.filter(id__gt=applied)
+        .order_by("id")
+        .values_list("id", "translation_id")[:limit]
+    )
+
+
+def _all_docs() -> Iterator[IndexDoc]:
     for translation in (
         ArticleTranslation.objects.filter(published_revision__isnull=False)
         .select_related("article__section__category")
         .iterator(chunk_size=500)
     ):
-        index.upsert(_doc(translation))
-    return index
+        yield _doc(translation)
 
 
-def _apply_changes(index: SearchIndex) -> None:
-    changes = list(
-        SearchIndexChange.objects.filter(id__gt=_state.applied)
-        .order_by("id")
-        .values_list("id", "translation_id")[:10_000]
-    )
-    if not changes:
-        return
-    ids = {translation_id for _id, translation_id in changes}
-    live = {
-        tr.pk: tr
+def _live_docs(ids: set[int]) -> dict[int, IndexDoc]:
+    return {
+        tr.pk: _doc(tr)
         for tr in ArticleTranslation.objects.filter(
             pk__in=ids, published_revision__isnull=False
         ).select_related("article__section__category")
     }
-    for translation_id in ids:
-        if translation_id in live:
-            index.upsert(_doc(live[translation_id]))
-        else:
-            index.remove(translation_id)
-    _state.applied = changes[-1][0]
+
+
+_index = ReplayedIndex(
+    last_change=_last_change,
+    changes_after=_changes_after,
+    all_docs=_all_docs,
+    live_docs=_live_docs,
+)
 
 
 def get_index(*, force_sync: bool = False) -> SearchIndex:
     """This process's index, built on first use and synced with the change log."""
-    with _state.lock:
-        if _state.index is None:
-            _state.index = _build()
-            _state.checked = time.monotonic()
-            return _state.index
-        interval = float(getattr(settings, "KEFU_HELP_SEARCH_SYNC_SECONDS", 2.0))
-        if force_sync or time.monotonic() - _state.checked >= interval:
-            _state.checked = time.monotonic()
-            _apply_changes(_state.index)
-        return _state.index
+    return _index.get(force_sync=force_sync)
 
 
 def sync_now() -> None:
     """Apply pending index changes now (called on commit after a publish in this process)."""
-    with _state.lock:
-        if _state.index is not None:
-            _apply_changes(_state.index)
-            _state.checked = time.monotonic()
+    _index.sync_now()
 
 
 def warm_in_background() -> threading.Thread | None:
@@ -151,10 +130,7 @@ def warm_in_background() -> threading.Thread | None:
 
 def reset() -> None:
     """Forget the index (tests; and a process whose database was replaced)."""
-    with _state.lock:
-        _state.index = None
-        _state.applied = 0
-        _state.checked = 0.0
+    _index.reset()
 
 
 def kb_search(
