@@ -6,23 +6,16 @@ like kefu/exchange/manage_views.py. Writes go through ``services.survey_policy_s
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from kefu.accounts import permissions
 from kefu.accounts.models import User
-from kefu.backoffice.access import actor_for
-from kefu.backoffice.views.common import bind_form, page_context
-from kefu.core.errors import KefuError
-from kefu.core.forms import add_service_error
+from kefu.backoffice.views.common import policy_page
 from kefu.csat import services
 from kefu.csat.models import SurveyPolicy
 
@@ -61,20 +54,15 @@ def _manager_or_404(request: HttpRequest) -> User:
 @require_http_methods(["GET", "POST"])
 def policy_edit(request: HttpRequest) -> HttpResponse:
     me = _manager_or_404(request)
-    policy = SurveyPolicy.current()
-    initial: dict[str, Any] = {name: getattr(policy, name) for name in FIELDS}
-    form = bind_form(request, SurveyPolicyForm, initial)
-    if form.is_bound and form.is_valid():
-        try:
-            services.survey_policy_save(
-                **{name: form.cleaned_data[name] for name in FIELDS},
-                actor=actor_for(request, me),
-            )
-        except KefuError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("Survey policy saved."))
-            return redirect("backoffice:survey_policy:edit")
-    return render(
-        request, "csat/manage_policy.html", page_context(me, SECTION, form=form, policy=policy)
+    return policy_page(
+        request,
+        me=me,
+        section=SECTION,
+        policy=SurveyPolicy.current(),
+        form_class=SurveyPolicyForm,
+        fields=FIELDS,
+        save=services.survey_policy_save,
+        saved_message=_("Survey policy saved."),
+        url_name="backoffice:survey_policy:edit",
+        template="csat/manage_policy.html",
     )

@@ -6,21 +6,17 @@ The page lives with the policy it edits but follows the backoffice's house style
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from kefu.backoffice.access import actor_for, api_key_manager_or_404
-from kefu.backoffice.views.common import bind_form, page_context
-from kefu.core.errors import KefuError
-from kefu.core.forms import add_service_error
+from kefu.backoffice.access import api_key_manager_or_404
+from kefu.backoffice.views.common import policy_page
 from kefu.exchange import selectors, service_levels, services
 
 if TYPE_CHECKING:
@@ -66,22 +62,15 @@ class DiagnosisPolicyForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def policy_edit(request: HttpRequest) -> HttpResponse:
     me = api_key_manager_or_404(request)
-    policy = selectors.diagnosis_policy_row()
-    initial: dict[str, Any] = {name: getattr(policy, name) for name in service_levels.FIELDS}
-    form = bind_form(request, DiagnosisPolicyForm, initial)
-    if form.is_bound and form.is_valid():
-        try:
-            services.diagnosis_policy_save(
-                **{name: form.cleaned_data[name] for name in service_levels.FIELDS},
-                actor=actor_for(request, me),
-            )
-        except KefuError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("Diagnosis policy saved."))
-            return redirect("backoffice:diagnosis_policy:edit")
-    return render(
+    return policy_page(
         request,
-        "exchange/manage_policy.html",
-        page_context(me, SECTION, form=form, policy=policy),
+        me=me,
+        section=SECTION,
+        policy=selectors.diagnosis_policy_row(),
+        form_class=DiagnosisPolicyForm,
+        fields=service_levels.FIELDS,
+        save=services.diagnosis_policy_save,
+        saved_message=_("Diagnosis policy saved."),
+        url_name="backoffice:diagnosis_policy:edit",
+        template="exchange/manage_policy.html",
     )

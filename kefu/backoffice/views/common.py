@@ -9,10 +9,12 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from kefu.accounts import permissions
 from kefu.accounts.models import User
 from kefu.accounts.twofactor import can_manage_security
+from kefu.backoffice.access import actor_for
 from kefu.core.errors import KefuError
 from kefu.core.forms import add_service_error
 
@@ -64,6 +66,38 @@ def form_page(
             messages.success(request, message)
             return redirect(success_url)
     return render(request, template, context)
+
+
+def policy_page(
+    request: HttpRequest,
+    *,
+    me: User,
+    section: str,
+    policy: Any,
+    form_class: type[forms.Form],
+    fields: tuple[str, ...] | list[str],
+    save: Callable[..., object],
+    saved_message: str,
+    url_name: str,
+    template: str,
+) -> HttpResponse:
+    """The edit page of a one-row policy: the form starts from the row's ``fields``; a valid
+    POST calls the policy's audited service ``save(**fields, actor=...)``, flashes
+    ``saved_message`` and comes back to ``url_name``."""
+    form = bind_form(request, form_class, {name: getattr(policy, name) for name in fields})
+
+    def submit(data: dict[str, Any]) -> str:
+        save(**{name: data[name] for name in fields}, actor=actor_for(request, me))
+        return saved_message
+
+    return form_page(
+        request,
+        form,
+        submit,
+        success_url=reverse(url_name),
+        template=template,
+        context=page_context(me, section, form=form, policy=policy),
+    )
 
 
 def act_and_redirect(
