@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
+from django.urls import reverse
 
 SALT = "kefu.csat.rating-link"
 
@@ -21,6 +23,12 @@ class LinkClaim:
 
 def rating_token(*, survey_id: int, rating: int) -> str:
     return signing.dumps({"s": survey_id, "r": rating}, salt=SALT, compress=False)
+
+
+def rating_url(*, survey_id: int, rating: int) -> str:
+    """The absolute URL of the signed rating page (email links; Telegram's "add a comment")."""
+    token = rating_token(survey_id=survey_id, rating=rating)
+    return settings.KEFU_PUBLIC_URL.rstrip("/") + reverse("csat:rate", args=[token])
 
 
 def read_token(token: str, *, max_age_seconds: float) -> LinkClaim | None:

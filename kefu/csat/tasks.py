@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import smtplib
 
-from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
 from kefu.conversations.models import Channel
 from kefu.core.errors import RetryableError
 from kefu.core.jobs import run_with_retry
-from kefu.csat.links import rating_token
+from kefu.csat.links import rating_url
 from kefu.csat.models import Survey
 from kefu.inbox.adapters.email.compose import compose_customer_email
 
@@ -26,11 +24,7 @@ EMAIL_CHANNELS = (Channel.EMAIL, Channel.WEB)
 
 
 def rating_links(survey: Survey) -> list[tuple[int, str]]:
-    base = settings.KEFU_PUBLIC_URL.rstrip("/")
-    return [
-        (n, base + reverse("csat:rate", args=[rating_token(survey_id=survey.pk, rating=n)]))
-        for n in range(1, 6)
-    ]
+    return [(n, rating_url(survey_id=survey.pk, rating=n)) for n in range(1, 6)]
 
 
 def _send_email(survey: Survey) -> None:

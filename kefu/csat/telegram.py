@@ -3,21 +3,24 @@
 Presses arrive as ``callback_query`` updates through the channel pipeline (stored first,
 idempotent on ``update_id``); kefu.inbox hands presses whose data starts with ``csat:`` to
 :func:`button_pressed`. Button data: ``csat:<survey id>:<1-5>`` for the rating, then
-``csat:<survey id>:y`` / ``:n`` for "was your problem resolved?". The press counts for the
-contact behind the Telegram identity, so only the survey's own customer can answer.
+``csat:<survey id>:y`` / ``:n`` for "was your problem resolved?", answered with the signed
+survey page's link, where the customer can add a comment (buttons carry none). The press
+counts for the contact behind the Telegram identity, so only the survey's own customer can
+answer.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from kefu.contacts.models import Contact
 from kefu.conversations.models import Channel
 from kefu.core.actor import Actor
 from kefu.core.errors import KefuError, PermanentError
+from kefu.csat.links import rating_url
 from kefu.csat.models import Survey
 from kefu.csat.services import survey_answer
 from kefu.inbox.adapters import get_adapter
@@ -91,7 +94,14 @@ def button_pressed(
                 comment=survey.comment,
                 actor=actor,
             )
-            return _("Thank you for your feedback.")
+            # Buttons cannot carry a comment: the signed survey page takes one (and changes).
+            return _(
+                "Thank you for your feedback. To add a comment, or change your answer until "
+                "%(until)s, open: %(url)s"
+            ) % {
+                "until": formats.date_format(survey.open_until, "DATE_FORMAT"),
+                "url": rating_url(survey_id=survey.pk, rating=survey.rating),
+            }
         survey = survey_answer(
             survey=survey,
             rating=int(choice),

@@ -109,3 +109,28 @@ def test_forged_button_data_is_ignored(bot_api, solved, django_capture_on_commit
             post(Client(), callback_update(20 + n, data))
     solved.refresh_from_db()
     assert solved.rating is None
+
+
+def test_after_the_buttons_a_signed_link_takes_a_comment(
+    bot_api, solved, django_capture_on_commit_callbacks
+):
+    import re
+    from urllib.parse import urlsplit
+
+    for update_id, data in ((20, f"csat:{solved.pk}:2"), (21, f"csat:{solved.pk}:n")):
+        with django_capture_on_commit_callbacks(execute=True):
+            post(Client(), callback_update(update_id, data))
+    last = bot_api.sent("sendMessage")[-1].json["text"]
+    assert "comment" in last
+    [url] = re.findall(r"https?://\S+", last)
+    client = Client()
+    path = urlsplit(url).path
+    page = client.get(path)
+    assert page.status_code == 200  # opening the link records nothing by itself
+    solved.refresh_from_db()
+    assert (solved.rating, solved.resolved, solved.comment) == (2, False, "")
+    answered = client.post(path, {"rating": "2", "resolved": "no", "comment": "still waiting"})
+    assert answered.status_code == 200
+    solved.refresh_from_db()
+    assert (solved.rating, solved.resolved, solved.comment) == (2, False, "still waiting")
+    assert client.get(path.replace("/r/", "/r/x")).status_code == 410  # altered: refused
