@@ -59,6 +59,7 @@ from kefu.conversations.models import (
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
 from kefu.demo import content, scenarios
+from kefu.demo.community import load_community
 from kefu.demo.content import CustomerSeed, StaffSeed
 from kefu.demo.scenarios import Scenario
 from kefu.exchange.demo_data import seed_demo_ledger
@@ -225,6 +226,14 @@ def load_demo(
         log(f"Writing {conversations} conversations...")
         world.load_conversations(conversations)
         world.finish()
+        log("Writing the community forum...")
+        asker = Contact.objects.get(email="customer@kefu.demo").user
+        assert asker is not None
+        world.forum_threads = load_community(
+            supervisor=world.staff["supervisor@kefu.demo"],
+            agent=world.staff["agent@kefu.demo"],
+            asker=asker,
+        )
         audit_record(
             actor=SYSTEM,
             action=MARKER_ACTION,
@@ -285,6 +294,7 @@ class _World:
         self.real_now = real_now
         self.teams: dict[str, Team] = {}
         self.staff: dict[str, User] = {}
+        self.forum_threads = 0
         self.customers: list[_Customer] = []
         self.conversation_ids: list[int] = []
         self._team_cache: dict[int, set[int]] | None = None
@@ -715,6 +725,7 @@ class _World:
         ids = self.conversation_ids
         return {
             "staff": User.objects.filter(email__endswith="@kefu.demo", role__gt="").count(),
+            "forum_threads": self.forum_threads,
             "teams": len(self.teams),
             "customers": len(self.customers),
             "conversations": len(ids),

@@ -50,6 +50,16 @@ def test_demo_loads_required_data_once_and_second_run_changes_nothing(db):
     assert set(contacts.values_list("language", flat=True)) == {"en", "zh-hans"}
     assert contacts.filter(vip_tier__gte=2).exists()
 
+    # The forum has boards in both languages and an answered question by the demo customer,
+    # answered by staff (badge) and visible to readers.
+    from kefu.community.models import Board, Thread, Visibility
+
+    assert set(Board.objects.values_list("language", flat=True)) == {"en", "zh-hans"}
+    answered = Thread.objects.filter(visibility=Visibility.VISIBLE, accepted_post__isnull=False)
+    assert answered.count() == 2
+    assert {t.author_id for t in answered} == {customer.pk}
+    assert all(t.accepted_post.author.is_agent for t in answered)
+
     # The locked demo account has an unlock request waiting in the verified-case queue.
     from kefu.cases.models import CaseState, VerificationCase
 
