@@ -50,10 +50,12 @@ def test_a_production_configuration_has_no_findings(production, monkeypatch):
 
 
 def test_the_development_defaults_are_all_reported(settings):
-    # The test settings: SQLite, a key generated in the data folder, console email, ...
+    # The test settings: a key generated in the data folder, console email, ... and SQLite
+    # unless the suite runs on PostgreSQL (CI's second pass), where W001 has nothing to say.
+    from django.db import connection
+
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-    assert ids() >= {
-        "ops.W001",
+    assert ids() >= ({"ops.W001"} if connection.vendor == "sqlite" else set()) | {
         "ops.W003",
         "ops.W005",
         "ops.W006",
