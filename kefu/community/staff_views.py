@@ -4,6 +4,8 @@ accepted answer to a draft article."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -35,6 +37,20 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(fallback)
 
 
+def _act(request: HttpRequest, action: Callable[[], object], success: str) -> HttpResponse:
+    """Run a moderation ``action`` (selector + service): a post or thread the moderator cannot
+    see is a 404, a refusal is flashed, and the moderator goes back where they came from."""
+    try:
+        action()
+    except NotFound as exc:
+        raise Http404 from exc
+    except KefuError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return _back(request, reverse("community_staff:queue"))
+
+
 @never_cache
 @require_GET
 @agent_required
@@ -53,21 +69,16 @@ def queue(request: HttpRequest) -> HttpResponse:
 @agent_required
 def moderate_post(request: HttpRequest, pk: int) -> HttpResponse:
     user = _moderator(request)
-    try:
-        post = selectors.staff_post_get(viewer=user, pk=pk)
+
+    def action() -> None:
         services.post_moderate(
-            post=post,
+            post=selectors.staff_post_get(viewer=user, pk=pk),
             action=request.POST.get("action", ""),
             reason=request.POST.get("reason", ""),
             actor=current_actor(request),
         )
-    except NotFound as exc:
-        raise Http404 from exc
-    except KefuError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Done."))
-    return _back(request, reverse("community_staff:queue"))
+
+    return _act(request, action, _("Done."))
 
 
 @require_POST
@@ -75,22 +86,17 @@ def moderate_post(request: HttpRequest, pk: int) -> HttpResponse:
 def moderate_thread(request: HttpRequest, pk: int) -> HttpResponse:
     user = _moderator(request)
     board_pk = request.POST.get("board", "")
-    try:
-        thread = selectors.staff_thread_get(viewer=user, pk=pk)
+
+    def action() -> None:
         services.thread_moderate(
-            thread=thread,
+            thread=selectors.staff_thread_get(viewer=user, pk=pk),
             action=request.POST.get("action", ""),
             reason=request.POST.get("reason", ""),
             board=Board.objects.filter(pk=int(board_pk)).first() if board_pk.isdigit() else None,
             actor=current_actor(request),
         )
-    except NotFound as exc:
-        raise Http404 from exc
-    except KefuError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Done."))
-    return _back(request, reverse("community_staff:queue"))
+
+    return _act(request, action, _("Done."))
 
 
 @require_POST
@@ -119,19 +125,17 @@ def sanction(request: HttpRequest, pk: int) -> HttpResponse:
     if member is None:
         raise Http404
     days = request.POST.get("days", "7")
-    try:
-        services.member_sanction(
+    return _act(
+        request,
+        lambda: services.member_sanction(
             user=member,
             action=request.POST.get("action", ""),
             reason=request.POST.get("reason", ""),
             days=int(days) if days.isdigit() else 0,
             actor=current_actor(request),
-        )
-    except KefuError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Done."))
-    return _back(request, reverse("community_staff:queue"))
+        ),
+        _("Done."),
+    )
 
 
 @require_POST
