@@ -47,6 +47,7 @@ from kefu.realtime.protocol import (
     Frame,
     ProtocolError,
     Seq,
+    frame_ref,
     parse,
 )
 from kefu.realtime.publish import publish_ephemeral
@@ -311,6 +312,7 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.closed:
             return
+        data = text_data if text_data is not None else (bytes_data or b"")
         if not self.bucket.take():
             self.drops += 1
             if self.drops > MAX_DROPS:
@@ -320,11 +322,12 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                     )
                 )
             else:
-                await self.send_json(
-                    ProtocolError("rate_limited", _("Too many messages. Slow down.")).frame()
+                # The ref tells the client which frame was dropped, so it can send it again.
+                error = ProtocolError(
+                    "rate_limited", _("Too many messages. Slow down."), ref=frame_ref(data)
                 )
+                await self.send_json(error.frame())
             return
-        data = text_data if text_data is not None else (bytes_data or b"")
         with translation.override(self.language):
             try:
                 await self.on_frame(data)

@@ -47,6 +47,19 @@ class ProtocolError(Exception):
         return out
 
 
+def frame_ref(text: str | bytes) -> str | None:
+    """The client's ``id`` of a frame the server drops unread (rate limiting), so the client can
+    tell which of its frames to send again. ``None`` when the frame has no readable id."""
+    if len(text) > MAX_FRAME_BYTES:
+        return None
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    ref = data.get("id") if isinstance(data, dict) else None
+    return ref if isinstance(ref, str) else None
+
+
 def parse(text: str | bytes, frames: dict[str, type[Frame]]) -> Frame:
     """Decode and validate one client frame, or raise ProtocolError."""
     if len(text) > MAX_FRAME_BYTES:

@@ -18,6 +18,10 @@ import httpx
 import websockets
 
 
+class RateLimited(Exception):
+    """The server dropped this frame unread (``rate_limited`` with its ref)."""
+
+
 @dataclass
 class WsCustomer:
     urls: list[str]  # ws://host:port, tried in order, rotating on failure
@@ -31,6 +35,7 @@ class WsCustomer:
     delivered: Counter[int] = field(default_factory=Counter)  # message id -> times given
     sent: int = 0
     reconnects: int = 0
+    rate_limited: int = 0  # frames the server dropped and this client sent again
     errors: list[str] = field(default_factory=list)
     _sock: Any = None
     _acks: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
@@ -91,6 +96,12 @@ class WsCustomer:
                     future = self._acks.pop(frame["id"], None)
                     if future is not None and not future.done():
                         future.set_result(frame)
+                elif kind == "error" and frame.get("code") == "rate_limited" and frame.get("ref"):
+                    # Dropped unread: send it again later with the same key (as the widget does).
+                    self.rate_limited += 1
+                    future = self._acks.pop(frame["ref"], None)
+                    if future is not None and not future.done():
+                        future.set_exception(RateLimited(frame["ref"]))
                 elif kind == "error" and frame.get("code") != "unavailable":
                     self.errors.append(f"error frame {frame}")
         for future in self._acks.values():
@@ -107,6 +118,9 @@ class WsCustomer:
         try:
             await self._sock.send(json.dumps(frame))
             ack = await asyncio.wait_for(future, 5)
+        except RateLimited:
+            await asyncio.sleep(1)  # the bucket refills at 10 frames a second
+            return await self._send_one(key, body)
         except (websockets.WebSocketException, OSError, ConnectionError, TimeoutError):
             self._acks.pop(key, None)
             return False
@@ -130,7 +144,9 @@ class WsCustomer:
             if key in self.pending:
                 await self._send_one(key, body)
 
-    async def run(self, stop: asyncio.Event, pause: float = 0.05) -> None:
+    async def run(self, stop: asyncio.Event, pause: float = 0.12) -> None:
+        """Send until ``stop``, one message every ``pause`` seconds at most: the default stays
+        under the server's documented 10 frames a second."""
         n = 0
         while not stop.is_set():
             n += 1

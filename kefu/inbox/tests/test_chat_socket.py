@@ -14,6 +14,7 @@ from kefu.inbox.adapters.webchat import consumers as chat_consumers
 from kefu.inbox.adapters.webchat.identity import sign_identity_token
 from kefu.inbox.models import ChatSite, ChatVisitor
 from kefu.realtime import audiences
+from kefu.realtime import consumers as realtime_consumers
 from kefu.testing.realtime import chat_hello, chat_socket
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -221,6 +222,31 @@ async def test_flood_is_rate_limited_then_closed(chat_site):
             assert frame["code"] == 4429
             break
     assert "rate_limited" in codes
+
+
+async def test_a_rate_limited_send_names_the_dropped_frame_and_stores_nothing(
+    chat_site, monkeypatch
+):
+    """The widget resends a dropped message with the same key; it needs the ref to know which."""
+    monkeypatch.setattr(realtime_consumers, "RATE_PER_SECOND", 0.01)
+    monkeypatch.setattr(realtime_consumers, "RATE_BURST", 3.0)  # hello + 2 sends
+    sock, _ = await chat_hello(chat_site.key)
+    for n in range(6):
+        await sock.send({"type": "message.send", "id": f"burst-key-{n:03d}", "body": f"m{n}"})
+    refs, acked = set(), set()
+    while len(refs) + len(acked) < 6:
+        frame = await sock.recv(2)
+        if frame.get("code") == "rate_limited":
+            refs.add(frame["ref"])
+        elif frame["type"] == "message.ack":
+            acked.add(frame["id"])
+    assert acked == {"burst-key-000", "burst-key-001"}
+    assert refs == {f"burst-key-{n:03d}" for n in range(2, 6)}
+    stored = await sync_to_async(
+        lambda: set(Message.objects.values_list("external_id", flat=True))
+    )()
+    assert not refs & stored  # a dropped frame was not stored
+    await sock.close()
 
 
 async def test_hello_timeout_closes_4408(chat_site, monkeypatch):
