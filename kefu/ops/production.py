@@ -1,7 +1,8 @@
 """``kefu up --production``: the multi-process setup on one machine, for testing it.
 
 Two web processes (uvicorn), two workers and a small load balancer (``kefu.ops.proxy``) on
-127.0.0.1, against the PostgreSQL and Redis named by DATABASE_URL and REDIS_URL. The children
+127.0.0.1, against the PostgreSQL and Redis named by DATABASE_URL and REDIS_URL (``--allow-sqlite``:
+the SQLite file instead, to measure the layout on the embedded database). The children
 get what production needs: hashed static files, one metrics folder for all of them, JSON logs.
 Production proper runs the same commands under systemd or containers
 (docs/subsystems/production.md).
@@ -31,19 +32,30 @@ class Plan:
     web: int
     workers: int
     demo: bool
+    allow_sqlite: bool = False  # measuring the process layout on the embedded database
     env: dict[str, str] = field(default_factory=dict)
 
     def web_ports(self) -> list[int]:
         return [self.port + 1 + i for i in range(self.web)]
 
 
-def preflight() -> None:
-    """Refuse clearly unless PostgreSQL and Redis are configured and answer."""
+def preflight(*, allow_sqlite: bool = False, out: TextIOBase | None = None) -> None:
+    """Refuse clearly unless PostgreSQL (or, when allowed, SQLite) and Redis are configured and
+    answer. SQLite is allowed only to measure the process layout on the embedded database: all
+    processes share one file and write one at a time (WAL, IMMEDIATE transactions)."""
     database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.postgresql":
+    sqlite = database["ENGINE"] == "django.db.backends.sqlite3"
+    if sqlite and allow_sqlite:
+        if out is not None:
+            out.write(
+                "SQLite: every process writes to one file, one writer at a time. "
+                "Use this to measure, not for production.\n"
+            )
+    elif database["ENGINE"] != "django.db.backends.postgresql":
         raise CommandError(
             "kefu up --production needs PostgreSQL: set "
-            "DATABASE_URL=postgres://user@127.0.0.1:5432/kefu (SQLite is for one process)."
+            "DATABASE_URL=postgres://user@127.0.0.1:5432/kefu (SQLite is for one process; "
+            "--allow-sqlite runs it anyway, to measure)."
         )
     if not settings.REDIS_URL:
         raise CommandError(
@@ -56,6 +68,8 @@ def preflight() -> None:
     try:
         connection.ensure_connection()
     except OperationalError as exc:
+        if sqlite:
+            raise CommandError(f"The SQLite database cannot be opened: {exc}") from exc
         where = f"{database.get('HOST') or 'localhost'}:{database.get('PORT') or 5432}"
         raise CommandError(
             f"PostgreSQL at {where} (database {database.get('NAME')!r}) is not reachable: "
@@ -128,7 +142,7 @@ def commands(plan: Plan) -> list[tuple[str, list[str]]]:
 
 def run(plan: Plan, out: TextIOBase, err: TextIOBase) -> int:
     """Start everything, wait for Ctrl-C / SIGTERM or a child's exit, stop everything."""
-    preflight()
+    preflight(allow_sqlite=plan.allow_sqlite, out=out)
     plan.env = child_env(plan)
     prepare(plan, out)
     started: list[tuple[str, subprocess.Popen[bytes]]] = []

@@ -34,6 +34,12 @@ class Command(BaseCommand):
             "PostgreSQL and Redis (DATABASE_URL, REDIS_URL): for testing that setup.",
         )
         parser.add_argument(
+            "--allow-sqlite",
+            action="store_true",
+            help="With --production: run on the SQLite database (one writer at a time across "
+            "all processes), to measure that layout; never for production.",
+        )
+        parser.add_argument(
             "--web", type=int, default=2, help="Web processes with --production (default 2)."
         )
         parser.add_argument(
@@ -51,6 +57,7 @@ class Command(BaseCommand):
                 web=max(1, options["web"]),
                 workers=max(1, options["workers"]),
                 demo=not options["no_demo"],
+                allow_sqlite=options["allow_sqlite"],
             )
             status = production.run(plan, self.stdout, self.stderr)
             if status:
