@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from kefu.inbox import mailboxes
+from kefu.inbox.adapters.email import imap
 from kefu.inbox.models import EmailMailbox
 from kefu.inbox.tests import dovecot
 
@@ -238,3 +239,33 @@ def test_a_message_over_the_size_limit_stays_in_place_and_is_reported(server, se
     assert server.messages("INBOX") == [big]
     mailbox.refresh_from_db()
     assert "UID 2: larger than 1000 bytes" in mailbox.last_error
+
+
+@pytest.mark.parametrize(
+    ("name", "wire"),
+    [
+        ("INBOX", "INBOX"),
+        ("Kefu Processed", "Kefu Processed"),
+        ("~peter/mail/台北/日本語", "~peter/mail/&U,BTFw-/&ZeVnLIqe-"),  # RFC 3501, 5.1.3
+        ("Tom & Jerry", "Tom &- Jerry"),
+        ("已处理", "&XfJZBHQG-"),
+    ],
+)
+def test_folder_names_are_sent_in_modified_utf7(name, wire):
+    assert imap.encode_mailbox_name(name) == wire
+
+
+@pytest.mark.django_db
+def test_a_chinese_processed_folder_is_created_and_used(server):
+    raws = [message(n) for n in (1, 2)]
+    for raw in raws:
+        server.append(raw)
+    mailbox = make_mailbox(server, processed_folder="台北")
+    claimed = mailboxes.mailbox_claim(mailbox_pk=mailbox.pk)
+    assert claimed is not None
+    outcome = mailboxes.mailbox_poll_claimed(claimed, deliver=Recorder())
+    assert outcome.ok, outcome.errors
+    assert outcome.delivered == 2
+    assert server.messages("INBOX") == []
+    # Other mail clients find the folder under its standard name (RFC 3501's own example).
+    assert server.messages("&U,BTFw-") == raws

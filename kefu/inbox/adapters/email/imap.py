@@ -15,6 +15,7 @@ and records the outcome.
 
 from __future__ import annotations
 
+import base64
 import imaplib
 import logging
 import re
@@ -65,6 +66,36 @@ class PollResult:
 def quote(name: str) -> str:
     """An IMAP quoted string (mailbox names, keywords)."""
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def encode_mailbox_name(name: str) -> str:
+    """A folder name in IMAP's modified UTF-7 (RFC 3501, 5.1.3), as servers and other mail
+    clients expect it: printable ASCII stays, ``&`` becomes ``&-``, and any other run of
+    characters is UTF-16BE in base64 (``,`` for ``/``, no padding) between ``&`` and ``-``.
+    So an admin can name the processed folder ``已处理`` (``&XfJZBHQG-`` on the wire)."""
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            data = "".join(run).encode("utf-16-be")
+            encoded = base64.b64encode(data).decode("ascii").rstrip("=").replace("/", ",")
+            out.append(f"&{encoded}-")
+            run.clear()
+
+    for char in name:
+        if 0x20 <= ord(char) <= 0x7E:
+            flush()
+            out.append("&-" if char == "&" else char)
+        else:
+            run.append(char)
+    flush()
+    return "".join(out)
+
+
+def folder_arg(name: str) -> str:
+    """A folder name ready for an IMAP command: modified UTF-7, quoted."""
+    return quote(encode_mailbox_name(name))
 
 
 def tls_context(ca_file: str = "") -> ssl.SSLContext:
@@ -158,20 +189,20 @@ class _Session:
 
     def ensure_folder(self, name: str) -> None:
         assert self.conn is not None
-        typ, data = self.conn.list('""', quote(name))
+        typ, data = self.conn.list('""', folder_arg(name))
         if typ == "OK" and any(item for item in data if item):
             return
-        typ, data = self.conn.create(quote(name))
+        typ, data = self.conn.create(folder_arg(name))
         if typ != "OK":
             detail = _safe(data[0] if data else b"", self.mailbox.password)
             # Created meanwhile by another client: fine.
             if "ALREADYEXISTS" not in detail.upper():
                 raise ImapError("folder", f"Cannot create folder {name}: {detail}")
-        self.conn.subscribe(quote(name))
+        self.conn.subscribe(folder_arg(name))
 
     def select(self, name: str) -> None:
         assert self.conn is not None
-        typ, data = self.conn.select(quote(name))
+        typ, data = self.conn.select(folder_arg(name))
         if typ != "OK":
             detail = _safe(data[0] if data else b"", self.mailbox.password)
             raise ImapError("folder", f"Cannot open folder {name}: {detail}")
@@ -225,7 +256,7 @@ class _Session:
             )
             _check(typ, data, "STORE", password)
             return
-        target = quote(self.mailbox.processed_folder)
+        target = folder_arg(self.mailbox.processed_folder)
         if "MOVE" in self.capabilities:
             typ, data = self.conn.uid("MOVE", uid_set, target)
             _check(typ, data, "MOVE", password)
