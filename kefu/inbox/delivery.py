@@ -12,9 +12,11 @@ failures wait (the provider's ``retry_after`` when it gives one, else exponentia
 the periodic ``dispatch_due_channels`` job sends them again, up to ``MAX_ATTEMPTS``; a
 permanent failure, or the last attempt, marks it ``failed`` with the reason, shown on the
 message in the agent workspace. ``delivery_receipt`` applies what the provider later says
-about a sent message (delivered, read, failed). Every change of a message's delivery state is
-published on commit to the conversation's staff audience (``message.delivery``), so open
-workspace pages update the label without a reload; customers never hear it.
+about a sent message (delivered, read, failed), for any part of it (``DeliveryPart``), even
+when it arrives before the send was recorded (``EarlyReceipt``). Every change of a message's
+delivery state is published on commit to the conversation's staff audience
+(``message.delivery``), so open workspace pages update the label without a reload; customers
+never hear it.
 """
 
 from __future__ import annotations
@@ -47,7 +49,13 @@ from kefu.inbox.adapters.base import (
     OutboundMessage,
     RateLimitedError,
 )
-from kefu.inbox.models import ChannelIdentity, OutboundDelivery, OutboundState
+from kefu.inbox.models import (
+    ChannelIdentity,
+    DeliveryPart,
+    EarlyReceipt,
+    OutboundDelivery,
+    OutboundState,
+)
 from kefu.realtime import events
 from kefu.realtime.publish import publish
 
@@ -65,6 +73,8 @@ def attempt_lease() -> timedelta:
 
 
 ERROR_MAX = 300
+# A receipt for an id no delivery has recorded yet waits this long for it.
+EARLY_RECEIPT_HOURS = 24
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -218,6 +228,10 @@ def delivery_attempt(*, delivery_pk: int, attempts: int) -> str:
             next_attempt_at=None,
             last_error="",
         )
+        DeliveryPart.objects.bulk_create(
+            DeliveryPart(delivery=delivery, channel=delivery.channel, provider_message_id=pid[:128])
+            for pid in dict.fromkeys(result.other_ids)
+        )
         # A receipt may have raced ahead of this update (the provider answered, then called
         # the webhook): only a queued message becomes "sent".
         moved = Message.objects.filter(
@@ -225,6 +239,7 @@ def delivery_attempt(*, delivery_pk: int, attempts: int) -> str:
         ).update(delivery_status=DeliveryStatus.SENT, customer_notified_at=clock.now())
         if moved:
             _publish_state(delivery.message, DeliveryStatus.SENT)
+        _apply_early_receipts(delivery.channel, [result.provider_message_id, *result.other_ids])
     metrics.delivery_attempted(channel=delivery.channel, outcome="sent")
     return "sent"
 
@@ -244,24 +259,55 @@ _RECEIPTS: dict[str, str] = {
 }
 
 
-def delivery_receipt(*, channel: str, receipt: DeliveryReceipt) -> OutboundDelivery | None:
+def _delivery_for(channel: str, provider_message_id: str) -> OutboundDelivery | None:
+    """The delivery (locked, with its message) that sent this provider id, as its first part
+    or a later one."""
+    found = (
+        OutboundDelivery.objects.select_for_update()
+        .select_related("message")
+        .filter(channel=channel, provider_message_id=provider_message_id)
+        .first()
+    )
+    if found is not None:
+        return found
+    part = DeliveryPart.objects.filter(
+        channel=channel, provider_message_id=provider_message_id
+    ).first()
+    if part is None:
+        return None
+    return (
+        OutboundDelivery.objects.select_for_update()
+        .select_related("message")
+        .filter(pk=part.delivery_id)
+        .first()
+    )
+
+
+def delivery_receipt(
+    *, channel: str, receipt: DeliveryReceipt, keep_if_unknown: bool = True
+) -> OutboundDelivery | None:
     """Apply the provider's status for a message we sent; the delivery, or None if unknown.
 
-    Matched on the provider's message id stored when it was sent. Sent, delivered and read
-    only move forward; "failed" (before the customer got it) marks the delivery failed with
-    the provider's reason, audited like a failed attempt.
+    Matched on the provider's message ids stored when it was sent (every part of it). Sent,
+    delivered and read only move forward; "failed" (before the customer got it) marks the
+    delivery failed with the provider's reason, audited like a failed attempt. A receipt for
+    an id not recorded yet is kept (``EarlyReceipt``) and applied when it is.
     """
     status = _RECEIPTS.get(receipt.status)
     if status is None or not receipt.provider_message_id:
         return None
+    provider_message_id = receipt.provider_message_id[:128]
     with transaction.atomic():
-        row = (
-            OutboundDelivery.objects.select_for_update()
-            .select_related("message")
-            .filter(channel=channel, provider_message_id=receipt.provider_message_id[:128])
-            .first()
-        )
+        row = _delivery_for(channel, provider_message_id)
         if row is None:
+            if keep_if_unknown:
+                EarlyReceipt.objects.create(
+                    channel=channel,
+                    provider_message_id=provider_message_id,
+                    status=receipt.status,
+                    error=(receipt.error or "")[:300],
+                    received_at=clock.now(),
+                )
             return None
         message = row.message
         current = message.delivery_status
@@ -279,12 +325,37 @@ def delivery_receipt(*, channel: str, receipt: DeliveryReceipt) -> OutboundDeliv
     return row
 
 
+def _apply_early_receipts(channel: str, provider_message_ids: list[str]) -> None:
+    """Apply, in the order they came, the receipts that arrived before these ids were
+    recorded, and forget them. Runs in the transaction that records the ids."""
+    ids = [pid[:128] for pid in provider_message_ids if pid]
+    early = list(
+        EarlyReceipt.objects.filter(channel=channel, provider_message_id__in=ids).order_by(
+            "received_at", "pk"
+        )
+    )
+    for item in early:
+        receipt = DeliveryReceipt(item.provider_message_id, item.status, error=item.error)
+        delivery_receipt(channel=channel, receipt=receipt, keep_if_unknown=False)
+    if early:
+        EarlyReceipt.objects.filter(pk__in=[item.pk for item in early]).delete()
+
+
+def early_receipts_prune() -> int:
+    """Forget receipts kept longer than ``EARLY_RECEIPT_HOURS`` (for messages Kefu did not
+    send, e.g. from the provider's own app). Periodic."""
+    cutoff = clock.now() - timedelta(hours=EARLY_RECEIPT_HOURS)
+    deleted, _detail = EarlyReceipt.objects.filter(received_at__lt=cutoff).delete()
+    return deleted
+
+
 def delivery_bounced(*, channel: str, provider_message_id: str, reason: str) -> bool:
     """A delivery report (an email bounce) says a sent message never arrived: mark its delivery
     failed, with the reason, on the message the agent sees. False if no delivery has that id."""
     receipt = DeliveryReceipt(provider_message_id, "failed", error=f"bounced: {reason}")
     return (
-        bool(provider_message_id) and delivery_receipt(channel=channel, receipt=receipt) is not None
+        bool(provider_message_id)
+        and delivery_receipt(channel=channel, receipt=receipt, keep_if_unknown=False) is not None
     )
 
 

@@ -201,8 +201,8 @@ def inbound_process(*, event_pk: int, attempts: int) -> str:
             for item in messages:
                 if isinstance(item, DeliveryReceipt):  # the provider's word on one of our replies
                     updated = delivery_receipt(channel=adapter.kind, receipt=item)
-                    if updated is None:
-                        reasons.append("receipt for an unknown message")
+                    if updated is None:  # kept a day in case the send is being recorded
+                        reasons.append("receipt for a message not (yet) recorded")
                     else:
                         stored.append(updated.message_id)
                         conversation_id = updated.message.conversation_id

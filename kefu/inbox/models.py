@@ -216,6 +216,44 @@ class OutboundDelivery(models.Model):
         return f"message {self.message_id} -> {self.channel} ({self.state})"
 
 
+class DeliveryPart(models.Model):
+    """A further provider id of one delivery: a long reply goes out in several texts and each
+    file is its own message, each with its id; receipts for any of them reach the delivery."""
+
+    delivery = models.ForeignKey(OutboundDelivery, on_delete=models.CASCADE, related_name="parts")
+    channel = models.CharField(max_length=16)
+    provider_message_id = models.CharField(max_length=128)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["channel", "provider_message_id"], name="delivery_part_pid")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.provider_message_id} -> delivery {self.delivery_id}"
+
+
+class EarlyReceipt(models.Model):
+    """A provider's receipt for an id no delivery has recorded yet: the provider answered the
+    send and called the webhook before Kefu wrote the id down. Applied when the id is recorded
+    (``delivery_attempt``); kept ``EARLY_RECEIPT_HOURS`` for that, then pruned."""
+
+    channel = models.CharField(max_length=16)
+    provider_message_id = models.CharField(max_length=128)
+    status = models.CharField(max_length=16)
+    error = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["channel", "provider_message_id"], name="early_receipt_pid"),
+            models.Index(fields=["received_at"], name="early_receipt_age"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.provider_message_id}: {self.status}"
+
+
 class ChannelIdentity(models.Model):
     """Who someone is on a channel (a Telegram user id) and which contact that is.
 

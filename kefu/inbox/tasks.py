@@ -27,7 +27,7 @@ def deliver_outbound(*, delivery_pk: int, attempts: int) -> str:
 @task()
 def dispatch_due_channels() -> int:
     """Periodic: queue inbound events and outbound deliveries whose next attempt is due,
-    and prune old finished events."""
+    and prune old finished events and unclaimed early receipts."""
     queued = 0
     for pk, attempts in inbound.events_due():
         process_inbound_event.enqueue(event_pk=pk, attempts=attempts)
@@ -35,9 +35,9 @@ def dispatch_due_channels() -> int:
     for pk, attempts in delivery.deliveries_due():
         deliver_outbound.enqueue(delivery_pk=pk, attempts=attempts)
         queued += 1
-    pruned = inbound.inbound_prune()
+    pruned = inbound.inbound_prune() + delivery.early_receipts_prune()
     if queued or pruned:
-        log.info("channels: %s due attempts queued, %s old events pruned", queued, pruned)
+        log.info("channels: %s due attempts queued, %s old rows pruned", queued, pruned)
     return queued
 
 

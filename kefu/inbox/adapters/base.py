@@ -148,6 +148,15 @@ class OutboundMessage:
 @dataclass(frozen=True, slots=True)
 class SendResult:
     provider_message_id: str
+    # The ids of the further provider messages one reply became (a long text in parts, each
+    # file), so their receipts are matched too.
+    other_ids: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, ids: list[str]) -> SendResult:
+        """The result of a reply sent as several provider messages, in order."""
+        found = [i for i in ids if i]
+        return cls(provider_message_id=found[0] if found else "", other_ids=tuple(found[1:]))
 
 
 class ChannelAdapter(Protocol):

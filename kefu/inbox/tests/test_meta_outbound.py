@@ -19,7 +19,14 @@ from kefu.conversations.attachments import UploadedFile
 from kefu.conversations.models import Conversation, DeliveryStatus, Message
 from kefu.inbox import delivery, inbound
 from kefu.inbox.adapters import meta
-from kefu.inbox.models import InboundEvent, InboundState, OutboundDelivery, OutboundState
+from kefu.inbox.models import (
+    DeliveryPart,
+    EarlyReceipt,
+    InboundEvent,
+    InboundState,
+    OutboundDelivery,
+    OutboundState,
+)
 from kefu.inbox.tasks import dispatch_due_channels
 from kefu.inbox.tests.graph_server import PAGE_TOKEN, WHATSAPP_TOKEN
 from kefu.inbox.tests.meta_payloads import (
@@ -292,8 +299,76 @@ def test_status_for_an_unknown_message_is_ignored(graph_api, django_capture_on_c
     event = InboundEvent.objects.get()
     assert (event.state, event.ignored_reason) == (
         InboundState.IGNORED,
-        "receipt for an unknown message",
+        "receipt for a message not (yet) recorded",
     )
+    # Kept a day in case its send is being recorded (next test), then pruned.
+    assert EarlyReceipt.objects.filter(provider_message_id="wamid.NOPE").count() == 1
+
+
+def test_a_status_that_outruns_the_send_is_applied_when_the_send_is_recorded(
+    graph_api, wa_conversation, agent_a, actor_of, django_capture_on_commit_callbacks
+):
+    # The reply is stored and its delivery queued; the worker has not sent it yet.
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        message = services.message_reply(
+            conversation=wa_conversation, body="We are checking it.", actor=actor_of(agent_a)
+        )
+    # Meta answers the send with this id and, before Kefu writes it down, calls the webhook.
+    wamid = f"wamid.SENT{graph_api.next_id + 1}"
+    with django_capture_on_commit_callbacks(execute=True):
+        post(Client(), "whatsapp", whatsapp(statuses=[wa_status(wamid, "delivered")]))
+    message.refresh_from_db()
+    assert message.delivery_status == DeliveryStatus.QUEUED
+    assert EarlyReceipt.objects.filter(provider_message_id=wamid).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in pending:
+            callback()  # the worker sends it and records the id
+    assert OutboundDelivery.objects.get().provider_message_id == wamid
+    message.refresh_from_db()
+    assert message.delivery_status == DeliveryStatus.DELIVERED
+    assert not EarlyReceipt.objects.exists()
+
+
+def test_a_receipt_for_a_later_part_of_a_long_reply_is_matched(
+    graph_api, fb_conversation, agent_a, actor_of, django_capture_on_commit_callbacks
+):
+    message = _reply(
+        fb_conversation, agent_a, actor_of, django_capture_on_commit_callbacks, body="y" * 2500
+    )
+    row = OutboundDelivery.objects.get()
+    second = DeliveryPart.objects.get(delivery=row).provider_message_id
+    assert second != row.provider_message_id
+    receipt = {
+        "sender": {"id": PSID},
+        "recipient": {"id": "1"},
+        "timestamp": 2,
+        "delivery": {"mids": [second], "watermark": 1733460000000},
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        post(Client(), "messenger", messenger(receipt))
+    message.refresh_from_db()
+    assert message.delivery_status == DeliveryStatus.DELIVERED
+    assert not EarlyReceipt.objects.exists()
+
+
+def test_early_receipts_nobody_claims_are_pruned_after_a_day(fake_clock):
+    from datetime import timedelta
+
+    old = EarlyReceipt.objects.create(
+        channel="whatsapp",
+        provider_message_id="wamid.FROM-THE-APP",
+        status="read",
+        received_at=fake_clock.now - timedelta(hours=25),
+    )
+    fresh = EarlyReceipt.objects.create(
+        channel="whatsapp",
+        provider_message_id="wamid.RECENT",
+        status="delivered",
+        received_at=fake_clock.now - timedelta(hours=1),
+    )
+    dispatch_due_channels.call()
+    assert list(EarlyReceipt.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert old.pk != fresh.pk
 
 
 def test_messenger_delivery_receipt_marks_the_reply_delivered(

@@ -143,7 +143,7 @@ class MessengerAdapter(meta.MetaWebhook):
 
     def send(self, message: OutboundMessage) -> SendResult:
         recipient = {"id": message.thread_key}
-        first = ""
+        ids: list[str] = []
         for part in meta.chunks(message.text, MAX_TEXT):
             answer = self.api.call(
                 "POST",
@@ -155,7 +155,7 @@ class MessengerAdapter(meta.MetaWebhook):
                     "message": {"text": part},
                 },
             )
-            first = first or str(answer.get("message_id") or "")
+            ids.append(str(answer.get("message_id") or ""))
         for item in message.attachments:
             kind = "image" if item.content_type in IMAGE_TYPES else "file"
             answer = self.api.call(
@@ -171,8 +171,8 @@ class MessengerAdapter(meta.MetaWebhook):
                 },
                 files={"filedata": (item.name, item.content, item.content_type)},
             )
-            first = first or str(answer.get("message_id") or "")
-        return SendResult(provider_message_id=first)
+            ids.append(str(answer.get("message_id") or ""))
+        return SendResult.of(ids)
 
 
 def _file_name(url: str, kind: str, index: int) -> str:

@@ -171,7 +171,7 @@ class TelegramAdapter:
     # --- outbound -------------------------------------------------------------------------
 
     def send(self, message: OutboundMessage) -> SendResult:
-        first = ""
+        ids: list[str] = []
         if message.text:
             params: dict[str, Any] = {
                 "chat_id": message.thread_key,
@@ -187,7 +187,7 @@ class TelegramAdapter:
                     ]
                 }
             result = self.api.call("sendMessage", params)
-            first = _message_id(result)
+            ids.append(_message_id(result))
         for item in message.attachments:
             method, field = (
                 ("sendPhoto", "photo")
@@ -199,8 +199,8 @@ class TelegramAdapter:
                 {"chat_id": message.thread_key},
                 files={field: (item.name, item.content, item.content_type)},
             )
-            first = first or _message_id(result)
-        return SendResult(provider_message_id=first)
+            ids.append(_message_id(result))
+        return SendResult.of(ids)
 
     def answer_callback(self, callback_id: str, text: str = "") -> None:
         """Stop the button's spinner in the user's app (a short toast with ``text``)."""

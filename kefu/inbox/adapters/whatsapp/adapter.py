@@ -179,7 +179,7 @@ class WhatsAppAdapter(meta.MetaWebhook):
     def send(self, message: OutboundMessage) -> SendResult:
         number = self.account()
         base = {"messaging_product": "whatsapp", "recipient_type": "individual"}
-        first = ""
+        ids: list[str] = []
         for part in meta.chunks(message.text, MAX_TEXT):
             answer = self.api.call(
                 "POST",
@@ -192,7 +192,7 @@ class WhatsAppAdapter(meta.MetaWebhook):
                     "text": {"body": part, "preview_url": False},
                 },
             )
-            first = first or _message_id(answer)
+            ids.append(_message_id(answer))
         for item in message.attachments:
             uploaded = self.api.call(
                 "POST",
@@ -214,8 +214,8 @@ class WhatsAppAdapter(meta.MetaWebhook):
                 "send file",
                 body={**base, "to": message.thread_key, "type": kind, kind: media},
             )
-            first = first or _message_id(answer)
-        return SendResult(provider_message_id=first)
+            ids.append(_message_id(answer))
+        return SendResult.of(ids)
 
 
 def _message_id(answer: dict[str, Any]) -> str:
