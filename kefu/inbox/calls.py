@@ -27,6 +27,7 @@ from kefu.conversations.selectors import conversation_get_for_agent
 from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import NotFound, PermanentError, PermissionDenied
+from kefu.core.locks import transaction_lock
 from kefu.core.validation import clean_text
 from kefu.inbox.adapters.base import InboundCall
 from kefu.inbox.models import (
@@ -59,6 +60,8 @@ def _agent(ref: str) -> User | None:
 def _contact(number: str, actor: Actor) -> Contact:
     """The customer with this E.164 number (one with an exchange account first, then the
     oldest), else a new contact with just the number (audited)."""
+    # Two first calls from one unknown number at once (two workers) must not make two contacts.
+    transaction_lock("contact.phone", number)
     matches = Contact.objects.filter(phone_e164=number)
     contact = (
         matches.filter(uid__isnull=False).order_by("pk").first() or matches.order_by("pk").first()
