@@ -1012,6 +1012,11 @@ def conversation_escalate(*, conversation: Conversation, reason: str, actor: Act
             fields.append("team")
         conversation.save(update_fields=fields)
         sla_on_event(conversation=conversation, event="attributes_changed")
+        if unassigned is not None:
+            from kefu.routing.services import on_agent_freed, on_conversation_waiting
+
+            on_conversation_waiting(conversation_id=conversation.pk)  # to the new tier's agents
+            on_agent_freed(agent_id=unassigned)  # the old agent has a seat free
         data: dict[str, Any] = {
             "from": old,
             "to": conversation.tier,

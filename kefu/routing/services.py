@@ -530,6 +530,14 @@ def on_agent_freed(*, agent_id: int | None) -> None:
     enqueue_on_commit(assign_waiting_for_agent_task, agent_id=agent_id)
 
 
+def on_conversation_waiting(*, conversation_id: int) -> None:
+    """Offer this conversation to an agent after commit (it lost its agent on escalation)."""
+    from kefu.core.jobs import enqueue_on_commit
+    from kefu.routing.tasks import assign_conversation_task
+
+    enqueue_on_commit(assign_conversation_task, conversation_id=conversation_id)
+
+
 def agent_languages_set(*, user: User, languages: Sequence[str], actor: Actor) -> None:
     """Set an agent's language skills (supervisors and admins, or the agent themself)."""
     acting = User.objects.filter(pk=actor.user_id).first() if actor.user_id else None

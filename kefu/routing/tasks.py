@@ -17,6 +17,25 @@ def assign_waiting_for_agent_task(*, agent_id: int) -> None:
 
 
 @task()
+def assign_conversation_task(*, conversation_id: int) -> None:
+    """A conversation waits for a person again (escalated away from its agent): offer it now
+    rather than at the next periodic pass."""
+    from kefu.conversations.models import Conversation
+    from kefu.routing.models import Offer
+    from kefu.routing.services import assign_conversation
+
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None:
+        return
+    offer = Offer.objects.filter(conversation=conversation).first()
+    assign_conversation(
+        conversation=conversation,
+        actor=Actor.system("routing"),
+        exclude=offer.declined_by if offer else [],
+    )
+
+
+@task()
 def reoffer_stale_conversations() -> None:
     """Periodic: re-offer conversations whose agent has not answered in time, then serve the
     queues (agents may have freed capacity without an event)."""

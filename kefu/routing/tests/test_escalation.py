@@ -220,3 +220,33 @@ def test_a_customer_cannot_claim_a_rating_to_skip_the_wait(conversation_a, custo
             actor=_customer_actor(customer_1.contact),
         )
     assert not EscalationRequest.objects.exists()
+
+
+def test_escalated_away_from_its_agent_it_is_offered_to_the_new_tier_at_once(
+    conversation_a,
+    agent_a,
+    senior,
+    admin_user,
+    actor_of,
+    tier_teams,
+    django_capture_on_commit_callbacks,
+):
+    from kefu.accounts.services import presence_set
+    from kefu.conversations.services import conversation_assign
+
+    l2, _l3 = tier_teams
+    senior.teams.add(l2)
+    channel = conversation_a.channel
+    services.routing_policy_save(auto_assign_channels=[channel], actor=actor_of(admin_user))
+    presence_set(user=senior, status="online", actor=actor_of(senior))
+    conversation_assign(conversation=conversation_a, assignee=agent_a, actor=actor_of(agent_a))
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation_escalate(
+            conversation=conversation_a, reason="Needs a senior", actor=actor_of(agent_a)
+        )
+    conversation_a.refresh_from_db()
+    # The L1 agent cannot work tier 2: unassigned, then given to the online senior at once,
+    # not at the next periodic re-offer.
+    assert (conversation_a.team_id, conversation_a.assignee_id) == (l2.pk, senior.pk)
+    entry = AuditEntry.objects.filter(action="conversation.escalated").latest("pk")
+    assert entry.data["to"] == Tier.L2
