@@ -46,10 +46,13 @@ def _audit(session: AssistantSession, action: str, actor: Actor, **data: Any) ->
 
 
 def _lock(conversation_id: int) -> AssistantSession | None:
-    session: AssistantSession | None = (
-        AssistantSession.objects.select_for_update().filter(conversation_id=conversation_id).first()
+    # One row at most (one session per conversation): no ORDER BY to compile.
+    rows = list(
+        AssistantSession.objects.select_for_update()
+        .filter(conversation_id=conversation_id)
+        .order_by()[:1]
     )
-    return session
+    return rows[0] if rows else None
 
 
 def _close(session: AssistantSession, outcome: str, now: Any) -> None:
@@ -80,7 +83,9 @@ def assistant_agent_took_over(*, conversation: Conversation, actor: Actor) -> bo
     Called by ``message_reply`` inside its transaction; a no-op (one query) when the assistant
     is not handling the conversation. Returns whether a session was stopped.
     """
-    with transaction.atomic():
+    # No savepoint: an error here fails the caller's whole transaction anyway (it does not
+    # catch it), and the savepoint was two more statements on every agent reply.
+    with transaction.atomic(savepoint=False):
         session = _lock(conversation.pk)
         if session is None or not session.active:
             return False

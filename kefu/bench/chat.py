@@ -25,12 +25,12 @@ Per Kefu mode:
    seconds, open loop: message *i* is due at ``start + i / rate`` whatever happened to the
    others, and its latency counts from that due time to the moment the agent socket receives
    its ``message.created`` (so a client that falls behind shows up as latency, not as a lower
-   rate). At the same time agents reply over HTTP, the workspace's own form
-   (``POST /agent/c/<id>/reply``), at ``--reply-rate``; latency counts from the due time to the
-   customer socket's ``message.created``. The agent socket protocol (v1) has no frame to send a
-   reply, and a reply written by this process through ``message_reply`` would be published on
-   this process's channel layer, which reaches the server only through Redis, so HTTP is the
-   path an agent really takes;
+   rate). At the same time agents reply over HTTP, through the workspace's own form as its
+   live page posts it (``POST /agent/c/<id>/reply`` asking for JSON), at ``--reply-rate``;
+   latency counts from the due time to the customer socket's ``message.created``. The agent
+   socket protocol (v1) has no frame to send a reply, and a reply written by this process
+   through ``message_reply`` would be published on this process's channel layer, which reaches
+   the server only through Redis, so HTTP is the path an agent really takes;
 5. the idle sockets are checked again (still open after the load).
 
 ``echo`` does 3 and 4 with the same client code, pacing, socket count and frames; the server
@@ -1305,7 +1305,14 @@ class Session:
         client = httpx.AsyncClient(
             base_url=self.procs[agent.server].http_url,
             cookies={settings.SESSION_COOKIE_NAME: login.session_key, "csrftoken": csrf},
-            headers={"X-CSRFToken": csrf},
+            # As the workspace's live page posts the reply form (live.js): JSON back, no flash
+            # message and no redirect. A redirect's flash would pile up in the cookie and then
+            # the session, since the benchmark never opens the page that shows it.
+            headers={
+                "X-CSRFToken": csrf,
+                "Accept": "application/json",
+                "X-Requested-With": "XMLHttpRequest",
+            },
             timeout=HTTP_TIMEOUT,
             trust_env=False,
             follow_redirects=False,
@@ -1350,7 +1357,7 @@ class Session:
                     return
                 to_customer.requests.append(time.perf_counter() - sent)
                 to_customer.was_sent(token, sent)
-                if response.status_code != 302:
+                if response.status_code != 200 or not _reply_ok(response):
                     to_customer.fail(token, f"HTTP {response.status_code}: {response.text[:120]}")
 
         def emit_reply(i: int, due: float) -> None:
@@ -1520,6 +1527,14 @@ def _collect(result: ModeResult, procs: list[ServerProcess]) -> None:
 
 
 # --- the database side (synchronous, before and after the event loops) -------------------------
+
+
+def _reply_ok(response: httpx.Response) -> bool:
+    """Whether the workspace accepted the reply (``{"ok": true, ...}``, see workspace/actions)."""
+    try:
+        return bool(response.json().get("ok"))
+    except ValueError:
+        return False
 
 
 def prepare_database(agents: int) -> list[AgentLogin]:

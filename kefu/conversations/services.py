@@ -92,6 +92,7 @@ def _lock(conversation: Conversation) -> Conversation:
 
 
 _CONTACT = Conversation._meta.get_field("contact")
+_AUTHOR_USER = Message._meta.get_field("author_user")
 _ATTACHMENTS_CACHE = Message._meta.get_field("attachments").cache_name
 
 
@@ -205,11 +206,12 @@ def _add_message(
     seq = conversation.last_seq + 1
     public_seq = conversation.last_public_seq + 1 if kind == MessageKind.REPLY else None
     author_name = ""
+    author_user: User | None = None
     if author_kind == AuthorKind.AGENT and author_user_id is not None:
-        author_name = (
-            User.objects.filter(pk=author_user_id).values_list("display_name", flat=True).first()
-            or ""
-        )
+        # The whole row (one query, no ORDER BY): its display name is stored with the message,
+        # and the staff payload built on commit names the author from it without a query.
+        author_user = next(iter(User.objects.filter(pk=author_user_id).order_by()[:1]), None)
+        author_name = author_user.display_name if author_user is not None else ""
     message = Message.objects.create(
         conversation=conversation,
         kind=kind,
@@ -226,6 +228,8 @@ def _add_message(
         public_seq=public_seq,
         metadata=metadata or {},
     )
+    if author_user is not None:
+        _AUTHOR_USER.set_cached_value(message, author_user)
     _hold_attachments(message, _store_attachments(message, valid))
     Conversation.objects.filter(pk=conversation.pk).update(
         last_activity_at=now,

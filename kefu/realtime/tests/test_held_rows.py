@@ -89,6 +89,28 @@ def test_payloads_from_the_written_row_equal_a_fresh_load_without_a_query(
         assert any(g.endswith(".customer") for g, _p in from_held)
 
 
+def test_an_agents_reply_is_routed_from_the_held_row_without_a_query(
+    conversation_a, agent_a, actor_of, django_capture_on_commit_callbacks
+):
+    agent_a.display_name = "Mei Lin"
+    agent_a.save(update_fields=["display_name"])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        reply = conv.message_reply(
+            conversation=conversation_a, body="Found it.", actor=actor_of(agent_a)
+        )
+    [(event, message)] = _held(callbacks)
+    assert message is reply
+
+    with CaptureQueriesContext(connection) as queries:
+        from_held = audiences.route(event, message=message)
+
+    assert len(queries) == 0  # the author was held with the row too (it names the reply)
+    assert _unsigned(from_held) == _unsigned(audiences.route(event))
+    staff = next(p for g, p in from_held if g.endswith(".staff"))
+    assert (staff["message"]["name"], staff["message"]["author_user_id"]) == ("Mei Lin", agent_a.pk)
+    assert reply.author_name == "Mei Lin"
+
+
 def test_a_held_row_of_another_message_is_not_used(conversation_a, customer_1, actor_of):
     other = conv.message_reply(
         conversation=conversation_a, body="older", actor=actor_of(customer_1)

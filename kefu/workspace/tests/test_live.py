@@ -277,6 +277,49 @@ def test_reply_with_fetch_answers_json(client_a, agent_a, conversation_a, header
     assert flashes(client_a.get(f"/agent/c/{conversation_a.pk}/")) == []
 
 
+# What one reply posted by the live page costs in statements (docs/benchmarks.md, "Round 6"):
+# the session and the agent (auth), the security policy (two-factor middleware), the
+# permission-scoped conversation, then message_reply: the locked conversation, the author, the
+# message, the conversation's counters, the search index (read, delete, insert on SQLite), the
+# timeline row, the audit chain (head, entry, head update), the SLA timers, the assistant
+# session; last the visibility check for "left your view". Here the reply's transaction is a
+# savepoint inside the test's (SAVEPOINT and RELEASE; BEGIN in the server), and what runs on
+# commit (the pushes, the webhook endpoints, the chat-by-email task: two more statements in
+# the server) is not counted. Adding one means every agent reply pays for it.
+REPLY_STATEMENTS_SQLITE = 20
+
+
+def test_reply_with_fetch_runs_a_pinned_number_of_statements(
+    client_a,
+    agent_a,
+    conversation_a,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the search index writes differ by database; pinned on SQLite")
+    url = f"/agent/c/{conversation_a.pk}/reply"
+    client_a.post(url, {"body": "First answer."}, **JSON)  # the status goes new -> open
+
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        django_assert_num_queries(REPLY_STATEMENTS_SQLITE),
+    ):
+        response = client_a.post(url, {"body": "Second answer."}, **JSON)
+
+    assert response.status_code == 200
+    assert json.loads(response.content)["ok"] is True
+    assert list(
+        Message.objects.filter(conversation=conversation_a, author_user=agent_a)
+        .order_by("id")
+        .values_list("body", "author_name")
+    ) == [("First answer.", agent_a.display_name), ("Second answer.", agent_a.display_name)]
+    assert AuditEntry.objects.filter(action="message.replied").count() == 2
+    assert callbacks  # the pushes and the customer's notification still wait for the commit
+
+
 def test_note_with_fetch_answers_json(client_a, agent_a, conversation_a):
     response = client_a.post(f"/agent/c/{conversation_a.pk}/note", {"body": "Staff only."}, **JSON)
 
