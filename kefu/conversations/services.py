@@ -540,8 +540,12 @@ def _conversation_open(
             conversation.message_count = 2
         from kefu.routing.services import route_conversation
 
+        # Routing is policy the system applies (audited as such), whoever opened the
+        # conversation: a customer may not set a team, but the rules may.
         routed = route_conversation(
-            conversation=conversation, actor=actor, assign=channel != Channel.CHAT
+            conversation=conversation,
+            actor=Actor.system("routing"),
+            assign=channel != Channel.CHAT,
         )
         # Routing re-reads the conversation (which drops its cached contact): the message's
         # payloads, built on commit, show the contact's name.

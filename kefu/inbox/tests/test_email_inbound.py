@@ -55,6 +55,18 @@ def test_new_mail_makes_a_conversation_for_a_new_contact(ingest):
     assert (identity.external_id, identity.thread_key) == ("ann@example.com", "ann@example.com")
 
 
+def test_a_routing_rule_moves_a_new_mail_to_its_team(ingest, team_b, admin_user, actor_of):
+    """The customer's own mail opens the conversation; the system applies the routing rule."""
+    from kefu.routing.services import routing_rule_save
+
+    routing_rule_save(
+        name="email desk", channels=["email"], team=team_b, position=1, actor=actor_of(admin_user)
+    )
+    event, _ = ingest(mail(subject="Deposit missing", body="Where is my BTC?"))
+    assert event.state == InboundState.PROCESSED, event.last_error
+    assert Conversation.objects.get(pk=event.conversation_id).team_id == team_b.pk
+
+
 def test_existing_contact_is_matched_by_address(ingest, customer_1):
     event, _ = ingest(mail(sender="Alice <ALICE@Example.com>"))
     assert Conversation.objects.get(pk=event.conversation_id).contact == customer_1.contact

@@ -270,3 +270,23 @@ def test_agent_languages_only_self_or_manager(agent_a, agent_b, supervisor, acto
 
 def test_roles_fixture_sanity(senior):
     assert senior.role == Role.AGENT_L2
+
+
+@pytest.mark.parametrize("channel", [Channel.EMAIL, Channel.WEB, Channel.TELEGRAM])
+def test_rules_route_what_customers_create_themselves(
+    team_a, team_b, admin_user, actor_of, customer_1, channel
+):
+    """Routing is policy applied by the system: a conversation the customer opens (portal,
+    email, Telegram) is moved to the rule's team even though customers cannot set teams."""
+    from kefu.core.actor import Actor, ActorKind
+
+    _rule(admin_user, actor_of, team_b, channels=[channel], priority=Priority.HIGH)
+    customer = Actor(kind=ActorKind.CUSTOMER, contact_id=customer_1.contact.pk, label="customer")
+    conversation = factories.ConversationFactory(
+        contact=customer_1.contact, channel=channel, team=team_a, actor=customer
+    )
+    assert (conversation.team_id, conversation.priority) == (team_b.pk, Priority.HIGH)
+    moved = AuditEntry.objects.get(
+        action="conversation.team_changed", object_id=str(conversation.pk)
+    )
+    assert moved.actor_kind == "system"
