@@ -26,11 +26,19 @@ def evaluate_waiting_rules() -> None:
             automation_evaluate(conversation=conversation, trigger=Trigger.WAITING)
 
 
+def _active_triggers() -> frozenset[str]:
+    from kefu.automation.models import AutomationRule
+
+    return frozenset(
+        AutomationRule.objects.filter(is_active=True).values_list("trigger", flat=True)
+    )
+
+
 def on_event(conversation_id: int, trigger: str) -> None:
     """Called by the conversations service inside its transaction: evaluate after commit."""
-    from kefu.automation.models import AutomationRule
+    from kefu.core import policy_cache
     from kefu.core.jobs import enqueue_on_commit
 
     # No job at all while no rule listens for this trigger (the usual case).
-    if AutomationRule.objects.filter(is_active=True, trigger=trigger).exists():
+    if trigger in policy_cache.cached("automation.triggers", _active_triggers):
         enqueue_on_commit(evaluate_rules, conversation_id=conversation_id, trigger=trigger)

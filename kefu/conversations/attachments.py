@@ -4,7 +4,7 @@ allow-list of types, stored through Django's storage API."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import puremagic
 from django.conf import settings
@@ -28,6 +28,10 @@ class UploadedFile:
 
     filename: str
     content: bytes
+    # The type these bytes were sniffed as, set only by validated_upload() (never by a caller:
+    # init=False), so the checks after it (the guard, the service's own validation) skip a
+    # second sniff of the same bytes.
+    sniffed_type: str | None = field(default=None, init=False, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,22 @@ def sniff_type(content: bytes) -> str | None:
         if ext in ALLOWED_TYPES:
             return ALLOWED_TYPES[ext]
     return None
+
+
+def type_of(upload: UploadedFile) -> str | None:
+    """``sniff_type`` of the upload's bytes (remembered when validated_upload() made it)."""
+    if upload.sniffed_type is not None:
+        return upload.sniffed_type
+    return sniff_type(upload.content)
+
+
+def validated_upload(upload: UploadedFile) -> UploadedFile:
+    """Validate one file (raise ``ValidationFailed`` as ``validate_attachments`` does) and
+    return it marked with its sniffed type."""
+    [valid] = validate_attachments([upload])
+    marked = UploadedFile(filename=upload.filename, content=upload.content)
+    object.__setattr__(marked, "sniffed_type", valid.content_type)  # frozen: set once, here
+    return marked
 
 
 def _safe_name(name: str) -> str:
@@ -79,7 +99,7 @@ def validate_attachments(files: list[UploadedFile]) -> list[ValidAttachment]:
         if len(upload.content) > limit:
             msg = _("%(name)s is larger than %(mb)d MB.") % {"name": name, "mb": limit // 2**20}
             raise ValidationFailed(msg, fields={"attachments": [msg]})
-        content_type = sniff_type(upload.content)
+        content_type = type_of(upload)
         if content_type is None:
             msg = _("%(name)s is not an allowed file type (PNG, JPEG, GIF, WebP or PDF).") % {
                 "name": name

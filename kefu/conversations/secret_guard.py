@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kefu.conversations.attachments import UploadedFile, _safe_name, sniff_type
+from kefu.conversations.attachments import UploadedFile, _safe_name, type_of
 from kefu.core.errors import ValidationFailed
 
 MAX_PDF_PAGES = 30
@@ -83,7 +83,7 @@ def pdf_text(data: bytes) -> str:
 def attachment_text(upload: UploadedFile) -> str:
     """The text the guard reads from a file: a PDF's text, or a plain-text file's contents.
     Images (and anything else) give "": they are not OCR'd."""
-    kind = sniff_type(upload.content)
+    kind = type_of(upload)
     if kind == "application/pdf":
         return pdf_text(upload.content)
     if kind is not None:

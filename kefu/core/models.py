@@ -28,3 +28,22 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+POLICY_VERSION_PK = 1
+
+
+def _new_token() -> str:
+    import secrets
+
+    return secrets.token_hex(16)
+
+
+class PolicyVersion(models.Model):
+    """One row: a random token that database triggers replace on every write to a policy
+    table, so per-process caches of policy rows know when to reload (kefu.core.policy_cache)."""
+
+    token = models.CharField(max_length=36, default=_new_token)
+
+    def __str__(self) -> str:
+        return self.token

@@ -32,9 +32,9 @@ from kefu.accounts.models import User
 from kefu.audit.services import audit_record
 from kefu.contacts.models import Contact
 from kefu.conversations import services as conversation_services
-from kefu.conversations.attachments import UploadedFile, validate_attachments
+from kefu.conversations.attachments import UploadedFile, validated_upload
 from kefu.conversations.models import Conversation, Message, Status
-from kefu.core import clock
+from kefu.core import clock, policy_cache
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import (
     InvalidTransition,
@@ -152,7 +152,9 @@ def _claim(event_pk: int, attempts: int) -> InboundEvent | None:
     ).update(attempts=F("attempts") + 1, next_attempt_at=clock.now() + attempt_lease())
     if not claimed:
         return None
-    return InboundEvent.objects.get(pk=event_pk)
+    return InboundEvent.objects.annotate(policy_token=policy_cache.token_subquery()).get(
+        pk=event_pk
+    )
 
 
 def _finish(event: InboundEvent, **fields: object) -> None:
@@ -186,6 +188,13 @@ def inbound_process(*, event_pk: int, attempts: int) -> str:
     event = _claim(event_pk, attempts)
     if event is None:
         return "skipped"
+    # The policy rows the event reads (SLA, routing, automation, webhooks) come from the
+    # per-process cache, checked against the version token its claim query read (ADR 0028).
+    with policy_cache.pinned(getattr(event, "policy_token", None)):
+        return _process(event)
+
+
+def _process(event: InboundEvent) -> str:
     adapter = get_adapter(event.channel)
     try:
         if adapter is None:
@@ -418,7 +427,7 @@ def _files(item: InboundMessage) -> tuple[list[UploadedFile], list[str]]:
             )
             continue
         try:
-            validate_attachments([upload])
+            upload = validated_upload(upload)  # sniffed once: later checks reuse the type
         except ValidationFailed as exc:
             notes.append(
                 _("[%(name)s was not accepted: %(reason)s]")

@@ -21,7 +21,7 @@ from kefu.conversations.models import (
     TimelineEntry,
     TimelineKind,
 )
-from kefu.core import clock
+from kefu.core import clock, policy_cache
 from kefu.integrations import services
 from kefu.integrations.models import EventType, WebhookEndpoint
 from kefu.realtime import events
@@ -129,6 +129,15 @@ def _describe(event: events.Event) -> tuple[str, int, dict[str, Any]] | None:
     return None
 
 
+def active_endpoints() -> list[WebhookEndpoint]:
+    """The active endpoints (per-process cache, ADR 0028; read-only: callers never save them)."""
+    return list(policy_cache.cached("webhooks.active", _load_endpoints))
+
+
+def _load_endpoints() -> tuple[WebhookEndpoint, ...]:
+    return tuple(WebhookEndpoint.objects.filter(is_active=True))
+
+
 _WATCHED = (events.ConversationCreated, events.MessageCreated, events.ConversationUpdated)
 
 
@@ -139,7 +148,7 @@ def on_committed_events(batch: list[events.Event]) -> None:
     if not watched:
         return
     try:
-        endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+        endpoints = active_endpoints()
     except Exception:
         log.exception("webhook endpoints could not be read")
         return
@@ -160,7 +169,7 @@ def on_committed_event(
         return
     try:
         if endpoints is None:
-            endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+            endpoints = active_endpoints()
         if not endpoints:
             return
         described = _describe(event)

@@ -7,6 +7,7 @@ the timeline, audit and real-time events)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from kefu.accounts import permissions
 from kefu.accounts.models import Team, User, UserKind
 from kefu.audit.services import audit_record
 from kefu.conversations.models import Category, Channel, Conversation, Status
-from kefu.core import clock
+from kefu.core import clock, policy_cache
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import PermissionDenied
 from kefu.core.validation import field_error
@@ -36,11 +37,20 @@ CLAIM_SECONDS = 60
 
 
 def policy_get() -> RoutingPolicy:
-    """The routing policy row, created with the defaults on first read."""
+    """The routing policy row, created with the defaults on first read (a copy of the
+    per-process cached row, ADR 0028)."""
+    cached = policy_cache.cached("routing.policy", _policy_load)
+    if cached is not None:
+        return copy.copy(cached)
+    # Not cached: a loader never writes (the entry is tagged with the token read before it).
     policy, _created = RoutingPolicy.objects.get_or_create(
         pk=1, defaults={"auto_assign_channels": [Channel.CHAT.value]}
     )
     return policy
+
+
+def _policy_load() -> RoutingPolicy | None:
+    return RoutingPolicy.objects.filter(pk=1).first()
 
 
 def _require_manager(actor: Actor) -> User:
@@ -202,7 +212,7 @@ def rule_for(conversation: Conversation, *, intent: str = "") -> RoutingRule | N
     """The first active rule (by position) that matches the conversation."""
     intents = {conversation.category, *([intent] if intent else [])}
     vip = conversation.contact.vip_tier if conversation.contact_id else 0
-    for rule in RoutingRule.objects.filter(active=True).select_related("team"):
+    for rule in policy_cache.cached("routing.rules", _active_rules):
         if rule_matches(
             rule,
             intents=intents,
@@ -211,8 +221,13 @@ def rule_for(conversation: Conversation, *, intent: str = "") -> RoutingRule | N
             vip_tier=vip,
             conversation_type=conversation.conversation_type,
         ):
-            return rule
+            # A copy: its team is loaded fresh (a team is not a policy row) and never cached.
+            return copy.copy(rule)
     return None
+
+
+def _active_rules() -> tuple[RoutingRule, ...]:
+    return tuple(RoutingRule.objects.filter(active=True))
 
 
 def team_for(conversation: Conversation, *, intent: str = "") -> Team | None:

@@ -7,12 +7,14 @@ in docs/subsystems/sla.md; the calendar arithmetic is kefu.sla.hours.
 
 from __future__ import annotations
 
+import copy
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db.models import Min, Q
 
+from kefu.core import policy_cache
 from kefu.sla.hours import (
     ZERO,
     CalendarSpec,
@@ -79,7 +81,7 @@ def matches(policy: SlaPolicy, conversation: Conversation, vip_tier: int) -> boo
 
 def policy_for(conversation: Conversation) -> SlaPolicy | None:
     """The first active policy, in order, whose conditions the conversation meets."""
-    policies = list(SlaPolicy.objects.filter(active=True).order_by("position", "id"))
+    policies = policy_cache.cached("sla.policies", _active_policies)
     if not policies:
         return None
     from kefu.contacts.models import Contact
@@ -90,23 +92,43 @@ def policy_for(conversation: Conversation) -> SlaPolicy | None:
         .first()
         or 0
     )
-    return next((p for p in policies if matches(p, conversation, vip_tier)), None)
+    found = next((p for p in policies if matches(p, conversation, vip_tier)), None)
+    return None if found is None else copy.copy(found)  # the cached row stays untouched
+
+
+def _active_policies() -> tuple[SlaPolicy, ...]:
+    return tuple(SlaPolicy.objects.filter(active=True).order_by("position", "id"))
 
 
 def calendar_for(policy: SlaPolicy, conversation: Conversation) -> BusinessCalendar | None:
     """The calendar a policy's business time is counted in: the policy's own, else the
     conversation's team's, else the default one (None: no calendar at all, so 24/7)."""
     if policy.calendar_id is not None:
-        return BusinessCalendar.objects.filter(pk=policy.calendar_id).first()
+        return _calendar(policy.calendar_id)
     if conversation.team_id is not None:
-        team_calendar = (
-            TeamCalendar.objects.filter(team_id=conversation.team_id)
-            .select_related("calendar")
-            .first()
-        )
+        team_calendar = _team_calendar(conversation.team_id)
         if team_calendar is not None:
-            return team_calendar.calendar
-    return BusinessCalendar.objects.filter(is_default=True).first()
+            return team_calendar
+    return policy_cache.cached(
+        "sla.calendar.default", lambda: BusinessCalendar.objects.filter(is_default=True).first()
+    )
+
+
+# Calendars are policy rows too (ADR 0028): cached per process, shared, read-only.
+
+
+def _calendar(pk: int) -> BusinessCalendar | None:
+    return policy_cache.cached(
+        f"sla.calendar.{pk}", lambda: BusinessCalendar.objects.filter(pk=pk).first()
+    )
+
+
+def _team_calendar(team_id: int) -> BusinessCalendar | None:
+    def load() -> BusinessCalendar | None:
+        row = TeamCalendar.objects.filter(team_id=team_id).select_related("calendar").first()
+        return None if row is None else row.calendar
+
+    return policy_cache.cached(f"sla.calendar.team.{team_id}", load)
 
 
 def calendar_spec(calendar: BusinessCalendar) -> CalendarSpec:
@@ -127,7 +149,7 @@ def _spec(calendar: BusinessCalendar | None, business_time: bool) -> CalendarSpe
 def timer_spec(timer: SlaTimer) -> CalendarSpec:
     calendar = None
     if timer.business_time and timer.calendar_id is not None:
-        calendar = BusinessCalendar.objects.filter(pk=timer.calendar_id).first()
+        calendar = _calendar(timer.calendar_id)
     return _spec(calendar, timer.business_time)
 
 

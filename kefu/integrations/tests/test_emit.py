@@ -162,10 +162,14 @@ def test_a_committed_change_is_delivered_without_test_helpers(receiver, make_end
 def test_without_endpoints_an_event_costs_one_query(
     customer_1, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
+    from kefu.core import policy_cache
     from kefu.integrations.emit import on_committed_event
     from kefu.realtime import events
 
-    with django_assert_num_queries(1):
+    on_committed_event(events.ConversationCreated(conversation_id=1))  # fills the cache
+    with django_assert_num_queries(1):  # the policy version (ADR 0028), not the endpoints
+        on_committed_event(events.ConversationCreated(conversation_id=1))
+    with policy_cache.pinned(), django_assert_num_queries(0):  # the version read once a batch
         on_committed_event(events.ConversationCreated(conversation_id=1))
     with django_assert_num_queries(0):
         on_committed_event(events.ReadMarked(conversation_id=1, who="agent", seq=1))
