@@ -61,6 +61,8 @@ class ConversationFact(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["day"], name="analytics_fact_open_day", condition=Q(is_open=True)),
+            # Combined filters read the facts of the date range (selectors.merge_facts).
+            models.Index(fields=["day"], name="analytics_fact_day"),
         ]
 
     def __str__(self) -> str:

@@ -318,6 +318,21 @@ def run_analytics_bench(
             "Overview, 90 days, filtered by agent",
             page("/agent/analytics/", {**span(90), "agent": str(agents[0])}),
         ),
+        (
+            "Overview, 90 days, team + channel + language combined (from the facts)",
+            page(
+                "/agent/analytics/",
+                {**span(90), "team": str(teams[0]), "channel": "email", "language": "en"},
+            ),
+        ),
+        (
+            "Overview, 365 days, team + intent combined (from the facts)",
+            page("/agent/analytics/", {**span(365), "team": str(teams[0]), "intent": "kyc"}),
+        ),
+        (
+            "Drill-down by agent, 90 days, filtered by channel (from the facts)",
+            page("/agent/analytics/by/agent/", {**span(90), "channel": "email"}, "agent"),
+        ),
         ("Drill-down by agent, 365 days", page("/agent/analytics/by/agent/", span(365), "agent")),
         ("Drill-down by intent, 90 days", page("/agent/analytics/by/intent/", span(90), "intent")),
         (

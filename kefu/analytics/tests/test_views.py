@@ -125,7 +125,12 @@ def test_filters_fall_back_and_clamp():
     f = selectors.parse_filters({"from": "2020-01-01", "to": "2026-12-01"}, today=today)
     assert f.days == selectors.MAX_DAYS
     f = selectors.parse_filters({"team": "3", "channel": "chat"}, today=today)
-    assert (f.dimension, f.value, f.ignored) == ("channel", "chat", ("team",))
+    assert f.selected == (("channel", "chat"), ("team", "3"))
+    assert (f.dimension, f.combined) == ("", True)
+    assert f.query() == {"from": f.start.isoformat(), "to": f.end.isoformat(), **dict(f.selected)}
+    f = selectors.parse_filters({"team": "3", "dimension": "team", "value": "4"}, today=today)
+    assert f.selected == (("team", "4"),)
+    assert (f.dimension, f.value, f.combined) == ("team", "4", False)
     assert f.previous().end == f.start - timedelta(days=1)
 
 
