@@ -174,28 +174,110 @@ def merge_facts(where: str, params: Sequence[Any], dimension: str) -> dict[Any, 
 
 SETS = ("all", "channel", "intent", "language", "team", "agent")
 
+# The scalar counters of ``facts.contribution`` as aggregates over a group of facts ``b``
+# (NULLIF + jsonb_strip_nulls drop zero counters, as ``contribution`` does).
+SCALARS = {
+    "n": "count(*)",
+    "open": "sum(b.is_open::int)",
+    "resolved": "sum(b.resolved::int)",
+    "fcr": "sum(b.first_contact_resolution::int)",
+    "reopened": "count(*) FILTER (WHERE b.reopens > 0)",
+    "replied": "count(b.first_response_s)",
+    "frt_n": "count(b.first_response_s)",
+    "frt_sum": "sum(b.first_response_s)",
+    "frtb_n": "count(b.first_response_bs)",
+    "frtb_sum": "sum(b.first_response_bs)",
+    "res_n": "count(b.resolution_s)",
+    "res_sum": "sum(b.resolution_s)",
+    "resb_n": "count(b.resolution_bs)",
+    "resb_sum": "sum(b.resolution_bs)",
+    "nrt_n": "sum(b.waits)",
+    "nrt_sum": "sum(b.waits_s)",
+    "nrtb_n": "sum(b.waits)",
+    "nrtb_sum": "sum(b.waits_bs)",
+    "csat_n": "count(b.csat_rating)",
+    "csat_sum": "sum(b.csat_rating)",
+    "csat_good": "count(*) FILTER (WHERE b.csat_rating >= 4)",
+    "ho_csat_n": "count(b.csat_rating) FILTER (WHERE b.handed_off)",
+    "ho_csat_sum": "sum(b.csat_rating) FILTER (WHERE b.handed_off)",
+    "said_n": "count(b.csat_resolved)",
+    "said_yes": "count(*) FILTER (WHERE b.csat_resolved)",
+    "sla_met": "sum(b.sla_met)",
+    "sla_breached": "sum(b.sla_breached)",
+    "assisted": "sum(b.assisted::int)",
+    "contained": "sum(b.contained::int)",
+    "handed_off": "sum(b.handed_off::int)",
+}
+
+
+def _grouping(alias: str) -> tuple[str, str, str]:
+    """(value columns, the dimension name, the value) for ``GROUPING SETS`` over the fact
+    columns ``channel_v`` ... ``agent_v`` of ``alias``."""
+    columns = ", ".join(f"{DIMENSION_SQL[d]} AS {d}_v" for d in SETS[1:])
+    dim = "CASE " + " ".join(f"WHEN GROUPING({d}_v) = 0 THEN '{d}'" for d in SETS[1:])
+    dim += " ELSE 'all' END"
+    value = "COALESCE(" + ", ".join(f"{d}_v" for d in SETS[1:]) + ", '')"
+    return columns, dim, value
+
+
+def _sets(extra: str) -> str:
+    return ", ".join([f"(day{extra})", *(f"(day, {d}_v{extra})" for d in SETS[1:])])
+
 
 def rebuild_rollups(now: datetime) -> int:
-    """Replace every rollup row by the sum of the stored facts' contributions, in SQL: one
-    ``GROUPING SETS`` pass for the day rows, then the month rows summed from the day rows.
-    Call inside a transaction. Returns the number of rows written."""
-    values = ", ".join(f"{DIMENSION_SQL[d]} AS {d}_v" for d in SETS[1:])
-    scalar_and_waits = contributions("TRUE", "f.day").replace(
-        "SELECT f.day AS g,", f"SELECT f.day AS g, {values},"
+    """Replace every rollup row by the sum of the stored facts' contributions, in SQL. Day rows:
+    the scalar counters as aggregates in one ``GROUPING SETS`` pass over the facts, the
+    histogram bins and hours (a few rows per fact) counted in another, joined per row; then the
+    month rows summed from the day rows. Call inside a transaction. Returns the rows written."""
+    columns, dim, value = _grouping("f")
+    array = _array()
+    scalars = ", ".join(f"'{k}', NULLIF({v}, 0)" for k, v in SCALARS.items())
+    base = (
+        f"SELECT f.*, {columns}, jsonb_array_length(f.next_responses) AS waits, "
+        "(SELECT sum((w.value->>0)::bigint) FROM jsonb_array_elements(f.next_responses) w) "
+        "AS waits_s, "
+        "(SELECT sum((w.value->>1)::bigint) FROM jsonb_array_elements(f.next_responses) w) "
+        f"AS waits_bs FROM {FACTS} f"
     )
-    sets = ", ".join(["(g, key)", *(f"(g, {d}_v, key)" for d in SETS[1:])])
-    dim_case = " ".join(f"WHEN GROUPING({d}_v) = 0 THEN '{d}'" for d in SETS[1:])
-    value_expr = "COALESCE(" + ", ".join(f"{d}_v" for d in SETS[1:]) + ", '')"
+    scalar_rows = (
+        f"SELECT b.day, {dim} AS dim, {value} AS val, "
+        f"jsonb_strip_nulls(jsonb_build_object({scalars})) AS counts "
+        f"FROM ({base}) AS b GROUP BY GROUPING SETS ({_sets('')})"
+    )
+    bins = " UNION ALL ".join(
+        [
+            f"SELECT f.day, {columns}, 'hour:' || f.hour AS key FROM {FACTS} f",
+            *(
+                f"SELECT f.day, {columns}, '{name}:' || width_bucket(f.{col}, {array}) "
+                f"FROM {FACTS} f WHERE f.{col} IS NOT NULL"
+                for name, col in (
+                    ("frt", "first_response_s"),
+                    ("frtb", "first_response_bs"),
+                    ("res", "resolution_s"),
+                    ("resb", "resolution_bs"),
+                )
+            ),
+            *(
+                f"SELECT f.day, {columns}, '{name}:' || width_bucket((w.value->>{i})::bigint, "
+                f"{array}) FROM {FACTS} f "
+                "CROSS JOIN LATERAL jsonb_array_elements(f.next_responses) AS w"
+                for name, i in (("nrt", 0), ("nrtb", 1))
+            ),
+        ]
+    )
+    bin_rows = (
+        "SELECT day, dim, val, jsonb_object_agg(key, c) AS counts FROM ("
+        f"SELECT day, {dim} AS dim, {value} AS val, key, count(*) AS c FROM ({bins}) AS x "
+        f"GROUP BY GROUPING SETS ({_sets(', key')})"
+        ") AS y GROUP BY day, dim, val"
+    )
     day_rows = (
-        f"INSERT INTO {ROLLUPS} (span, day, dimension, value, counts, updated_at) "  # noqa: S608 - constants and placeholders only
-        f"SELECT 'day', g, dim, val, jsonb_object_agg(key, total), %s FROM ("
-        f"SELECT g, key, CASE {dim_case} ELSE 'all' END AS dim, {value_expr} AS val, "
-        f"SUM(amount) AS total FROM ({scalar_and_waits}) AS c "
-        f"GROUP BY GROUPING SETS ({sets})"
-        f") AS s WHERE total <> 0 GROUP BY g, dim, val"
+        f"INSERT INTO {ROLLUPS} (span, day, dimension, value, counts, updated_at) "
+        "SELECT 'day', s.day, s.dim, s.val, s.counts || h.counts, %s "
+        f"FROM ({scalar_rows}) AS s JOIN ({bin_rows}) AS h USING (day, dim, val)"
     )
     month_rows = (
-        f"INSERT INTO {ROLLUPS} (span, day, dimension, value, counts, updated_at) "  # noqa: S608 - constants and placeholders only
+        f"INSERT INTO {ROLLUPS} (span, day, dimension, value, counts, updated_at) "
         f"SELECT 'month', m, dimension, value, jsonb_object_agg(key, total), %s FROM ("
         f"SELECT date_trunc('month', r.day)::date AS m, r.dimension, r.value, e.key, "
         f"SUM(e.value::bigint) AS total FROM {ROLLUPS} r "
