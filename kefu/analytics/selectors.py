@@ -332,7 +332,11 @@ def period_counts(filters: Filters) -> tuple[Counter[str], dict[date, Counter[st
         return merge(by_day.values()), by_day
     dimension, value = _scope(filters)
     total = merge_rollups(_covering_rows(filters, dimension, value), "").get("", Counter())
-    by_day = merge_rollups(_day_rows(filters, dimension, value), "day", DAILY_COUNTERS)
+    # One day row per day: nothing to add up, so the rows are read as they are (a SQL merge
+    # would only regroup them) and trimmed to the counters the series need.
+    by_day: dict[date, Counter[str]] = {}
+    for day, counts in _day_rows(filters, dimension, value).values_list("day", "counts"):
+        by_day[day] = Counter({k: v for k, v in counts.items() if _keep(k, DAILY_COUNTERS)})
     return total, by_day
 
 
@@ -373,7 +377,7 @@ def backlog(filters: Filters, *, now: datetime | None = None) -> Backlog:
             qs = qs.filter(**{f"{dimension}_id": int(value) if value.isdigit() else None})
         else:
             qs = qs.filter(**{dimension: value})
-    per_day = dict(qs.values_list("day").annotate(c=Count("pk")).values_list("day", "c"))
+    per_day = dict(qs.values_list("day").annotate(c=Count("*")).values_list("day", "c"))
     ages: Counter[int] = Counter()
     for day, count in per_day.items():
         ages[max(0, (today - day).days)] += count

@@ -119,15 +119,17 @@ def contributions(where: str, group: str) -> str:
             _duration("nrtb", "(w.value->>1)::bigint"),
         ]
     )
+    # The matching facts are read once (a materialized CTE) for both halves of the UNION.
     return (
-        f"SELECT {group} AS g, k.key AS key, k.amount AS amount FROM {FACTS} f "
+        f"WITH f AS MATERIALIZED (SELECT * FROM {FACTS} f WHERE {where}) "
+        f"SELECT {group} AS g, k.key AS key, k.amount AS amount FROM f "
         f"CROSS JOIN LATERAL (VALUES {scalar}) AS k(key, amount) "
-        f"WHERE ({where}) AND k.amount <> 0 "
+        f"WHERE k.amount <> 0 "
         f"UNION ALL "
-        f"SELECT {group} AS g, k.key AS key, k.amount AS amount FROM {FACTS} f "
+        f"SELECT {group} AS g, k.key AS key, k.amount AS amount FROM f "
         f"CROSS JOIN LATERAL jsonb_array_elements(f.next_responses) AS w "
         f"CROSS JOIN LATERAL (VALUES {waits}) AS k(key, amount) "
-        f"WHERE ({where}) AND k.amount <> 0"
+        f"WHERE k.amount <> 0"
     )
 
 
@@ -171,9 +173,7 @@ def merge_rollups(
 def merge_facts(where: str, params: Sequence[Any], dimension: str) -> dict[Any, Counter[str]]:
     """Sum the contributions of the facts ``f`` matching ``where`` per rollup value of
     ``dimension`` (or per ``day``)."""
-    sql = contributions(where, DIMENSION_SQL[dimension])
-    # ``where`` appears in both halves of the UNION.
-    return _grouped(sql, [*params, *params])
+    return _grouped(contributions(where, DIMENSION_SQL[dimension]), params)
 
 
 SETS = ("all", "channel", "intent", "language", "team", "agent")
