@@ -2,15 +2,16 @@
 Python paths (``facts.contribution`` / ``facts.aggregate`` and ``selectors.merge``), computed in
 the database so only merged counters cross the wire.
 
-- ``CONTRIBUTIONS``: every fact's contribution as ``(fact columns, key, amount)`` rows, the SQL
-  twin of ``facts.contribution`` (histogram bins by ``width_bucket`` over the integer
-  thresholds of ``histogram.bin_of``, so the bins are the same integers, not a float formula);
+- the scalar counters of ``facts.contribution`` as aggregates over a group of facts
+  (``SCALARS``), and its histogram bins and hours as one ``(key)`` row each (``_bins``; bins
+  by ``width_bucket`` over the integer thresholds of ``histogram.bin_of``, so the bins are the
+  same integers, not a float formula), counted per group and joined to the scalars;
 - ``merge_rollups``: sum the counters of a set of rollup rows per group (``jsonb_each_text`` +
   ``SUM ... GROUP BY``);
 - ``merge_facts``: sum the contributions of the facts matching a filter per group (combined
   filters, which the single-dimension rollups cannot answer);
-- ``rebuild_rollups``: every day row with one ``GROUPING SETS`` pass over the contributions,
-  then the month rows from the day rows.
+- ``rebuild_rollups``: every day row from one ``GROUPING SETS`` pass for the scalars and one
+  for the bins, then the month rows from the day rows.
 
 The tests prove each equals its Python twin on PostgreSQL (``tests/test_sql_merge.py``).
 Only for ``connection.vendor == "postgresql"``; callers keep the Python path for SQLite.
@@ -63,14 +64,6 @@ def _array() -> str:
     return "'{" + ",".join(str(t) for t in thresholds()) + "}'::bigint[]"
 
 
-def _duration(name: str, column: str) -> str:
-    return (
-        f"('{name}:' || width_bucket({column}, {_array()}), ({column} IS NOT NULL)::int), "
-        f"('{name}_n', ({column} IS NOT NULL)::int), "
-        f"('{name}_sum', COALESCE({column}, 0)::int)"
-    )
-
-
 # Grouping expressions over the fact alias ``f`` (the rollup value of each dimension).
 DIMENSION_SQL = {
     "all": "''",
@@ -81,56 +74,6 @@ DIMENSION_SQL = {
     "agent": "COALESCE(f.agent_id::text, '')",
     "day": "f.day",
 }
-
-
-def contributions(where: str, group: str) -> str:
-    """SQL selecting ``(g, key, amount)`` for the facts ``f`` matching ``where``, where ``g`` is
-    the SQL expression ``group``; zero amounts are left out, as ``contribution`` drops them."""
-    scalar = ", ".join(
-        [
-            "('n', 1)",
-            "('hour:' || f.hour, 1)",
-            "('open', f.is_open::int)",
-            "('resolved', f.resolved::int)",
-            "('fcr', f.first_contact_resolution::int)",
-            "('reopened', (f.reopens > 0)::int)",
-            "('replied', (f.first_response_s IS NOT NULL)::int)",
-            _duration("frt", "f.first_response_s"),
-            _duration("frtb", "f.first_response_bs"),
-            _duration("res", "f.resolution_s"),
-            _duration("resb", "f.resolution_bs"),
-            "('csat_n', (f.csat_rating IS NOT NULL)::int)",
-            "('csat_sum', COALESCE(f.csat_rating, 0))",
-            "('csat_good', COALESCE((f.csat_rating >= 4)::int, 0))",
-            "('ho_csat_n', (f.csat_rating IS NOT NULL AND f.handed_off)::int)",
-            "('ho_csat_sum', CASE WHEN f.handed_off THEN COALESCE(f.csat_rating, 0) ELSE 0 END)",
-            "('said_n', (f.csat_resolved IS NOT NULL)::int)",
-            "('said_yes', COALESCE(f.csat_resolved::int, 0))",
-            "('sla_met', f.sla_met)",
-            "('sla_breached', f.sla_breached)",
-            "('assisted', f.assisted::int)",
-            "('contained', f.contained::int)",
-            "('handed_off', f.handed_off::int)",
-        ]
-    )
-    waits = ", ".join(
-        [
-            _duration("nrt", "(w.value->>0)::bigint"),
-            _duration("nrtb", "(w.value->>1)::bigint"),
-        ]
-    )
-    # The matching facts are read once (a materialized CTE) for both halves of the UNION.
-    return (
-        f"WITH f AS MATERIALIZED (SELECT * FROM {FACTS} f WHERE {where}) "
-        f"SELECT {group} AS g, k.key AS key, k.amount AS amount FROM f "
-        f"CROSS JOIN LATERAL (VALUES {scalar}) AS k(key, amount) "
-        f"WHERE k.amount <> 0 "
-        f"UNION ALL "
-        f"SELECT {group} AS g, k.key AS key, k.amount AS amount FROM f "
-        f"CROSS JOIN LATERAL jsonb_array_elements(f.next_responses) AS w "
-        f"CROSS JOIN LATERAL (VALUES {waits}) AS k(key, amount) "
-        f"WHERE k.amount <> 0"
-    )
 
 
 def _counts(raw: Any) -> Counter[str]:
@@ -170,48 +113,106 @@ def merge_rollups(
     return _grouped(sql, [*params, *extra])
 
 
-def merge_facts(where: str, params: Sequence[Any], dimension: str) -> dict[Any, Counter[str]]:
-    """Sum the contributions of the facts ``f`` matching ``where`` per rollup value of
-    ``dimension`` (or per ``day``)."""
-    return _grouped(contributions(where, DIMENSION_SQL[dimension]), params)
-
-
 SETS = ("all", "channel", "intent", "language", "team", "agent")
 
 # The scalar counters of ``facts.contribution`` as aggregates over a group of facts ``b``
 # (NULLIF + jsonb_strip_nulls drop zero counters, as ``contribution`` does).
 SCALARS = {
     "n": "count(*)",
-    "open": "sum(b.is_open::int)",
-    "resolved": "sum(b.resolved::int)",
-    "fcr": "sum(b.first_contact_resolution::int)",
-    "reopened": "count(*) FILTER (WHERE b.reopens > 0)",
-    "replied": "count(b.first_response_s)",
-    "frt_n": "count(b.first_response_s)",
-    "frt_sum": "sum(b.first_response_s)",
-    "frtb_n": "count(b.first_response_bs)",
-    "frtb_sum": "sum(b.first_response_bs)",
-    "res_n": "count(b.resolution_s)",
-    "res_sum": "sum(b.resolution_s)",
-    "resb_n": "count(b.resolution_bs)",
-    "resb_sum": "sum(b.resolution_bs)",
-    "nrt_n": "sum(b.waits)",
-    "nrt_sum": "sum(b.waits_s)",
-    "nrtb_n": "sum(b.waits)",
-    "nrtb_sum": "sum(b.waits_bs)",
-    "csat_n": "count(b.csat_rating)",
-    "csat_sum": "sum(b.csat_rating)",
-    "csat_good": "count(*) FILTER (WHERE b.csat_rating >= 4)",
-    "ho_csat_n": "count(b.csat_rating) FILTER (WHERE b.handed_off)",
-    "ho_csat_sum": "sum(b.csat_rating) FILTER (WHERE b.handed_off)",
-    "said_n": "count(b.csat_resolved)",
-    "said_yes": "count(*) FILTER (WHERE b.csat_resolved)",
-    "sla_met": "sum(b.sla_met)",
-    "sla_breached": "sum(b.sla_breached)",
-    "assisted": "sum(b.assisted::int)",
-    "contained": "sum(b.contained::int)",
-    "handed_off": "sum(b.handed_off::int)",
+    "open": "sum(is_open::int)",
+    "resolved": "sum(resolved::int)",
+    "fcr": "sum(first_contact_resolution::int)",
+    "reopened": "count(*) FILTER (WHERE reopens > 0)",
+    "replied": "count(first_response_s)",
+    "frt_n": "count(first_response_s)",
+    "frt_sum": "sum(first_response_s)",
+    "frtb_n": "count(first_response_bs)",
+    "frtb_sum": "sum(first_response_bs)",
+    "res_n": "count(resolution_s)",
+    "res_sum": "sum(resolution_s)",
+    "resb_n": "count(resolution_bs)",
+    "resb_sum": "sum(resolution_bs)",
+    "nrt_n": "sum(waits)",
+    "nrt_sum": "sum(waits_s)",
+    "nrtb_n": "sum(waits)",
+    "nrtb_sum": "sum(waits_bs)",
+    "csat_n": "count(csat_rating)",
+    "csat_sum": "sum(csat_rating)",
+    "csat_good": "count(*) FILTER (WHERE csat_rating >= 4)",
+    "ho_csat_n": "count(csat_rating) FILTER (WHERE handed_off)",
+    "ho_csat_sum": "sum(csat_rating) FILTER (WHERE handed_off)",
+    "said_n": "count(csat_resolved)",
+    "said_yes": "count(*) FILTER (WHERE csat_resolved)",
+    "sla_met": "sum(sla_met)",
+    "sla_breached": "sum(sla_breached)",
+    "assisted": "sum(assisted::int)",
+    "contained": "sum(contained::int)",
+    "handed_off": "sum(handed_off::int)",
 }
+
+
+# Per fact: how many next-response waits, and their calendar and business seconds summed.
+WAITS = (
+    "jsonb_array_length(f.next_responses) AS waits, "
+    "(SELECT sum((w.value->>0)::bigint) FROM jsonb_array_elements(f.next_responses) w) "
+    "AS waits_s, "
+    "(SELECT sum((w.value->>1)::bigint) FROM jsonb_array_elements(f.next_responses) w) "
+    "AS waits_bs"
+)
+
+
+def _scalars() -> str:
+    """One JSON object of the scalar counters of a group (zero counters left out)."""
+    pairs = ", ".join(f"'{k}', NULLIF({v}, 0)" for k, v in SCALARS.items())
+    return f"jsonb_strip_nulls(jsonb_build_object({pairs}))"
+
+
+def _bins(source: str, columns: str) -> str:
+    """``(columns..., key)`` for each histogram bin and hour counter of each fact ``f`` of
+    ``source`` (a fact has at most 5 + 2 x waits of them; each counts 1)."""
+    array = _array()
+    durations = (
+        ("frt", "first_response_s"),
+        ("frtb", "first_response_bs"),
+        ("res", "resolution_s"),
+        ("resb", "resolution_bs"),
+    )
+    return " UNION ALL ".join(
+        [
+            f"SELECT {columns}, 'hour:' || f.hour AS key FROM {source} f",
+            *(
+                f"SELECT {columns}, '{name}:' || width_bucket(f.{col}, {array}) "
+                f"FROM {source} f WHERE f.{col} IS NOT NULL"
+                for name, col in durations
+            ),
+            *(
+                f"SELECT {columns}, '{name}:' || width_bucket((w.value->>{i})::bigint, "
+                f"{array}) FROM {source} f "
+                "CROSS JOIN LATERAL jsonb_array_elements(f.next_responses) AS w"
+                for name, i in (("nrt", 0), ("nrtb", 1))
+            ),
+        ]
+    )
+
+
+def merge_facts(where: str, params: Sequence[Any], dimension: str) -> dict[Any, Counter[str]]:
+    """Sum the contributions of the facts ``f`` matching ``where`` per rollup value of
+    ``dimension`` (or per ``day``): the matching facts read once, the scalar counters as
+    aggregates, the bins and hours counted, joined per group."""
+    group = DIMENSION_SQL[dimension]
+    query = (
+        f"WITH f AS MATERIALIZED (SELECT f.*, {WAITS} FROM {FACTS} f WHERE {where}) "
+        "SELECT s.g, s.counts || h.counts FROM ("
+        f"SELECT {group} AS g, {_scalars()} AS counts FROM f GROUP BY 1"
+        ") AS s JOIN ("
+        "SELECT g, jsonb_object_agg(key, c) AS counts FROM ("
+        f"SELECT g, key, count(*) AS c FROM ({_bins('f', f'{group} AS g')}) AS x GROUP BY g, key"
+        ") AS y GROUP BY g"
+        ") AS h USING (g)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, list(params))
+        return {g: _counts(counts) for g, counts in cursor.fetchall()}
 
 
 def _grouping(alias: str) -> tuple[str, str, str]:
@@ -234,41 +235,12 @@ def rebuild_rollups(now: datetime) -> int:
     histogram bins and hours (a few rows per fact) counted in another, joined per row; then the
     month rows summed from the day rows. Call inside a transaction. Returns the rows written."""
     columns, dim, value = _grouping("f")
-    array = _array()
-    scalars = ", ".join(f"'{k}', NULLIF({v}, 0)" for k, v in SCALARS.items())
-    base = (
-        f"SELECT f.*, {columns}, jsonb_array_length(f.next_responses) AS waits, "
-        "(SELECT sum((w.value->>0)::bigint) FROM jsonb_array_elements(f.next_responses) w) "
-        "AS waits_s, "
-        "(SELECT sum((w.value->>1)::bigint) FROM jsonb_array_elements(f.next_responses) w) "
-        f"AS waits_bs FROM {FACTS} f"
-    )
     scalar_rows = (
-        f"SELECT b.day, {dim} AS dim, {value} AS val, "
-        f"jsonb_strip_nulls(jsonb_build_object({scalars})) AS counts "
-        f"FROM ({base}) AS b GROUP BY GROUPING SETS ({_sets('')})"
+        f"SELECT b.day, {dim} AS dim, {value} AS val, {_scalars()} AS counts "
+        f"FROM (SELECT f.*, {columns}, {WAITS} FROM {FACTS} f) AS b "
+        f"GROUP BY GROUPING SETS ({_sets('')})"
     )
-    bins = " UNION ALL ".join(
-        [
-            f"SELECT f.day, {columns}, 'hour:' || f.hour AS key FROM {FACTS} f",
-            *(
-                f"SELECT f.day, {columns}, '{name}:' || width_bucket(f.{col}, {array}) "
-                f"FROM {FACTS} f WHERE f.{col} IS NOT NULL"
-                for name, col in (
-                    ("frt", "first_response_s"),
-                    ("frtb", "first_response_bs"),
-                    ("res", "resolution_s"),
-                    ("resb", "resolution_bs"),
-                )
-            ),
-            *(
-                f"SELECT f.day, {columns}, '{name}:' || width_bucket((w.value->>{i})::bigint, "
-                f"{array}) FROM {FACTS} f "
-                "CROSS JOIN LATERAL jsonb_array_elements(f.next_responses) AS w"
-                for name, i in (("nrt", 0), ("nrtb", 1))
-            ),
-        ]
-    )
+    bins = _bins(FACTS, f"f.day, {columns}")
     bin_rows = (
         "SELECT day, dim, val, jsonb_object_agg(key, c) AS counts FROM ("
         f"SELECT day, {dim} AS dim, {value} AS val, key, count(*) AS c FROM ({bins}) AS x "
