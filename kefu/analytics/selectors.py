@@ -328,8 +328,8 @@ def period_counts(filters: Filters) -> tuple[Counter[str], dict[date, Counter[st
     """The merged counters of the range and the per-day counters (``DAILY_COUNTERS`` at least).
     No filter or one: from the rollups of that value. Several: from the matching facts."""
     if filters.combined:
-        by_day = merge_facts(filters, "day")
-        return merge(by_day.values()), by_day
+        from_facts = merge_facts(filters, "day")
+        return merge(from_facts.values()), from_facts
     dimension, value = _scope(filters)
     total = merge_rollups(_covering_rows(filters, dimension, value), "").get("", Counter())
     # One day row per day: nothing to add up, so the rows are read as they are (a SQL merge
