@@ -61,6 +61,14 @@ class ConversationFact(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["day"], name="analytics_fact_open_day", condition=Q(is_open=True)),
+            # Combined filters read the facts of the date range that match every filter
+            # (selectors.merge_facts): the planner combines the day index with the most
+            # selective filter's (language has two values: the day index serves it).
+            models.Index(fields=["day"], name="analytics_fact_day"),
+            models.Index(fields=["team_id", "day"], name="analytics_fact_team_day"),
+            models.Index(fields=["agent_id", "day"], name="analytics_fact_agent_day"),
+            models.Index(fields=["channel", "day"], name="analytics_fact_channel_day"),
+            models.Index(fields=["intent", "day"], name="analytics_fact_intent_day"),
         ]
 
     def __str__(self) -> str:

@@ -10,15 +10,18 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from kefu.accounts import permissions
 from kefu.accounts.models import Team, User
+from kefu.analytics import sql
+from kefu.analytics.facts import FACT_FIELDS, contribution, keys
 from kefu.analytics.histogram import quantile
 from kefu.analytics.models import ConversationFact, DailyRollup, Dimension, Span
 from kefu.conversations.models import Category, Channel
@@ -41,24 +44,40 @@ def require_analytics_reader(user: User) -> None:
 class Filters:
     start: date
     end: date  # inclusive
-    dimension: str = ""  # one of FILTER_DIMENSIONS, or "" for everything
-    value: str = ""
-    ignored: tuple[str, ...] = ()  # filters given but not applied (only one at a time)
+    # (dimension, value) pairs in FILTER_DIMENSIONS order, at most one per dimension: a
+    # conversation counts when it matches all of them.
+    selected: tuple[tuple[str, str], ...] = ()
 
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    @property
+    def dimension(self) -> str:
+        """The one filtered dimension ("" for none or several)."""
+        return self.selected[0][0] if len(self.selected) == 1 else ""
+
+    @property
+    def value(self) -> str:
+        return self.selected[0][1] if len(self.selected) == 1 else ""
+
+    @property
+    def combined(self) -> bool:
+        return len(self.selected) > 1
+
+    def value_of(self, dimension: str) -> str | None:
+        return next((v for d, v in self.selected if d == dimension), None)
+
+    def without(self, dimension: str) -> Filters:
+        return replace(self, selected=tuple((d, v) for d, v in self.selected if d != dimension))
+
     def previous(self) -> Filters:
         span = timedelta(days=self.days)
-        return Filters(
-            start=self.start - span, end=self.end - span, dimension=self.dimension, value=self.value
-        )
+        return replace(self, start=self.start - span, end=self.end - span)
 
     def query(self) -> dict[str, str]:
         params = {"from": self.start.isoformat(), "to": self.end.isoformat()}
-        if self.dimension:
-            params[self.dimension] = self.value
+        params.update(self.selected)
         return params
 
 
@@ -70,8 +89,10 @@ def _date(raw: str | None) -> date | None:
 
 
 def parse_filters(params: QueryDict | Mapping[str, str], *, today: date | None = None) -> Filters:
-    """Date range (``from``, ``to``, inclusive, at most a year) and at most one dimension
-    filter from the URL; anything unreadable falls back to the last four weeks."""
+    """Date range (``from``, ``to``, inclusive, at most a year) and any of the dimension filters
+    (``channel=``, ``intent=``, ``language=``, ``team=<id>``, ``agent=<id>``, together) from the
+    URL; the filter form's ``dimension=`` + ``value=`` adds (or replaces) one. Anything
+    unreadable falls back to the last four weeks."""
     today = today or clock.now().date()
     end = _date(params.get("to")) or today
     start = _date(params.get("from")) or end - timedelta(days=DEFAULT_DAYS - 1)
@@ -79,20 +100,12 @@ def parse_filters(params: QueryDict | Mapping[str, str], *, today: date | None =
         start, end = end, start
     if (end - start).days >= MAX_DAYS:
         start = end - timedelta(days=MAX_DAYS - 1)
-    given = [(d, str(params.get(d, ""))[:64]) for d in FILTER_DIMENSIONS if params.get(d)]
+    given = {d: str(params.get(d, ""))[:64] for d in FILTER_DIMENSIONS if params.get(d)}
     chosen = str(params.get("dimension", ""))
     if chosen in FILTER_DIMENSIONS and params.get("value"):  # the filter form's shape
-        given.insert(0, (chosen, str(params.get("value", ""))[:64]))
-    if not given:
-        return Filters(start=start, end=end)
-    (dimension, value), rest = given[0], given[1:]
-    return Filters(
-        start=start,
-        end=end,
-        dimension=dimension,
-        value=value,
-        ignored=tuple(d for d, _v in rest),
-    )
+        given[chosen] = str(params.get("value", ""))[:64]
+    selected = tuple((d, given[d]) for d in FILTER_DIMENSIONS if d in given)
+    return Filters(start=start, end=end, selected=selected)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +113,16 @@ class Summary:
     """Headline numbers from merged counters (rates are 0..1; durations in seconds)."""
 
     counts: Mapping[str, int] = field(default_factory=dict)
+    # The histograms (``frt:17`` -> hists["frt"][17]), indexed once instead of per quantile.
+    hists: dict[str, dict[int, int]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        hists: dict[str, dict[int, int]] = {}
+        for name, count in self.counts.items():
+            prefix, colon, k = name.partition(":")
+            if colon and prefix != "hour":
+                hists.setdefault(prefix, {})[int(k)] = count
+        object.__setattr__(self, "hists", hists)
 
     def get(self, name: str) -> int:
         return int(self.counts.get(name, 0))
@@ -109,8 +132,7 @@ class Summary:
         return self.get(top) / d if d else None
 
     def hist(self, name: str) -> dict[int, int]:
-        prefix = f"{name}:"
-        return {int(k[len(prefix) :]): v for k, v in self.counts.items() if k.startswith(prefix)}
+        return self.hists.get(name, {})
 
     def q(self, name: str, p: float) -> float | None:
         return quantile(self.hist(name), p)
@@ -174,14 +196,84 @@ def merge(rows: Iterable[Mapping[str, int]]) -> Counter[str]:
     return total
 
 
-def _rows(filters: Filters, dimension: str, value: str | None = None) -> list[DailyRollup]:
+def _day_rows(filters: Filters, dimension: str, value: str | None = None) -> QuerySet[DailyRollup]:
     """Day rows of the range (for per-day series)."""
     qs = DailyRollup.objects.filter(
         span=Span.DAY, dimension=dimension, day__gte=filters.start, day__lte=filters.end
     )
     if value is not None:
         qs = qs.filter(value=value)
-    return list(qs.only("day", "value", "counts"))
+    return qs
+
+
+def _keep(name: str, prefixes: tuple[str, ...]) -> bool:
+    return name.split(":", 1)[0] in prefixes
+
+
+def merge_rollups(
+    qs: QuerySet[DailyRollup], group: str, prefixes: tuple[str, ...] | None = None
+) -> dict[Any, Counter[str]]:
+    """The counters of the rollup rows ``qs`` summed per ``group`` (``value``, ``day`` or ``""``
+    for one total); ``prefixes`` keeps only those counters (``frt`` keeps the bins ``frt:K``).
+    On PostgreSQL the sum runs in SQL (only merged counters cross the wire); elsewhere in
+    Python. Both give the same result (tests/test_sql_merge.py)."""
+    if sql.available():
+        rows_sql, params = qs.values("id").query.sql_with_params()
+        group_sql = {"value": "r.value", "day": "r.day", "": "''"}[group]
+        return sql.merge_rollups(rows_sql, params, group_sql, prefixes)
+    merged: dict[Any, Counter[str]] = {}
+    for row in qs.only("day", "value", "counts"):
+        counts = row.counts
+        if prefixes is not None:
+            counts = {k: v for k, v in counts.items() if _keep(k, prefixes)}
+        key = getattr(row, group) if group else ""
+        merged.setdefault(key, Counter()).update(counts)
+    return {k: +c for k, c in merged.items() if +c}
+
+
+def _fact_sql_where(filters: Filters) -> tuple[str, list[Any]]:
+    where = ["f.day >= %s", "f.day <= %s"]
+    params: list[Any] = [filters.start, filters.end]
+    for dimension, value in filters.selected:
+        if dimension in ("team", "agent"):
+            if value.isdigit():
+                where.append(f"f.{dimension}_id = %s")
+                params.append(int(value))
+            elif value == "":  # pragma: no cover - the URL never carries an empty filter
+                where.append(f"f.{dimension}_id IS NULL")
+            else:
+                where.append("FALSE")
+        else:
+            where.append(f"f.{dimension} = %s")
+            params.append(value)
+    return " AND ".join(where), params
+
+
+def _fact_filter(filters: Filters) -> Q:
+    where = Q(day__gte=filters.start, day__lte=filters.end)
+    for dimension, value in filters.selected:
+        if dimension in ("team", "agent"):
+            where &= Q(**{f"{dimension}_id": int(value)}) if value.isdigit() else Q(pk__in=[])
+        else:
+            where &= Q(**{dimension: value})
+    return where
+
+
+def merge_facts(filters: Filters, group: str) -> dict[Any, Counter[str]]:
+    """The summed contributions of the facts created in the range that match every filter, per
+    ``group`` (``day`` or a dimension's rollup value): what a rollup row for that combination
+    of filters would hold. Reads the facts through the index on ``day``; on PostgreSQL the sum
+    runs in SQL."""
+    if sql.available():
+        where, params = _fact_sql_where(filters)
+        return sql.merge_facts(where, params, group)
+    merged: dict[Any, Counter[str]] = {}
+    fields = ["conversation_id", *FACT_FIELDS]
+    for values in ConversationFact.objects.filter(_fact_filter(filters)).values_list(*fields):
+        fact = dict(zip(fields, values, strict=True))
+        key = fact["day"] if group == "day" else dict(keys(fact))[group]
+        merged.setdefault(key, Counter()).update(contribution(fact))
+    return merged
 
 
 def cover(start: date, end: date) -> tuple[list[date], list[tuple[date, date]]]:
@@ -207,7 +299,9 @@ def _next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
-def _covering_rows(filters: Filters, dimension: str, value: str | None = None) -> list[DailyRollup]:
+def _covering_rows(
+    filters: Filters, dimension: str, value: str | None = None
+) -> QuerySet[DailyRollup]:
     """Month rows for the whole months of the range plus day rows for the rest."""
     months, edges = cover(filters.start, filters.end)
     where = Q(span=Span.MONTH, day__in=months) if months else Q(pk__in=[])
@@ -216,13 +310,41 @@ def _covering_rows(filters: Filters, dimension: str, value: str | None = None) -
     qs = DailyRollup.objects.filter(where, dimension=dimension)
     if value is not None:
         qs = qs.filter(value=value)
-    return list(qs.only("value", "counts"))
+    return qs
 
 
 def _scope(filters: Filters) -> tuple[str, str]:
     if filters.dimension:
         return filters.dimension, filters.value
     return Dimension.ALL, ""
+
+
+# The counters the per-day series and table need (conversations, resolved, the first response
+# and resolution medians, CSAT, SLA).
+DAILY_COUNTERS = ("n", "resolved", "frt", "res", "csat_n", "csat_sum", "sla_met", "sla_breached")
+
+
+def period_counts(filters: Filters) -> tuple[Counter[str], dict[date, Counter[str]]]:
+    """The merged counters of the range and the per-day counters (``DAILY_COUNTERS`` at least).
+    No filter or one: from the rollups of that value. Several: from the matching facts."""
+    if filters.combined:
+        from_facts = merge_facts(filters, "day")
+        return merge(from_facts.values()), from_facts
+    dimension, value = _scope(filters)
+    total = merge_rollups(_covering_rows(filters, dimension, value), "").get("", Counter())
+    # One day row per day: nothing to add up, so the rows are read as they are (a SQL merge
+    # would only regroup them) and trimmed to the counters the series need.
+    by_day: dict[date, Counter[str]] = {}
+    for day, counts in _day_rows(filters, dimension, value).values_list("day", "counts"):
+        by_day[day] = Counter({k: v for k, v in counts.items() if _keep(k, DAILY_COUNTERS)})
+    return total, by_day
+
+
+def total_counts(filters: Filters) -> Counter[str]:
+    if filters.combined:
+        return merge(merge_facts(filters, "day").values())
+    dimension, value = _scope(filters)
+    return merge_rollups(_covering_rows(filters, dimension, value), "").get("", Counter())
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,13 +372,12 @@ def backlog(filters: Filters, *, now: datetime | None = None) -> Backlog:
     them current). Reads the open facts' creation days through a partial index."""
     today = (now or clock.now()).date()
     qs = ConversationFact.objects.filter(is_open=True)
-    if filters.dimension in ("team", "agent"):
-        qs = qs.filter(
-            **{f"{filters.dimension}_id": int(filters.value) if filters.value.isdigit() else None}
-        )
-    elif filters.dimension:
-        qs = qs.filter(**{filters.dimension: filters.value})
-    per_day = dict(qs.values_list("day").annotate(c=Count("pk")).values_list("day", "c"))
+    for dimension, value in filters.selected:
+        if dimension in ("team", "agent"):
+            qs = qs.filter(**{f"{dimension}_id": int(value) if value.isdigit() else None})
+        else:
+            qs = qs.filter(**{dimension: value})
+    per_day = dict(qs.values_list("day").annotate(c=Count("*")).values_list("day", "c"))
     ages: Counter[int] = Counter()
     for day, count in per_day.items():
         ages[max(0, (today - day).days)] += count
@@ -305,13 +426,7 @@ def overview(*, user: User, filters: Filters) -> Overview:
     """The headline numbers for the range vs the previous period, per-day series, volume by
     hour and weekday, SLA targets and the live backlog."""
     require_analytics_reader(user)
-    dimension, value = _scope(filters)
-    rows = _rows(filters, dimension, value)
-    previous_rows = _covering_rows(filters.previous(), dimension, value)
-    by_day: dict[date, Counter[str]] = {}
-    for row in rows:
-        by_day.setdefault(row.day, Counter()).update(row.counts)
-    current = merge(r.counts for r in rows)
+    current, by_day = period_counts(filters)
     weekdays = [0] * 7
     for day, counts in by_day.items():
         weekdays[day.weekday()] += counts.get("n", 0)
@@ -325,7 +440,7 @@ def overview(*, user: User, filters: Filters) -> Overview:
     return Overview(
         filters=filters,
         current=Summary(current),
-        previous=Summary(merge(r.counts for r in previous_rows)),
+        previous=Summary(total_counts(filters.previous())),
         daily=daily,
         hours=[current.get(f"hour:{h}", 0) for h in range(24)],
         weekdays=weekdays,
@@ -367,16 +482,17 @@ class BreakdownRow:
 
 
 def breakdown(*, user: User, filters: Filters, dimension: str) -> list[BreakdownRow]:
-    """One row per value of ``dimension`` over the date range, busiest first. The rollups are
-    kept per single dimension, so a filter on another dimension does not narrow a breakdown
-    (filtering on the same dimension keeps that value only)."""
+    """One row per value of ``dimension`` over the date range, busiest first. Filtered only on
+    ``dimension`` (or not at all): from the rollups. Filtered on other dimensions too: from the
+    facts matching every filter (the rollups are kept per single dimension value)."""
     require_analytics_reader(user)
     if dimension not in BREAKDOWN_DIMENSIONS:
         raise NotFound(_("Not found."))
-    value = filters.value if filters.dimension == dimension else None
-    merged: dict[str, Counter[str]] = {}
-    for row in _covering_rows(filters, dimension, value):
-        merged.setdefault(row.value, Counter()).update(row.counts)
+    if filters.without(dimension).selected:
+        merged = merge_facts(filters, dimension)
+    else:
+        qs = _covering_rows(filters, dimension, filters.value_of(dimension))
+        merged = merge_rollups(qs, "value")
     labels = _labels(dimension, merged)
     rows = [BreakdownRow(v, labels[v], Summary(c)) for v, c in merged.items()]
     rows.sort(key=lambda r: (-r.summary.conversations, r.label))

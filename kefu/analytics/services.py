@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 
+from kefu.analytics import sql
 from kefu.analytics.facts import (
     FACT_FIELDS,
     RollupKey,
@@ -208,9 +209,16 @@ def analytics_rebuild(*, now: datetime | None = None) -> int:
     return len(ids)
 
 
-def rollups_rebuild_from_facts(*, now: datetime | None = None) -> int:
-    """Replace every rollup row by the sum of the stored facts' contributions."""
+def rollups_rebuild_from_facts(*, now: datetime | None = None, in_sql: bool | None = None) -> int:
+    """Replace every rollup row by the sum of the stored facts' contributions. On PostgreSQL
+    set-based in SQL (``sql.rebuild_rollups``; ``in_sql=False`` forces the portable Python
+    path, which the tests compare it with). Returns the number of rollup rows."""
     now = now or clock.now()
+    if in_sql is None:
+        in_sql = sql.available()
+    if in_sql:
+        with transaction.atomic():
+            return sql.rebuild_rollups(now)
     fields = ["conversation_id", *FACT_FIELDS]
     rows = aggregate(
         dict(zip(fields, values, strict=True))
@@ -243,6 +251,19 @@ def analytics_export_record(*, actor: Actor, table: str, fmt: str, filters: dict
             object_type="analytics_table",
             object_id=table,
             data={"format": fmt, **filters},
+        )
+
+
+def analytics_view_record(*, actor: Actor, view: str, filters: dict[str, str]) -> None:
+    """Audit that staff looked at per-agent numbers (the agent drill-down, or a view filtered on
+    an agent): staff performance data is a sensitive read, like an export of it."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="analytics.viewed",
+            object_type="analytics_view",
+            object_id=view,
+            data=dict(filters),
         )
 
 

@@ -171,7 +171,7 @@ def breakdown_table(dimension: str, title: str, rows: list[BreakdownRow]) -> Tab
         dimension,
         title,
         [("value", title, "text"), *BREAKDOWN_METRICS],
-        [[r.label, *(r.summary.metrics[key] for key, _l, _k in BREAKDOWN_METRICS)] for r in rows],
+        [_breakdown_row(r) for r in rows],
     )
 
 

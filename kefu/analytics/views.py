@@ -51,7 +51,7 @@ def _export(
     table = next((t for t in found if t.name == name), None)
     if fmt not in EXPORT_TYPES or table is None:
         raise Http404
-    if table.name == "agent" or filters.dimension == "agent":
+    if table.name == "agent" or filters.value_of("agent") is not None:
         # Per-agent numbers are staff performance data: the export is audited.
         services.analytics_export_record(
             actor=current_actor(request), table=table.name, fmt=fmt, filters=filters.query()
@@ -61,6 +61,15 @@ def _export(
     filename = f"kefu-{table.name}-{filters.start.isoformat()}-{filters.end.isoformat()}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _audit_agent_view(request: HttpRequest, view: str, filters: Filters) -> None:
+    """Per-agent numbers on screen are staff performance data: the look is audited (an export
+    is audited as ``analytics.exported`` instead)."""
+    if view == "agent" or filters.value_of("agent") is not None:
+        services.analytics_view_record(
+            actor=current_actor(request), view=view, filters=filters.query()
+        )
 
 
 def _rendered(found: list[tables.Table]) -> list[dict[str, Any]]:
@@ -80,12 +89,23 @@ def _rendered(found: list[tables.Table]) -> list[dict[str, Any]]:
 
 def _base_context(request: HttpRequest, filters: Filters, active: str) -> dict[str, Any]:
     query = filters.query()
+    titles = dimension_titles()
+    active_filters = [
+        {
+            "dimension": dimension,
+            "title": titles[dimension],
+            "value": value,
+            "remove": urlencode(filters.without(dimension).query()),
+        }
+        for dimension, value in filters.selected
+    ]
     return {
         **page_context(request, "analytics"),
         "filters": filters,
         "query": urlencode(query),
         "dimensions": dimension_titles(),
         "filter_dimensions": selectors.FILTER_DIMENSIONS,
+        "active_filters": active_filters,
         "active": active,
     }
 
@@ -105,6 +125,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     exported = _export(request, found, filters)
     if exported is not None:
         return exported
+    _audit_agent_view(request, "overview", filters)
     current, previous = view.current.metrics, view.previous.metrics
     headline_keys = [
         ("conversations", "count"),
@@ -182,6 +203,7 @@ def breakdown(request: HttpRequest, dimension: str) -> HttpResponse:
     exported = _export(request, [table], filters)
     if exported is not None:
         return exported
+    _audit_agent_view(request, dimension, filters)
     top = rows[:30]
     chart = {
         "labels": {
@@ -198,7 +220,13 @@ def breakdown(request: HttpRequest, dimension: str) -> HttpResponse:
         **_base_context(request, filters, dimension),
         "title": titles[dimension],
         "dimension": dimension,
-        "drill": [{"value": r.value, "label": r.label} for r in top],
+        "drill": [
+            {
+                "label": r.label,
+                "query": urlencode({**filters.without(dimension).query(), dimension: r.value}),
+            }
+            for r in top
+        ],
         "tables": _rendered([table]),
         "chart": chart,
     }

@@ -125,7 +125,12 @@ def test_filters_fall_back_and_clamp():
     f = selectors.parse_filters({"from": "2020-01-01", "to": "2026-12-01"}, today=today)
     assert f.days == selectors.MAX_DAYS
     f = selectors.parse_filters({"team": "3", "channel": "chat"}, today=today)
-    assert (f.dimension, f.value, f.ignored) == ("channel", "chat", ("team",))
+    assert f.selected == (("channel", "chat"), ("team", "3"))
+    assert (f.dimension, f.combined) == ("", True)
+    assert f.query() == {"from": f.start.isoformat(), "to": f.end.isoformat(), **dict(f.selected)}
+    f = selectors.parse_filters({"team": "3", "dimension": "team", "value": "4"}, today=today)
+    assert f.selected == (("team", "4"),)
+    assert (f.dimension, f.value, f.combined) == ("team", "4", False)
     assert f.previous().end == f.start - timedelta(days=1)
 
 
@@ -151,3 +156,74 @@ def test_month_and_day_rows_cover_a_range_exactly_once(start, length):
     for low, high in edges:
         covered.extend(low + timedelta(days=i) for i in range((high - low).days + 1))
     assert sorted(covered) == [start + timedelta(days=i) for i in range(length + 1)]
+
+
+@pytest.mark.django_db
+def test_combined_filters_in_the_url_all_apply(data, supervisor, team_a):
+    client = client_for(supervisor)
+    both = client.get("/agent/analytics/", {**QUERY, "team": team_a.pk, "channel": "email"})
+    rows = {row[0]: row[1] for row in both.context["tables"][0]["rows"]}
+    assert rows["Conversations"] == "1"
+    assert rows["Resolved conversations"] == "1"
+    assert both.context["filters"].selected == (("channel", "email"), ("team", str(team_a.pk)))
+    # Each filter alone matches a conversation; together (team A's is email, not chat) none.
+    none = client.get("/agent/analytics/", {**QUERY, "team": team_a.pk, "channel": "chat"})
+    rows = {row[0]: row[1] for row in none.context["tables"][0]["rows"]}
+    assert rows["Conversations"] == "0"
+    assert none.context["backlog"].open == 0
+    body = none.content.decode()
+    assert f'name="team" value="{team_a.pk}"' in body  # kept when the form adds a filter
+    assert 'name="channel" value="chat"' in body
+
+
+@pytest.mark.django_db
+def test_a_breakdown_is_narrowed_by_filters_on_other_dimensions(data, supervisor):
+    client = client_for(supervisor)
+    everything = client.get("/agent/analytics/by/team/", QUERY)
+    assert sorted(r[0] for r in everything.context["tables"][0]["rows"]) == ["Team A", "Team B"]
+    chat = client.get("/agent/analytics/by/team/", {**QUERY, "channel": "chat"})
+    rows = chat.context["tables"][0]["rows"]
+    assert [(r[0], r[1]) for r in rows] == [("Team B", "1")]
+
+
+@pytest.mark.django_db
+def test_viewing_the_agent_drilldown_is_audited(data, supervisor):
+    client = client_for(supervisor)
+    assert client.get("/agent/analytics/by/team/", QUERY).status_code == 200
+    assert client.get("/agent/analytics/", QUERY).status_code == 200
+    assert not AuditEntry.objects.filter(action="analytics.viewed").exists()
+
+    response = client.get("/agent/analytics/by/agent/", {**QUERY, "channel": "email"})
+    assert response.status_code == 200
+    entry = AuditEntry.objects.get(action="analytics.viewed")
+    assert (entry.object_type, entry.object_id) == ("analytics_view", "agent")
+    assert entry.actor_ref == f"agent:{supervisor.pk}"
+    assert entry.data == {**QUERY, "channel": "email"}
+
+
+@pytest.mark.django_db
+def test_an_overview_filtered_on_an_agent_is_audited(data, supervisor, agent_a):
+    client = client_for(supervisor)
+    response = client.get("/agent/analytics/", {**QUERY, "agent": agent_a.pk})
+    assert response.status_code == 200
+    rows = {row[0]: row[1] for row in response.context["tables"][0]["rows"]}
+    assert rows["Conversations"] == "1"
+    entry = AuditEntry.objects.get(action="analytics.viewed")
+    assert entry.object_id == "overview"
+    assert entry.data["agent"] == str(agent_a.pk)
+
+
+@pytest.mark.django_db
+def test_an_agent_export_is_audited_once_as_an_export(data, supervisor):
+    response = client_for(supervisor).get("/agent/analytics/by/agent/", {**QUERY, "export": "csv"})
+    assert response.status_code == 200
+    assert AuditEntry.objects.filter(action="analytics.exported").count() == 1
+    assert not AuditEntry.objects.filter(action="analytics.viewed").exists()
+
+
+@pytest.mark.django_db
+def test_refused_readers_leave_no_view_audit(data, agent_a):
+    client = client_for(agent_a)
+    assert client.get("/agent/analytics/by/agent/", QUERY).status_code == 404
+    assert client.get("/agent/analytics/", {**QUERY, "agent": agent_a.pk}).status_code == 404
+    assert not AuditEntry.objects.filter(action__startswith="analytics.").exists()
