@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from kefu.contacts.phones import normalise_phone
@@ -44,6 +45,11 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        indexes = [
+            # Contacts are found by address case-insensitively (``email__iexact``: UPPER() on
+            # PostgreSQL), on every mail from a new sender: without it, a scan of all contacts.
+            models.Index(Upper("email"), name="contact_email_upper"),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.email or self.uid or f"#{self.pk}"

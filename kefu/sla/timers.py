@@ -344,18 +344,20 @@ def on_event(conversation: Conversation, event: str, at: datetime) -> None:
 
     if event not in EVENTS:
         raise ValueError(f"unknown SLA event {event!r}")
-    timers, ever = _locked_timers(conversation)
-    if not timers and event == STAFF_REPLIED:
-        return  # the common case without SLA policies costs one query
-    by_kind = {t.kind: t for t in timers}
-    done = conversation.status in (Status.SOLVED, Status.CLOSED)
-    if event == CREATED:
+    if event == CREATED:  # a new conversation has no timers yet: nothing to read or lock
         policy = policy_for(conversation)
         if policy is None:
             return
         start_timer(conversation, TimerKind.FIRST_RESPONSE, policy, at=at)
         start_timer(conversation, TimerKind.RESOLUTION, policy, at=at)
-    elif event == STAFF_REPLIED:
+        refresh_due(conversation)
+        return
+    timers, ever = _locked_timers(conversation)
+    if not timers and event == STAFF_REPLIED:
+        return  # the common case without SLA policies costs one query
+    by_kind = {t.kind: t for t in timers}
+    done = conversation.status in (Status.SOLVED, Status.CLOSED)
+    if event == STAFF_REPLIED:
         for kind in (TimerKind.FIRST_RESPONSE, TimerKind.NEXT_RESPONSE):
             if kind in by_kind:
                 stop(by_kind[kind], at)
