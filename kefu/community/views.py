@@ -4,6 +4,7 @@ service, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -193,13 +194,10 @@ def _signed_in(request: HttpRequest) -> Actor | HttpResponse:
 @require_POST
 @help_page
 def reply(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
-    actor = _signed_in(request)
-    if isinstance(actor, HttpResponse):
-        return actor
-    try:
-        found = selectors.thread_get_for_viewer(pk=pk, viewer=request.user)
-    except NotFound as exc:
-        raise Http404 from exc
+    allowed = _thread_action(request, pk)
+    if isinstance(allowed, HttpResponse):
+        return allowed
+    actor, found = allowed
     form = ReplyForm(request.POST)
     if form.is_valid():
         try:
@@ -219,15 +217,26 @@ def reply(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
     return _back(lang, pk, "#reply")
 
 
-def _post_action(request: HttpRequest, pk: int) -> tuple[Actor, Any] | HttpResponse:
+def _acting_on(
+    request: HttpRequest, load: Callable[..., Any], pk: int
+) -> tuple[Actor, Any] | HttpResponse:
+    """The signed-in actor and what ``load`` finds for them (else a login redirect, or 404)."""
     actor = _signed_in(request)
     if isinstance(actor, HttpResponse):
         return actor
     try:
-        post = selectors.post_get_for_viewer(pk=pk, viewer=request.user)
+        found = load(pk=pk, viewer=request.user)
     except NotFound as exc:
         raise Http404 from exc
-    return actor, post
+    return actor, found
+
+
+def _post_action(request: HttpRequest, pk: int) -> tuple[Actor, Any] | HttpResponse:
+    return _acting_on(request, selectors.post_get_for_viewer, pk)
+
+
+def _thread_action(request: HttpRequest, pk: int) -> tuple[Actor, Any] | HttpResponse:
+    return _acting_on(request, selectors.thread_get_for_viewer, pk)
 
 
 @require_POST
@@ -266,11 +275,11 @@ def report(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
 @require_POST
 @help_page
 def accept(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
-    actor = _signed_in(request)
-    if isinstance(actor, HttpResponse):
-        return actor
+    allowed = _thread_action(request, pk)
+    if isinstance(allowed, HttpResponse):
+        return allowed
+    actor, found = allowed
     try:
-        found = selectors.thread_get_for_viewer(pk=pk, viewer=request.user)
         raw = request.POST.get("post", "")
         post = (
             selectors.post_get_for_viewer(pk=int(raw), viewer=request.user)
@@ -291,14 +300,12 @@ def accept(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
 @require_POST
 @help_page
 def follow(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
-    actor = _signed_in(request)
-    if isinstance(actor, HttpResponse):
-        return actor
+    allowed = _thread_action(request, pk)
+    if isinstance(allowed, HttpResponse):
+        return allowed
+    actor, found = allowed
     try:
-        found = selectors.thread_get_for_viewer(pk=pk, viewer=request.user)
         services.thread_follow(thread=found, follow=request.POST.get("follow") == "1", actor=actor)
-    except NotFound as exc:
-        raise Http404 from exc
     except KefuError as exc:
         messages.error(request, exc.message)
     return _back(lang, pk)
@@ -308,14 +315,12 @@ def follow(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
 @help_page
 def private_help(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
     """The asker accepts support's offer to continue in private."""
-    actor = _signed_in(request)
-    if isinstance(actor, HttpResponse):
-        return actor
+    allowed = _thread_action(request, pk)
+    if isinstance(allowed, HttpResponse):
+        return allowed
+    actor, found = allowed
     try:
-        found = selectors.thread_get_for_viewer(pk=pk, viewer=request.user)
         conversation = services.thread_accept_private_help(thread=found, actor=actor)
-    except NotFound as exc:
-        raise Http404 from exc
     except KefuError as exc:
         messages.error(request, exc.message)
         return _back(lang, pk)

@@ -428,6 +428,12 @@ def _waiting(team_id: int | None, channels: Sequence[str]) -> list[Conversation]
     return list(qs)
 
 
+def declined_by(conversation_id: int) -> list[int]:
+    """The agents this conversation was re-offered away from (not offered it again)."""
+    offer = Offer.objects.filter(conversation_id=conversation_id).first()
+    return list(offer.declined_by) if offer else []
+
+
 def assign_waiting(*, team_ids: Iterable[int | None], actor: Actor) -> int:
     """Serve the waiting queues of ``team_ids`` (VIP first, then priority, then the longest
     wait) while someone can take them. Returns how many were assigned. Bounded per call."""
@@ -450,9 +456,9 @@ def assign_waiting(*, team_ids: Iterable[int | None], actor: Actor) -> int:
         )
         for item in order:
             conversation = waiting[item.conversation_id]
-            offer = Offer.objects.filter(conversation=conversation).first()
-            exclude = offer.declined_by if offer else []
-            if assign_conversation(conversation=conversation, actor=actor, exclude=exclude):
+            if assign_conversation(
+                conversation=conversation, actor=actor, exclude=declined_by(conversation.pk)
+            ):
                 assigned += 1
     return assigned
 

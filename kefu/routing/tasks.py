@@ -21,17 +21,15 @@ def assign_conversation_task(*, conversation_id: int) -> None:
     """A conversation waits for a person again (escalated away from its agent): offer it now
     rather than at the next periodic pass."""
     from kefu.conversations.models import Conversation
-    from kefu.routing.models import Offer
-    from kefu.routing.services import assign_conversation
+    from kefu.routing.services import assign_conversation, declined_by
 
     conversation = Conversation.objects.filter(pk=conversation_id).first()
     if conversation is None:
         return
-    offer = Offer.objects.filter(conversation=conversation).first()
     assign_conversation(
         conversation=conversation,
         actor=Actor.system("routing"),
-        exclude=offer.declined_by if offer else [],
+        exclude=declined_by(conversation_id),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F
@@ -75,6 +76,14 @@ class Prepared:
     @property
     def held(self) -> bool:
         return bool(self.hold_reasons)
+
+    def audit_data(self) -> dict[str, list[str]]:
+        """What the audit row of a new post says about its checks (never the secret)."""
+        return {
+            "held": self.hold_reasons,
+            "secrets_redacted": list(self.secret_kinds),
+            "flagged_links": self.flagged_links,
+        }
 
 
 def _poster(actor: Actor) -> User:
@@ -150,6 +159,34 @@ def _prepare(user: User, body: str, images: Sequence[UploadedFile], *, title: st
         secret_kinds=screened.secret_kinds,
         images=valid,
     )
+
+
+def _write_post(
+    thread: Thread,
+    user: User,
+    prepared: Prepared,
+    visibility: str,
+    now: datetime,
+    *,
+    is_question: bool = False,
+) -> Post:
+    """Store a prepared post and its images; its author follows the thread. Caller: in a
+    transaction, then audits."""
+    post = Post.objects.create(
+        thread=thread,
+        author=user,
+        is_question=is_question,
+        by_staff=user.is_agent,
+        body=prepared.body,
+        html=prepared.html,
+        visibility=visibility,
+        hold_reasons=prepared.hold_reasons,
+        flagged_links=prepared.flagged_links,
+        created_at=now,
+    )
+    _store_images(post, prepared.images)
+    Follow.objects.get_or_create(thread=thread, user=user)
+    return post
 
 
 def _store_images(post: Post, images: list[ValidAttachment]) -> None:
@@ -245,29 +282,14 @@ def thread_create(
             created_at=now,
             last_activity_at=now,
         )
-        post = Post.objects.create(
-            thread=thread,
-            author=user,
-            is_question=True,
-            by_staff=user.is_agent,
-            body=prepared.body,
-            html=prepared.html,
-            visibility=visibility,
-            hold_reasons=prepared.hold_reasons,
-            flagged_links=prepared.flagged_links,
-            created_at=now,
-        )
-        _store_images(post, prepared.images)
-        Follow.objects.get_or_create(thread=thread, user=user)
+        _write_post(thread, user, prepared, visibility, now, is_question=True)
         audit(
             actor,
             "community.thread_created",
             "forum_thread",
             thread.pk,
             board=board.pk,
-            held=prepared.hold_reasons,
-            secrets_redacted=list(prepared.secret_kinds),
-            flagged_links=prepared.flagged_links,
+            **prepared.audit_data(),
         )
         if visibility == Visibility.VISIBLE:
             index_changed(thread)
@@ -288,28 +310,14 @@ def post_reply(
     prepared = _prepare(user, body, images)
     visibility = Visibility.HELD if prepared.held else Visibility.VISIBLE
     with transaction.atomic():
-        post = Post.objects.create(
-            thread=thread,
-            author=user,
-            by_staff=user.is_agent,
-            body=prepared.body,
-            html=prepared.html,
-            visibility=visibility,
-            hold_reasons=prepared.hold_reasons,
-            flagged_links=prepared.flagged_links,
-            created_at=clock.now(),
-        )
-        _store_images(post, prepared.images)
-        Follow.objects.get_or_create(thread=thread, user=user)
+        post = _write_post(thread, user, prepared, visibility, clock.now())
         audit(
             actor,
             "community.post_created",
             "forum_post",
             post.pk,
             thread=thread.pk,
-            held=prepared.hold_reasons,
-            secrets_redacted=list(prepared.secret_kinds),
-            flagged_links=prepared.flagged_links,
+            **prepared.audit_data(),
         )
         if visibility == Visibility.VISIBLE and visible:
             publish_effects(thread, post)
