@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -235,3 +236,16 @@ def login(base: str, email: str, password: str) -> str:
         )
         assert response.status_code in (302, 303), response.text[:300]
         return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+
+
+async def wait_all_delivered(customers: list[WsCustomer], agent: WsAgent, seconds: float) -> None:
+    """Wait (at most ``seconds``) until every acknowledged message reached its customer, and
+    every one sent after the agent subscribed (all but each customer's ``-first``) the agent."""
+    deadline = time.monotonic() + seconds
+    firsts = {m for c in customers for k, m in c.acked.items() if k.endswith("-first")}
+    while time.monotonic() < deadline:
+        acked = {mid for c in customers for mid in c.acked.values()}
+        got = {mid for c in customers for mid in c.delivered}
+        if acked <= got and acked - firsts <= set(agent.delivered):
+            return
+        await asyncio.sleep(0.2)

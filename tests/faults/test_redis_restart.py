@@ -15,7 +15,7 @@ import concurrent.futures
 import secrets
 import time
 
-from tests.faults.chat_ws import AGENT_SETUP, WsAgent, WsCustomer, login
+from tests.faults.chat_ws import AGENT_SETUP, WsAgent, WsCustomer, login, wait_all_delivered
 from tests.faults.infra import PrivateRedis, kefu_env, shell, sql, start_web
 
 EMAIL, PASSWORD, SITE = "redis.agent@kefu.test", "redis-Pass-2026-x", "redis-site"
@@ -68,14 +68,8 @@ def test_redis_restart_under_chat_load_resumes_and_loses_nothing(
             await asyncio.sleep(0.05)
         probe_latency = time.monotonic() - marker if agent.delivered[probe_id] else None
 
-        deadline = time.monotonic() + 4 * RESYNC
+        await wait_all_delivered(customers, agent, 4 * RESYNC)
         firsts = {m for c in customers for k, m in c.acked.items() if k.endswith("-first")}
-        while time.monotonic() < deadline:
-            acked = {mid for c in customers for mid in c.acked.values()}
-            got = {mid for c in customers for mid in c.delivered}
-            if acked <= got and acked - firsts <= set(agent.delivered):
-                break
-            await asyncio.sleep(0.2)
         for c in customers:
             await c.close()
         await agent.close()

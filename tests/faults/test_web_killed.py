@@ -14,7 +14,7 @@ import concurrent.futures
 import secrets
 import time
 
-from tests.faults.chat_ws import AGENT_SETUP, WsAgent, WsCustomer, login
+from tests.faults.chat_ws import AGENT_SETUP, WsAgent, WsCustomer, login, wait_all_delivered
 from tests.faults.infra import kefu_env, shell, sql, start_web
 
 EMAIL, PASSWORD, SITE = "fault.agent@kefu.test", "fault-Pass-2026-x", "fault-site"
@@ -61,14 +61,7 @@ def test_web_process_killed_under_chat_load_loses_nothing(
         stop.set()
         await asyncio.wait_for(asyncio.gather(*tasks), 30)
         # Everything acknowledged reaches its customer and the agent (bounded wait).
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            acked = {mid for c in customers for mid in c.acked.values()}
-            got = {mid for c in customers for mid in c.delivered}
-            firsts = {m for c in customers for k, m in c.acked.items() if k.endswith("-first")}
-            if acked <= got and acked - firsts <= set(agent.delivered):
-                break
-            await asyncio.sleep(0.2)
+        await wait_all_delivered(customers, agent, 15)
         for c in customers:
             await c.close()
         await agent.close()
