@@ -230,6 +230,9 @@ KEFU_HELP_VIEW_FLUSH_SECONDS = float(os.environ.get("KEFU_HELP_VIEW_FLUSH_SECOND
 KEFU_HELP_SEARCH_SYNC_SECONDS = float(os.environ.get("KEFU_HELP_SEARCH_SYNC_SECONDS", "2"))
 KEFU_HELP_SEARCH_WARM = os.environ.get("KEFU_HELP_SEARCH_WARM", "1") != "0"
 KEFU_REALTIME_RESYNC_SECONDS = float(os.environ.get("KEFU_REALTIME_RESYNC_SECONDS", "20"))
+# Per inbox group, one ``inbox.changed`` frame at once and the next ones merged per this many
+# seconds (kefu/realtime/coalesce.py, docs/adr/0031); 0: a frame for every change.
+KEFU_REALTIME_INBOX_SECONDS = float(os.environ.get("KEFU_REALTIME_INBOX_SECONDS", "0.25"))
 
 TASKS = {
     "default": {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kefu.conversations.models import Conversation, Message
-from kefu.realtime import payloads
+from kefu.realtime import coalesce, payloads
 from kefu.realtime.events import (
     ConversationCreated,
     ConversationUpdated,
@@ -64,7 +64,7 @@ def inbox_groups(
 
 
 def _inbox(conversation_id: int, reason: str, groups: list[str]) -> list[Delivery]:
-    payload = {"type": "inbox.changed", "conversation_id": conversation_id, "reason": reason}
+    payload = coalesce.inbox_payload({conversation_id: reason})
     return [(g, payload) for g in groups]
 
 

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
-from kefu.realtime import audiences
+from kefu.realtime import audiences, coalesce
 from kefu.realtime.events import Event
 
 if TYPE_CHECKING:
@@ -192,8 +193,13 @@ class _Outbox:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop_ref = weakref.ref(loop)  # not a strong reference: the loop is the box's key
         self.lock = threading.Lock()
-        self.items: deque[tuple[object, list[audiences.Delivery]]] = deque()
+        # (layer, deliveries, throttle): a throttle's own flush is not throttled again.
+        self.items: deque[tuple[object, list[audiences.Delivery], bool]] = deque()
         self.draining = False
+        # Touched only on the loop's thread (in ``_drain`` and its timer).
+        self.inbox = coalesce.InboxThrottle(settings.KEFU_REALTIME_INBOX_SECONDS)
+        self.inbox_layer: object = None
+        self.inbox_timer: asyncio.TimerHandle | None = None
 
     @classmethod
     def of(cls, loop: asyncio.AbstractEventLoop) -> _Outbox:
@@ -203,9 +209,11 @@ class _Outbox:
                 box = cls._boxes[loop] = cls(loop)
             return box
 
-    def put(self, layer: object, deliveries: list[audiences.Delivery]) -> None:
+    def put(
+        self, layer: object, deliveries: list[audiences.Delivery], *, throttle: bool = True
+    ) -> None:
         with self.lock:
-            self.items.append((layer, deliveries))
+            self.items.append((layer, deliveries, throttle))
             if self.draining:
                 return
             self.draining = True
@@ -231,11 +239,35 @@ class _Outbox:
                 if not self.items:
                     self.draining = False
                     return
-                layer, deliveries = self.items.popleft()
+                layer, deliveries, throttle = self.items.popleft()
+            if throttle:
+                deliveries = self.inbox.admit(deliveries)
+                self.inbox_layer = layer
+                self._schedule_inbox()
             try:
                 await _send_all(layer, deliveries)
             except Exception:  # best effort, as before: clients catch up from the database
                 log.warning("real-time delivery failed", exc_info=True)
+
+    def _schedule_inbox(self) -> None:
+        due = self.inbox.next_due()
+        if due is None or self.inbox_timer is not None:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, due - self.inbox.clock())
+        self.inbox_timer = loop.call_later(delay, self._flush_inbox)
+
+    def _flush_inbox(self) -> None:
+        """The held ``inbox.changed`` frames whose interval ended, sent in publish order."""
+        self.inbox_timer = None
+        due = self.inbox.flush()
+        if due:
+            try:
+                self.put(self.inbox_layer, due, throttle=False)
+            except RuntimeError:  # the loop is closing: clients refetch when they reconnect
+                return
+        if self.inbox.next_due() is not None:
+            self._schedule_inbox()
 
 
 _draining: set[asyncio.Task[None]] = set()  # strong references while they run

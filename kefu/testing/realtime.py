@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -44,6 +45,17 @@ class Socket:
 
     async def nothing(self, timeout: float = 0.3) -> bool:
         return await self.comm.receive_nothing(timeout)
+
+    async def none_of(self, kind: str, timeout: float = 0.3) -> bool:
+        """No frame of ``kind`` within ``timeout`` seconds (others, e.g. a held
+        ``inbox.changed`` from the test's set-up, are skipped)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (left := deadline - asyncio.get_running_loop().time()) > 0:
+            if await self.nothing(left):
+                return True
+            if (await self.recv())["type"] == kind:
+                return False
+        return True
 
     async def close(self) -> None:
         await self.comm.disconnect()

@@ -144,3 +144,40 @@ async def test_agent_read_mark_reaches_the_customer(agent_a, team_a):
     assert (read["who"], read["seq"]) == ("agent", 1)
     for sock in (a, visitor):
         await sock.close()
+
+
+async def test_a_burst_of_inbox_changes_arrives_merged_and_nothing_is_missed(
+    supervisor, team_a, settings
+):
+    # Per group, the first change goes at once and the rest of the burst in one frame after
+    # the interval (kefu/realtime/coalesce.py), listing every conversation that changed.
+    settings.KEFU_REALTIME_INBOX_SECONDS = 0.4
+    await sync_to_async(ChatSite.objects.create)(name="s", key="burst-site", team=team_a)
+    boss, _ = await agent_socket(supervisor)
+    visitors = [(await chat_hello("burst-site"))[0] for _ in range(3)]
+    ids = []
+    for n, visitor in enumerate(visitors):
+        await visitor.send({"type": "message.send", "id": f"burst-new-{n}", "body": "help"})
+        ids.append((await visitor.recv_type("message.ack"))["conversation"]["id"])
+    for n, visitor in enumerate(visitors):
+        await visitor.send(
+            {
+                "type": "message.send",
+                "id": f"burst-more-{n}",
+                "body": "more",
+                "conversation_id": ids[n],
+            }
+        )
+        await visitor.recv_type("message.ack")
+    first = await boss.recv_type("inbox.changed")
+    assert first["changes"] == [{"conversation_id": ids[0], "reason": first["reason"]}]
+    frames = [first]
+    while not await boss.nothing(0.6):
+        frames.append(await boss.recv_type("inbox.changed", timeout=1))
+    # Six messages and three new conversations: far fewer frames than changes, and together
+    # they name every conversation, the last frame the newest change.
+    assert 2 <= len(frames) <= 3
+    assert {c["conversation_id"] for f in frames for c in f["changes"]} == set(ids)
+    assert frames[-1]["conversation_id"] == ids[-1]
+    for sock in (boss, *visitors):
+        await sock.close()
