@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
+from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -169,14 +170,19 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         """Subclass hook, after accept."""
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels closes stale database connections (in the shared database thread) before
-        # every handler. Pushes rarely touch the database, and when they do it is through
-        # database_sync_to_async, which does that itself; skipping the hop keeps deliveries
-        # from queueing behind other sockets' database work.
+        # Channels' dispatch first hops to the shared database thread to close stale
+        # connections, before every handler. Every database call of these consumers goes
+        # through ``database_sync_to_async`` (kefu/realtime/db.py), which does that itself in
+        # that thread, so the hop only made each received frame and each push wait behind
+        # other sockets' database work (a chat message queued behind the batch being written
+        # before it was even parsed).
         if message.get("type") == "rt.push":
             await self.rt_push(message)
             return
-        await super().dispatch(message)
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message.get('type')}")
+        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         self.closed = True

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
 from asgiref.sync import sync_to_async
 
 from kefu.accounts.models import AgentPresence
 from kefu.conversations import services as conv
 from kefu.inbox.models import ChatSite
+from kefu.realtime.db import database_sync_to_async
 from kefu.testing.realtime import agent_socket, chat_hello
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -181,3 +185,23 @@ async def test_a_burst_of_inbox_changes_arrives_merged_and_nothing_is_missed(
     assert frames[-1]["conversation_id"] == ids[-1]
     for sock in (boss, *visitors):
         await sock.close()
+
+
+async def test_a_frame_that_needs_no_database_is_answered_while_the_database_thread_is_busy(
+    agent_a,
+):
+    # Channels' dispatch hopped to the shared database thread before every handler; the
+    # consumers' own database calls do its connection clean-up, so a ping (or a chat message
+    # waiting to join the next batch) no longer queues behind other sockets' writes.
+    sock, _ = await agent_socket(agent_a)
+    release = threading.Event()
+    busy = asyncio.ensure_future(database_sync_to_async(release.wait)(5))
+    try:
+        await asyncio.sleep(0.05)
+        await sock.send({"type": "ping"})
+        assert (await sock.recv_type("pong", timeout=1))["type"] == "pong"
+        assert not busy.done()  # answered while the database thread was still held
+    finally:
+        release.set()
+        await busy
+    await sock.close()
