@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels (see realtime docs)."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -18,3 +19,10 @@ application = ProtocolTypeRouter(
 
 # Build the help-center search index now, not on the first visitor's search.
 warm_in_background()
+
+# What start-up made (modules, Django's registries, URL patterns...) lives as long as the
+# process: keep the cyclic garbage collector from walking it again on every full collection.
+# Under chat load those collections paused the event loop for 50-190 ms (docs/benchmarks.md,
+# live chat, Round 8).
+gc.collect()
+gc.freeze()
