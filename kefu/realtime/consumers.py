@@ -643,6 +643,7 @@ class AgentConsumer(SequencedConsumer):
         from kefu.accounts.services import actor_for_user
         from kefu.conversations.services import message_reply, note_add
 
+        self.user = self._still_signed_in()
         conversation = self._conversation(frame.conversation_id)
         client = self.scope.get("client") or (None,)
         actor = actor_for_user(self.user, ip=client[0])
@@ -655,6 +656,28 @@ class AgentConsumer(SequencedConsumer):
                 conversation=conversation, body=frame.body, client_key=frame.id, actor=actor
             )
         return {"id": message.pk, "seq": message.seq, "public_seq": message.public_seq}
+
+    def _still_signed_in(self) -> Any:
+        """The agent's row as it is now, if the session would still let the form through:
+        active, still staff, same password (Django's session hash). A socket opened before a
+        deactivation or a password change must not keep writing."""
+        from django.contrib.auth import HASH_SESSION_KEY
+        from django.utils.crypto import constant_time_compare
+
+        from kefu.accounts.models import User
+
+        user = User.objects.filter(pk=self.user.pk, is_active=True).first()
+        session = self.scope.get("session")
+        stored = session.get(HASH_SESSION_KEY) if session is not None else None
+        if (
+            user is None
+            or not user.is_agent
+            or (stored and not constant_time_compare(stored, user.get_session_auth_hash()))
+        ):
+            raise ProtocolError(
+                "unauthorized", _("Sign in to the workspace."), close=CLOSE_UNAUTHORIZED
+            )
+        return user
 
     def _set_presence(self, status: str) -> None:
         from kefu.accounts.services import actor_for_user, presence_set

@@ -177,6 +177,27 @@ async def test_a_customer_cannot_send_over_the_agent_socket(customer_1, conversa
     assert await sync_to_async(Message.objects.filter(conversation=conversation_a).count)() == 1
 
 
+@pytest.mark.parametrize("change", ["deactivated", "password"])
+async def test_an_agent_signed_out_since_connecting_cannot_send(agent_a, conversation_a, change):
+    sock, _ = await agent_socket(agent_a)
+
+    def sign_out() -> None:
+        if change == "deactivated":
+            agent_a.is_active = False
+        else:
+            agent_a.set_password("a-new-password-2026")
+        agent_a.save()
+
+    await sync_to_async(sign_out)()
+    await sock.send(send(conversation_a.pk, "signed-out-01", "Still here?"))
+
+    error = await sock.recv_type("error")
+    assert error["code"] == "unauthorized"
+    assert (await sock.recv())["code"] == 4401
+    assert await sync_to_async(Message.objects.filter(conversation=conversation_a).count)() == 1
+    assert await audited("message.replied", conversation_a.pk) == 0
+
+
 async def test_closed_conversation_is_refused_with_its_code(agent_a, conversation_a, actor_of):
     await sync_to_async(conv.conversation_set_status)(
         conversation=conversation_a, status=Status.CLOSED, actor=actor_of(agent_a)
