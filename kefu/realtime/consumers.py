@@ -643,7 +643,7 @@ class AgentConsumer(SequencedConsumer):
         from kefu.accounts.services import actor_for_user
         from kefu.conversations.services import message_reply, note_add
 
-        self.user = self._still_signed_in()
+        self.user = self._still_signed_in(ref=frame.id)
         conversation = self._conversation(frame.conversation_id)
         client = self.scope.get("client") or (None,)
         actor = actor_for_user(self.user, ip=client[0])
@@ -657,7 +657,7 @@ class AgentConsumer(SequencedConsumer):
             )
         return {"id": message.pk, "seq": message.seq, "public_seq": message.public_seq}
 
-    def _still_signed_in(self) -> Any:
+    def _still_signed_in(self, *, ref: str) -> Any:
         """The agent's row as it is now, if the session would still let the form through:
         active, still staff, same password (Django's session hash). A socket opened before a
         deactivation or a password change must not keep writing."""
@@ -675,7 +675,7 @@ class AgentConsumer(SequencedConsumer):
             or (stored and not constant_time_compare(stored, user.get_session_auth_hash()))
         ):
             raise ProtocolError(
-                "unauthorized", _("Sign in to the workspace."), close=CLOSE_UNAUTHORIZED
+                "unauthorized", _("Sign in to the workspace."), ref=ref, close=CLOSE_UNAUTHORIZED
             )
         return user
 

@@ -192,7 +192,7 @@ async def test_an_agent_signed_out_since_connecting_cannot_send(agent_a, convers
     await sock.send(send(conversation_a.pk, "signed-out-01", "Still here?"))
 
     error = await sock.recv_type("error")
-    assert error["code"] == "unauthorized"
+    assert (error["code"], error["ref"]) == ("unauthorized", "signed-out-01")
     assert (await sock.recv())["code"] == 4401
     assert await sync_to_async(Message.objects.filter(conversation=conversation_a).count)() == 1
     assert await audited("message.replied", conversation_a.pk) == 0
