@@ -565,7 +565,8 @@ class ChatOptions:
             raise ValueError("--reply-rate is more than 5 replies/s per conversation")
         if self.reply_via not in REPLY_PATHS:
             raise ValueError(f"--reply-via takes {' or '.join(REPLY_PATHS)}")
-        if self.reply_via == "socket" and self.reply_rate / self.agents > CHAT_FRAME_LIMIT * 0.5:
+        replying = self.reply_via == "socket" and any(m != "echo" for m in self.modes)
+        if replying and self.reply_rate / self.agents > CHAT_FRAME_LIMIT * 0.5:
             raise ValueError(
                 f"{self.reply_rate / self.agents:.1f} replies/s per agent socket: the server "
                 f"limits a socket to {CHAT_FRAME_LIMIT:.0f} frames/s; add --agents"

@@ -188,6 +188,7 @@ def test_options_refuse_runs_outside_the_bounds():
     with pytest.raises(ValueError, match="per agent socket"):
         chat.ChatOptions(agents=2, reply_rate=20).check()
     chat.ChatOptions(agents=2, reply_rate=20, reply_via="http").check()
+    chat.ChatOptions(modes=("echo",), agents=1, reply_rate=20).check()  # echo sends no replies
 
 
 SERVER_LOG = """\
