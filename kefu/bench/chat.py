@@ -25,12 +25,14 @@ Per Kefu mode:
    seconds, open loop: message *i* is due at ``start + i / rate`` whatever happened to the
    others, and its latency counts from that due time to the moment the agent socket receives
    its ``message.created`` (so a client that falls behind shows up as latency, not as a lower
-   rate). At the same time agents reply over HTTP, through the workspace's own form as its
-   live page posts it (``POST /agent/c/<id>/reply`` asking for JSON), at ``--reply-rate``;
-   latency counts from the due time to the customer socket's ``message.created``. The agent
-   socket protocol (v1) has no frame to send a reply, and a reply written by this process
-   through ``message_reply`` would be published on this process's channel layer, which reaches
-   the server only through Redis, so HTTP is the path an agent really takes;
+   rate). At the same time agents reply at ``--reply-rate`` the way the workspace's live page
+   does: by default (``--reply-via socket``) as a ``message.send`` frame on the agent socket
+   the session already holds, answered by ``message.ack`` (docs/adr/0030); with
+   ``--reply-via http`` through the workspace's reply form as the page posts it when the
+   socket is down (``POST /agent/c/<id>/reply`` asking for JSON). Latency counts from the due
+   time to the customer socket's ``message.created``. (A reply written by this process through
+   ``message_reply`` would be published on this process's channel layer, which reaches the
+   server only through Redis, so it would not be the path an agent takes.);
 5. the idle sockets are checked again (still open after the load).
 
 ``echo`` does 3 and 4 with the same client code, pacing, socket count and frames; the server
@@ -86,6 +88,7 @@ CLOSE_TIMEOUT = 30.0
 SETUP_SECONDS = 600.0  # per mode, for connecting and creating conversations
 WARMUP_RATE = 20.0  # messages/s at most while warming up
 HTTP_IN_FLIGHT = 32  # agent replies in flight at once; more wait (and count as latency)
+REPLY_PATHS = ("socket", "http")  # --reply-via
 
 TARGET_IDLE = 2_000
 TARGET_RATE = 500.0
@@ -346,7 +349,8 @@ def markdown(result: ChatResult) -> str:
         f"- Command: `{result.command}`" + (f" (code {p['code']})" if p.get("code") else ""),
         f"- Load: {p.get('duration'):.0f} s at {p.get('rate'):,.0f} customer messages/s over "
         f"{p.get('customers')} sockets ({p.get('rate', 0) / max(1, p.get('customers', 1)):.1f}/s "
-        f"each), agent replies {p.get('reply_rate'):,.0f}/s over HTTP; warm-up "
+        f"each), agent replies {p.get('reply_rate'):,.0f}/s over "
+        f"{_reply_path_label(p)}; warm-up "
         f"{p.get('warmup'):.0f} s; permessage-deflate {'on' if p.get('deflate') else 'off'}; "
         f"file descriptors {p.get('nofile')}",
         "",
@@ -381,7 +385,14 @@ def markdown(result: ChatResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _reply_path_label(params: dict[str, Any]) -> str:
+    """How the agents replied; runs recorded before ``--reply-via`` existed used HTTP."""
+    return "the agent socket" if params.get("reply_via") == "socket" else "HTTP"
+
+
 def _mode_rows(result: ChatResult) -> list[tuple[str, Callable[[ModeResult], str]]]:
+    by_socket = result.params.get("reply_via") == "socket"
+
     def kib(values: list[int]) -> str:
         return " + ".join(f"{v / 1024:.0f}" for v in values) + " MiB" if values else "n/a"
 
@@ -442,8 +453,13 @@ def _mode_rows(result: ChatResult) -> list[tuple[str, Callable[[ModeResult], str
         ("Customer → agent (echo: round trip)", flow(lambda m: m.to_agent)),
         ("… customer send → its ack", lambda m: m.ack.text(p95=False)),
         ("… client send lag (due → written)", lag),
-        ("Agent → customer (HTTP reply → customer socket)", flow(lambda m: m.to_customer)),
-        ("… HTTP reply request", http),
+        (
+            "Agent → customer (socket reply → customer socket)"
+            if by_socket
+            else "Agent → customer (HTTP reply → customer socket)",
+            flow(lambda m: m.to_customer),
+        ),
+        ("… reply frame → its ack" if by_socket else "… HTTP reply request", http),
         ("Delivery throughput / echo baseline", fraction),
         (
             "Frames received by the client during the load",
@@ -510,6 +526,7 @@ class ChatOptions:
     idle: int = 2_000
     rate: float = 500.0
     reply_rate: float = 20.0
+    reply_via: str = "socket"  # or "http": the live page's fallback
     duration: float = 30.0
     warmup: float = 3.0
     hold: float = 5.0
@@ -546,6 +563,14 @@ class ChatOptions:
             )
         if self.reply_rate / self.customers > 5:
             raise ValueError("--reply-rate is more than 5 replies/s per conversation")
+        if self.reply_via not in REPLY_PATHS:
+            raise ValueError(f"--reply-via takes {' or '.join(REPLY_PATHS)}")
+        replying = self.reply_via == "socket" and any(m != "echo" for m in self.modes)
+        if replying and self.reply_rate / self.agents > CHAT_FRAME_LIMIT * 0.5:
+            raise ValueError(
+                f"{self.reply_rate / self.agents:.1f} replies/s per agent socket: the server "
+                f"limits a socket to {CHAT_FRAME_LIMIT:.0f} frames/s; add --agents"
+            )
         for name in ("warmup", "hold", "drain"):
             if not 0 <= getattr(self, name) <= 60:
                 raise ValueError(f"--{name} must be between 0 and 60 seconds")
@@ -1120,9 +1145,12 @@ class Session:
             return None
         if kind == "subscribed":
             return f"subscribed:{frame.get('conversation_id')}"
+        if kind == "message.ack":
+            return f"ack:{frame.get('ref')}"
         if kind == "error":
             self.counters.error(frame)
-            return None
+            ref = frame.get("ref")
+            return f"ack:{ref}" if ref else None
         if kind in ("hello", "pong"):
             return str(kind)
         return None
@@ -1342,6 +1370,30 @@ class Session:
             cid = writer.conn.conversation_id or 1
             writer.queue.put_nowait((token, message_frame(token, cid)))
 
+        async def send_reply(token: str, customer: Conn) -> None:
+            """As the live page does: a message.send frame on the agent's socket, then its ack."""
+            cid = customer.conversation_id
+            assert cid is not None
+            agent = self.owner[cid]
+            frame = {
+                "type": "message.send",
+                "id": token,
+                "conversation_id": cid,
+                "body": f"{token} {AGENT_TEXT}",
+                "kind": "reply",
+            }
+            async with in_flight:
+                sent = time.perf_counter()
+                try:
+                    answer = await agent.request(frame, f"ack:{token}", timeout=HTTP_TIMEOUT)
+                except (ConnectionError, ConnectionClosed, WebSocketException, TimeoutError) as exc:
+                    to_customer.fail(token, f"socket: {exc!r}")
+                    return
+                to_customer.requests.append(time.perf_counter() - sent)
+                to_customer.was_sent(token, sent)
+                if answer.get("type") != "message.ack":
+                    to_customer.fail(token, f"error frame: {json.dumps(answer)[:120]}")
+
         async def post_reply(token: str, customer: Conn) -> None:
             assert customer.conversation_id is not None
             agent = self.owner[customer.conversation_id]
@@ -1364,7 +1416,8 @@ class Session:
             token = f"{self.run_id}-{phase}a-{i:07d}"
             to_customer.expect(token, due)
             customer = self.customers[(i * 7919) % customers]  # spread over conversations
-            task = asyncio.create_task(post_reply(token, customer))
+            reply = send_reply if self.o.reply_via == "socket" else post_reply
+            task = asyncio.create_task(reply(token, customer))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
 
@@ -1382,7 +1435,7 @@ class Session:
 
     async def measure(self, logins: dict[int, AgentLogin]) -> None:
         http: dict[int, httpx.AsyncClient] = {}
-        if self.kind == "kefu" and self.o.reply_rate > 0:
+        if self.kind == "kefu" and self.o.reply_rate > 0 and self.o.reply_via == "http":
             for agent in self.agents:
                 http[id(agent)] = await self.reply_client(agent, logins[id(agent)])
         if self.o.warmup:
@@ -1678,7 +1731,8 @@ def run(options: ChatOptions, *, log: Callable[[str], None], command: str = "") 
         params={
             "modes": list(options.modes), "customers": options.customers,
             "agents": options.agents, "idle": options.idle, "rate": options.rate,
-            "reply_rate": options.reply_rate, "duration": options.duration,
+            "reply_rate": options.reply_rate, "reply_via": options.reply_via,
+            "duration": options.duration,
             "warmup": options.warmup, "hold": options.hold, "drain": options.drain,
             "deflate": options.deflate, "nofile": nofile,
             "redis": options.redis_url if needs_redis else "",

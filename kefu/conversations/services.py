@@ -91,6 +91,29 @@ def _lock(conversation: Conversation) -> Conversation:
     return locked
 
 
+def _sent_before(
+    conversation: Conversation, actor: Actor, client_key: str | None
+) -> Message | None:
+    """The message ``actor`` already stored in ``conversation`` under the client's idempotency
+    ``client_key`` (kept in the message's metadata), if any. Call with the conversation locked:
+    the lock (``BEGIN IMMEDIATE`` on SQLite) makes the look-up and the insert one step, so a
+    socket frame and its HTTP fallback racing each other store one message."""
+    if not client_key or actor.user_id is None:
+        return None
+    rows = Message.objects.filter(
+        conversation_id=conversation.pk,
+        author_user_id=actor.user_id,
+        metadata__client_key=client_key,
+    ).order_by()[:1]
+    return next(iter(rows), None)
+
+
+def _with_client_key(metadata: dict[str, Any] | None, client_key: str | None) -> dict[str, Any]:
+    if not client_key:
+        return metadata or {}
+    return {**(metadata or {}), "client_key": client_key}
+
+
 _CONTACT = Conversation._meta.get_field("contact")
 _AUTHOR_USER = Message._meta.get_field("author_user")
 _ATTACHMENTS_CACHE = Message._meta.get_field("attachments").cache_name
@@ -565,11 +588,16 @@ def message_reply(
     channel: str | None = None,
     guard_override_reason: str = "",
     metadata: dict[str, Any] | None = None,
+    client_key: str | None = None,
 ) -> Message:
     """Add a public reply. A customer's reply reopens a pending or solved conversation.
 
     Closed conversations take no replies: reopen first. With ``external_id`` set, a repeat of
-    the same channel message raises Conflict instead of creating a duplicate. A customer's
+    the same channel message raises Conflict instead of creating a duplicate. ``client_key``
+    is a signed-in author's idempotency key (the workspace's socket frame id and its HTTP
+    fallback): a repeat returns the message already stored under it and changes nothing. It is
+    not an ``external_id``, which would mark the reply as come from the channel and so never
+    delivered to it. A customer's
     reply is stored with its secrets redacted; a staff reply that asks for one raises
     GuardBlocked unless a supervisor or admin gives ``guard_override_reason`` (audited).
     Live chat writes customers' messages in batches with the same rows
@@ -586,6 +614,7 @@ def message_reply(
         channel=channel,
         guard_override_reason=guard_override_reason,
         metadata=metadata,
+        client_key=client_key,
         known_new=False,
     )
 
@@ -603,6 +632,7 @@ def _reply(
     guard_override_reason: str,
     metadata: dict[str, Any] | None,
     known_new: bool,
+    client_key: str | None = None,
 ) -> Message:
     """``message_reply``; ``known_new`` as for ``_conversation_open``."""
     _require_owner_or_staff(conversation, actor)
@@ -629,6 +659,9 @@ def _reply(
         overridden = _outbound_guard(body, guard_override_reason, actor)
     with transaction.atomic():
         conversation = _lock(conversation)
+        sent = _sent_before(conversation, actor, client_key)
+        if sent is not None:
+            return sent
         if conversation.status == Status.CLOSED:
             raise InvalidTransition(_("This conversation is closed. Reopen it to reply."))
         message = _add_message(
@@ -640,7 +673,7 @@ def _reply(
             channel=channel or conversation.channel,
             files=attachments,
             external_id=external_id,
-            metadata=metadata,
+            metadata=_with_client_key(metadata, client_key),
         )
         _timeline(conversation, TimelineKind.MESSAGE, actor, message=message, public=True)
         _audit(conversation, "message.replied", actor, message=message.pk)
@@ -776,12 +809,18 @@ def note_add(
     actor: Actor,
     attachments: Sequence[UploadedFile] = (),
     metadata: dict[str, Any] | None = None,
+    client_key: str | None = None,
 ) -> Message:
-    """Add an internal note, visible to staff only."""
+    """Add an internal note, visible to staff only.
+
+    ``client_key`` as for ``message_reply``: a repeat returns the note already stored."""
     _require_staff(actor)
     body = _clean_body(body)
     with transaction.atomic():
         conversation = _lock(conversation)
+        sent = _sent_before(conversation, actor, client_key)
+        if sent is not None:
+            return sent
         message = _add_message(
             conversation,
             kind=MessageKind.NOTE,
@@ -791,7 +830,7 @@ def note_add(
             channel=conversation.channel,
             files=attachments,
             external_id=None,
-            metadata=metadata,
+            metadata=_with_client_key(metadata, client_key),
         )
         _timeline(conversation, TimelineKind.NOTE, actor, message=message, public=False)
         _audit(conversation, "note.added", actor, message=message.pk)

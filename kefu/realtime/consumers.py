@@ -33,7 +33,14 @@ from django.utils.translation import gettext as _
 from pydantic import StringConstraints
 
 from kefu.core import unavailable
-from kefu.core.errors import KefuError, NotFound
+from kefu.core.errors import (
+    InvalidTransition,
+    KefuError,
+    NotFound,
+    PermissionDenied,
+    StorageUnavailable,
+    ValidationFailed,
+)
 from kefu.core.observability import metrics
 from kefu.core.observability.context import accept_or_new, request_id_var
 from kefu.core.unavailable import CLOSE_TRY_AGAIN_LATER, DATABASE_ERRORS
@@ -41,11 +48,14 @@ from kefu.realtime import audiences, payloads
 from kefu.realtime.db import database_sync_to_async
 from kefu.realtime.events import Event, Typing, Viewing
 from kefu.realtime.protocol import (
+    AGENT_MAX_FRAME_BYTES,
     CLOSE_FLOOD,
     CLOSE_PROTOCOL,
     CLOSE_UNAUTHORIZED,
+    MAX_FRAME_BYTES,
     ConvId,
     Frame,
+    Key,
     ProtocolError,
     Seq,
     frame_ref,
@@ -94,6 +104,7 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     groups: list[str] = []
     layer_lost = False
+    max_frame_bytes = MAX_FRAME_BYTES
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Channels' consumer loop, with a channel-layer receive that survives a Redis outage
@@ -330,7 +341,9 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             else:
                 # The ref tells the client which frame was dropped, so it can send it again.
                 error = ProtocolError(
-                    "rate_limited", _("Too many messages. Slow down."), ref=frame_ref(data)
+                    "rate_limited",
+                    _("Too many messages. Slow down."),
+                    ref=frame_ref(data, self.max_frame_bytes),
                 )
                 await self.send_json(error.frame())
             return
@@ -359,6 +372,29 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
 
 # --- the agent workspace's socket ---------------------------------------------------------
+
+
+def send_error(exc: KefuError, ref: str) -> ProtocolError:
+    """The error frame for a ``message.send`` the service refused; codes as in the customer
+    protocol, plus ``guard_blocked`` (the page then posts the form, where a supervisor can give
+    the override reason)."""
+    from kefu.conversations.secret_guard import GuardBlocked
+
+    if isinstance(exc, NotFound):
+        return ProtocolError("not_found", _("That conversation was not found."), ref=ref)
+    if isinstance(exc, GuardBlocked):
+        code = "guard_blocked"
+    elif isinstance(exc, ValidationFailed):
+        code = "validation"
+    elif isinstance(exc, InvalidTransition):
+        code = "conversation_closed"  # the only transition a reply refuses
+    elif isinstance(exc, PermissionDenied):
+        code = "forbidden"
+    elif isinstance(exc, StorageUnavailable):
+        code = "storage_unavailable"
+    else:
+        code = "error"
+    return ProtocolError(code, exc.message, ref=ref)
 
 
 class Subscribe(Frame):
@@ -400,6 +436,18 @@ class AgentPing(Frame):
     type: Literal["ping"]
 
 
+class AgentMessageSend(Frame):
+    """A reply or an internal note, written as the HTTP form would (attachments, a status to
+    set and the secret guard's override stay on the form). ``id`` is the idempotency key; the
+    body's limits are the service's, so both paths say the same."""
+
+    type: Literal["message.send"]
+    id: Key
+    conversation_id: ConvId
+    body: str
+    kind: Literal["reply", "note"]
+
+
 AGENT_FRAMES: dict[str, type[Frame]] = {
     "subscribe": Subscribe,
     "unsubscribe": Subscribe,
@@ -409,11 +457,14 @@ AGENT_FRAMES: dict[str, type[Frame]] = {
     "read": AgentRead,
     "presence.set": PresenceSet,
     "ping": AgentPing,
+    "message.send": AgentMessageSend,
 }
 
 
 class AgentConsumer(SequencedConsumer):
     """``/ws/agent/v1``: a signed-in agent's workspace (session cookie, same origin)."""
+
+    max_frame_bytes = AGENT_MAX_FRAME_BYTES  # a reply as long as the form takes
 
     async def opened(self) -> None:
         user = self.scope.get("user")
@@ -482,7 +533,7 @@ class AgentConsumer(SequencedConsumer):
         return int(self._conversation(conversation_id).last_seq)
 
     async def on_frame(self, data: str | bytes) -> None:
-        frame = parse(data, AGENT_FRAMES)
+        frame = parse(data, AGENT_FRAMES, self.max_frame_bytes)
         try:
             await self._dispatch(frame)
         except NotFound:
@@ -538,6 +589,19 @@ class AgentConsumer(SequencedConsumer):
             await database_sync_to_async(self._mark_read)(frame.conversation_id, frame.seq)
         elif isinstance(frame, PresenceSet):
             await database_sync_to_async(self._set_presence)(frame.status)
+        elif isinstance(frame, AgentMessageSend):
+            try:
+                stored = await database_sync_to_async(self._send_message)(frame)
+            except KefuError as exc:
+                raise send_error(exc, frame.id) from None
+            await self.send_json(
+                {
+                    "type": "message.ack",
+                    "ref": frame.id,
+                    "conversation_id": frame.conversation_id,
+                    "message": stored,
+                }
+            )
         elif isinstance(frame, AgentPing):
             if time.monotonic() - self.last_heartbeat > HEARTBEAT_SECONDS:
                 await database_sync_to_async(self._heartbeat)()
@@ -578,6 +642,48 @@ class AgentConsumer(SequencedConsumer):
             seq=seq,
             actor=actor_for_user(self.user),
         )
+
+    def _send_message(self, frame: AgentMessageSend) -> dict[str, Any]:
+        """Store the frame's reply or note as the HTTP views do: the same selector, the same
+        service (audit, timeline, SLA, secret guard, delivery to the customer)."""
+        from kefu.accounts.services import actor_for_user
+        from kefu.conversations.services import message_reply, note_add
+
+        self.user = self._still_signed_in(ref=frame.id)
+        conversation = self._conversation(frame.conversation_id)
+        client = self.scope.get("client") or (None,)
+        actor = actor_for_user(self.user, ip=client[0])
+        if frame.kind == "reply":
+            message = message_reply(
+                conversation=conversation, body=frame.body, client_key=frame.id, actor=actor
+            )
+        else:
+            message = note_add(
+                conversation=conversation, body=frame.body, client_key=frame.id, actor=actor
+            )
+        return {"id": message.pk, "seq": message.seq, "public_seq": message.public_seq}
+
+    def _still_signed_in(self, *, ref: str) -> Any:
+        """The agent's row as it is now, if the session would still let the form through:
+        active, still staff, same password (Django's session hash). A socket opened before a
+        deactivation or a password change must not keep writing."""
+        from django.contrib.auth import HASH_SESSION_KEY
+        from django.utils.crypto import constant_time_compare
+
+        from kefu.accounts.models import User
+
+        user = User.objects.filter(pk=self.user.pk, is_active=True).first()
+        session = self.scope.get("session")
+        stored = session.get(HASH_SESSION_KEY) if session is not None else None
+        if (
+            user is None
+            or not user.is_agent
+            or (stored and not constant_time_compare(stored, user.get_session_auth_hash()))
+        ):
+            raise ProtocolError(
+                "unauthorized", _("Sign in to the workspace."), ref=ref, close=CLOSE_UNAUTHORIZED
+            )
+        return user
 
     def _set_presence(self, status: str) -> None:
         from kefu.accounts.services import actor_for_user, presence_set

@@ -13,6 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 VERSION = 1
 MAX_FRAME_BYTES = 16 * 1024
+# The agent socket's ``message.send`` carries any body the workspace's reply form takes (20,000
+# characters, kefu.conversations.services.MAX_BODY_CHARS), even escaped: at most 6 bytes each.
+AGENT_MAX_FRAME_BYTES = 128 * 1024
 
 Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 ConvId = Annotated[int, Field(ge=1, le=2**53)]
@@ -47,10 +50,10 @@ class ProtocolError(Exception):
         return out
 
 
-def frame_ref(text: str | bytes) -> str | None:
+def frame_ref(text: str | bytes, max_bytes: int = MAX_FRAME_BYTES) -> str | None:
     """The client's ``id`` of a frame the server drops unread (rate limiting), so the client can
     tell which of its frames to send again. ``None`` when the frame has no readable id."""
-    if len(text) > MAX_FRAME_BYTES:
+    if len(text) > max_bytes:
         return None
     try:
         data = json.loads(text)
@@ -60,9 +63,11 @@ def frame_ref(text: str | bytes) -> str | None:
     return ref if isinstance(ref, str) else None
 
 
-def parse(text: str | bytes, frames: dict[str, type[Frame]]) -> Frame:
+def parse(
+    text: str | bytes, frames: dict[str, type[Frame]], max_bytes: int = MAX_FRAME_BYTES
+) -> Frame:
     """Decode and validate one client frame, or raise ProtocolError."""
-    if len(text) > MAX_FRAME_BYTES:
+    if len(text) > max_bytes:
         raise ProtocolError("too_large", _("The message is too large."), close=CLOSE_TOO_BIG)
     try:
         data = json.loads(text)

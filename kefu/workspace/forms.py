@@ -188,6 +188,18 @@ def read_uploads(files: list[DjangoUploadedFile]) -> list[UploadedFile]:
     return [UploadedFile(filename=f.name or "file", content=f.read(limit + 1)) for f in files]
 
 
+def client_key_field() -> forms.RegexField:
+    """The idempotency key live.js sends with a reply or note: the id of the agent socket's
+    ``message.send`` frame it falls back from, so a message the socket stored is not stored
+    again (same pattern as the frame's ``id``, kefu.realtime.protocol.Key)."""
+    return forms.RegexField(
+        regex=r"^[A-Za-z0-9_-]{8,64}$",
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": _("This form was sent with a broken key. Reload the page.")},
+    )
+
+
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Reply to the customer"), widget=forms.Textarea)
     attachments = MultipleFileField(
@@ -209,6 +221,7 @@ class ReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Only if this reply really must ask for it. The reason is audited."),
     )
+    client_key = client_key_field()
     guard_blocked = False  # set by the reply view when the secret guard refused the reply
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -223,6 +236,7 @@ class NoteForm(forms.Form):
         help_text=_("Only staff can see internal notes."),
     )
     attachments = MultipleFileField(label=_("Attachments"))
+    client_key = client_key_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "note_%s")

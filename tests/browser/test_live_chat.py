@@ -9,6 +9,7 @@ The widget renders in an open shadow root; Playwright's locators pierce it, so t
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -106,6 +107,28 @@ def _chat() -> Conversation:
     return Conversation.objects.get(channel=Channel.CHAT)
 
 
+def _record_agent_traffic(desk) -> tuple[list[dict], list[str]]:
+    """The frames the workspace sends on its agent socket and the URLs it POSTs to."""
+    frames: list[dict] = []
+    posts: list[str] = []
+
+    def on_socket(ws) -> None:
+        if ws.url.endswith("/ws/agent/v1"):
+            ws.on("framesent", lambda payload: frames.append(json.loads(payload)))
+
+    desk.on("websocket", on_socket)
+    desk.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    return frames, posts
+
+
+def _start_chat(browser, base: str, errors: list[str], text: str):
+    visitor, page = _visitor(browser, base, errors)
+    page.get_by_test_id("kefu-launcher").click()
+    _send(page, text)
+    expect(page.locator(CONFIRMED)).to_have_count(1)
+    return visitor, page, _chat()
+
+
 def test_visitor_and_agent_chat_live(browser, asgi_server, demo_site, agent_a):
     base = asgi_server.url
     errors: list[str] = []
@@ -138,14 +161,25 @@ def test_visitor_and_agent_chat_live(browser, asgi_server, demo_site, agent_a):
 
     link = desk.get_by_role("link", name=re.compile("My USDT withdrawal is stuck"))
     expect(link.first).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    frames, posts = _record_agent_traffic(desk)
     link.first.click()
     desk.wait_for_url(re.compile(rf"/agent/c/{conversation.pk}/"))
+    expect(desk.locator("#ws-conn")).to_have_attribute("data-state", "live")
     _agent_reply(desk, "Hi, I am checking the TRON network for you.")
 
     reply = page.locator(f"{CONFIRMED}[data-author=agent]")
     expect(reply).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
     expect(reply.get_by_test_id("kefu-message-body")).to_contain_text("checking the TRON network")
     expect(reply.get_by_test_id("kefu-message-name")).to_have_text(agent_a.display_name)
+    # The reply went over the agent socket (docs/adr/0030), not the form: the page says so as
+    # the form would, and clears the box.
+    expect(desk.get_by_text("Reply sent to the customer.")).to_be_visible()
+    expect(desk.get_by_label("Reply to the customer")).to_have_value("")
+    sent = [f for f in frames if f.get("type") == "message.send"]
+    assert [(f["conversation_id"], f["kind"], f["body"]) for f in sent] == [
+        (conversation.pk, "reply", "Hi, I am checking the TRON network for you.")
+    ]
+    assert [u for u in posts if "/reply" in u] == []
 
     _send(page, "Thanks, the txid is 0xabc123")
     expect(page.locator(CONFIRMED)).to_have_count(3)
@@ -339,6 +373,87 @@ def test_widget_is_keyboard_operable_and_full_screen_on_phones(browser, asgi_ser
     expect(launcher).to_have_attribute("aria-expanded", "false")
     assert errors == []
     visitor.close()
+
+
+def test_reply_falls_back_to_the_form_when_the_agent_socket_is_down(
+    browser, asgi_server, demo_site, agent_a
+):
+    base = asgi_server.url
+    errors: list[str] = []
+    visitor, page, conversation = _start_chat(browser, base, errors, "Is anyone there?")
+    agent, desk = _agent(browser, base, agent_a.email, errors)
+    # Every agent socket this page opens is closed at once: the page keeps reconnecting.
+    desk.route_web_socket(re.compile(r".*/ws/agent/v1$"), lambda ws: ws.close())
+    frames, posts = _record_agent_traffic(desk)
+    desk.goto(f"{base}/agent/c/{conversation.pk}/")
+    expect(desk.locator("#ws-conn")).not_to_have_attribute("data-state", "live")
+
+    _agent_reply(desk, "Yes, posted with the form.")
+
+    expect(desk.get_by_text("Reply sent to the customer.")).to_be_visible()
+    # The widget still hears it live (its own socket is fine).
+    reply = page.locator(f"{CONFIRMED}[data-author=agent]")
+    expect(reply).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    expect(reply.get_by_test_id("kefu-message-body")).to_contain_text("posted with the form")
+    assert [u for u in posts if u.endswith(f"/agent/c/{conversation.pk}/reply")] != []
+    assert [f for f in frames if f.get("type") == "message.send"] == []
+    assert list(
+        conversation.messages.filter(author_kind="agent").values_list("body", flat=True)
+    ) == ["Yes, posted with the form."]
+    assert errors == []
+    visitor.close()
+    agent.close()
+
+
+def test_reply_whose_ack_is_lost_is_posted_again_with_its_key_and_stored_once(
+    browser, asgi_server, demo_site, agent_a
+):
+    base = asgi_server.url
+    errors: list[str] = []
+    visitor, page, conversation = _start_chat(browser, base, errors, "Hello?")
+    agent, desk = _agent(browser, base, agent_a.email, errors)
+    sent: list[dict] = []
+
+    # The server stores the frame's reply, but its ack never reaches the page: after the
+    # page's 10 s wait it posts the form with the frame's id as client_key.
+    def lose_acks(ws) -> None:
+        server = ws.connect_to_server()
+
+        def to_server(message) -> None:
+            frame = json.loads(message)
+            if frame.get("type") == "message.send":
+                sent.append(frame)
+            server.send(message)
+
+        def to_page(message) -> None:
+            if json.loads(message).get("type") != "message.ack":
+                ws.send(message)
+
+        ws.on_message(to_server)
+        server.on_message(to_page)
+
+    desk.route_web_socket(re.compile(r".*/ws/agent/v1$"), lose_acks)
+    forms: list[str] = []
+    desk.on(
+        "request",
+        lambda r: forms.append(r.post_data or "") if r.url.endswith("/reply") else None,
+    )
+    desk.goto(f"{base}/agent/c/{conversation.pk}/")
+    expect(desk.locator("#ws-conn")).to_have_attribute("data-state", "live")
+
+    _agent_reply(desk, "Only one copy, please.")
+
+    expect(desk.get_by_text("Reply sent to the customer.")).to_be_visible(timeout=20_000)
+    assert len(sent) == 1
+    assert len(forms) == 1
+    assert sent[0]["id"] in forms[0]  # the same idempotency key
+    expect(page.locator(f"{CONFIRMED}[data-author=agent]")).to_have_count(1)
+    assert list(
+        conversation.messages.filter(author_kind="agent").values_list("body", flat=True)
+    ) == ["Only one copy, please."]
+    assert errors == []
+    visitor.close()
+    agent.close()
 
 
 def test_typing_read_receipt_closed_conversation_and_a_new_one(

@@ -1,7 +1,8 @@
 """The live workspace in real browsers on the ASGI server (``asgi_server``): two agents on the same
 conversation see each other and each other's notes without reloading; the inbox follows changes
 without losing what the agent is typing in the search box; the status selector uses the socket;
-the agent sees the customer typing and reading (the customer speaks the chat protocol here)."""
+the agent sees the customer typing and reading (the customer speaks the chat protocol here); a
+reply the secret guard refuses over the socket lets a supervisor send it with a reason."""
 
 from __future__ import annotations
 
@@ -266,5 +267,46 @@ def test_delivery_state_of_a_whatsapp_reply_updates_without_a_reload(
         webhook(whatsapp(statuses=[wa_status("wamid.SENT1001", "read")]))
         expect(label).to_have_text("Read by the customer", timeout=LIVE_TIMEOUT_MS)
         assert desk.evaluate("window.kefuNotReloaded") is True
+    assert errors == []
+    ctx.close()
+
+
+def test_guard_refusal_over_the_socket_lets_a_supervisor_send_it_with_a_reason(
+    browser, asgi_server, supervisor, conversation
+):
+    from kefu.audit.models import AuditEntry
+
+    base = asgi_server.url
+    errors: list[str] = []
+    ctx, page = _agent(browser, base, supervisor.email, errors)
+    frames: list[dict] = []
+    posts: list[str] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on("framesent", lambda payload: frames.append(json.loads(payload))),
+    )
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto(f"{base}/agent/c/{conversation.pk}/")
+    _live(page)
+    box = page.get_by_label("Reply to the customer")
+    asking = "Please send me your password so I can check."
+    box.fill(asking)
+    page.get_by_role("button", name="Send reply").click()
+
+    # Refused over the socket: the message by the form, the text kept, the reason field shown.
+    expect(page.locator("[data-live-errors]")).to_contain_text("Support never asks for that")
+    expect(box).to_have_value(asking)
+    expect(page.locator("[data-guard-override]")).to_be_visible()
+    assert [f["type"] for f in frames if f.get("type") == "message.send"] == ["message.send"]
+    assert [u for u in posts if u.endswith("/reply")] == []
+
+    # With a reason, the reply goes by the form (the override is checked and audited there).
+    page.get_by_label("Reason to send it anyway").fill("The customer asked us to reset it.")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.get_by_text("Reply sent to the customer.")).to_be_visible()
+    expect(page.locator("[data-guard-override]")).to_be_hidden()
+    assert len([u for u in posts if u.endswith("/reply")]) == 1
+    assert conversation.messages.filter(body=asking).count() == 1
+    assert AuditEntry.objects.filter(action="message.guard_overridden").count() == 1
     assert errors == []
     ctx.close()

@@ -134,6 +134,23 @@ def test_markdown_has_one_column_per_mode_and_the_targets():
     assert "**no**" in text
 
 
+def test_markdown_says_how_the_agents_replied():
+    result = _result()
+    result.params["reply_rate"] = 20.0
+    result.params["reply_via"] = "socket"
+    text = chat.markdown(result)
+    assert "agent replies 20/s over the agent socket;" in text
+    assert "| Agent → customer (socket reply → customer socket) |" in text
+    assert "| … reply frame → its ack |" in text
+    result.params["reply_via"] = "http"
+    text = chat.markdown(result)
+    assert "agent replies 20/s over HTTP;" in text
+    assert "| … HTTP reply request |" in text
+    del result.params["reply_via"]  # a run recorded before the option existed
+    assert "agent replies 20/s over HTTP;" in chat.markdown(result)
+    assert chat.to_json(result)["params"]["reply_rate"] == 20.0
+
+
 def test_json_is_serialisable_and_carries_derived_numbers():
     data = json.loads(json.dumps(chat.to_json(_result())))
     one = data["modes"][1]
@@ -166,6 +183,12 @@ def test_options_refuse_runs_outside_the_bounds():
         chat.ChatOptions(customers=20, agents=5, rate=500).check()
     with pytest.raises(ValueError, match="modes"):
         chat.ChatOptions(modes=("three",)).check()
+    with pytest.raises(ValueError, match="reply-via"):
+        chat.ChatOptions(reply_via="pigeon").check()
+    with pytest.raises(ValueError, match="per agent socket"):
+        chat.ChatOptions(agents=2, reply_rate=20).check()
+    chat.ChatOptions(agents=2, reply_rate=20, reply_via="http").check()
+    chat.ChatOptions(modes=("echo",), agents=1, reply_rate=20).check()  # echo sends no replies
 
 
 SERVER_LOG = """\

@@ -105,6 +105,31 @@ def test_agent_reply_goes_out_with_threading_headers_and_the_code(
     assert message.delivery_status == DeliveryStatus.SENT
 
 
+def test_a_keyed_agent_reply_is_delivered_once(
+    smtp, email_conversation, agent_a, actor_of, django_capture_on_commit_callbacks
+):
+    # The workspace's idempotency key (ADR 0030) is not an external_id: the reply still goes out,
+    # and sending it again with the same key neither stores nor sends a second copy.
+    first = _reply(
+        email_conversation,
+        actor_of(agent_a),
+        django_capture_on_commit_callbacks,
+        client_key="page-key-0000001",
+    )
+    again = _reply(
+        email_conversation,
+        actor_of(agent_a),
+        django_capture_on_commit_callbacks,
+        client_key="page-key-0000001",
+    )
+
+    assert again.pk == first.pk
+    assert first.external_id is None
+    assert len(smtp.handler.received) == 1
+    assert OutboundDelivery.objects.get(message=first).state == OutboundState.SENT
+    assert Message.objects.filter(conversation=email_conversation, author_user=agent_a).count() == 1
+
+
 def test_system_mail_is_marked_auto_generated(
     smtp, email_conversation, django_capture_on_commit_callbacks
 ):

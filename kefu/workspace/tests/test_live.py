@@ -334,6 +334,42 @@ def test_note_with_fetch_answers_json(client_a, agent_a, conversation_a):
     ).exists()
 
 
+@pytest.mark.parametrize(("action", "kind"), [("reply", "reply"), ("note", "note")])
+def test_fetch_with_the_same_client_key_stores_once(
+    client_a, agent_a, conversation_a, action, kind
+):
+    # live.js falls back to the form with the key of the socket frame it may already have sent.
+    url = f"/agent/c/{conversation_a.pk}/{action}"
+    data = {"body": "Just once.", "client_key": "page-key-000001"}
+
+    first = client_a.post(url, data, **JSON)
+    again = client_a.post(url, data, **JSON)
+
+    assert first.status_code == again.status_code == 200
+    assert json.loads(again.content)["ok"] is True
+    assert list(
+        Message.objects.filter(conversation=conversation_a, author_user=agent_a).values_list(
+            "kind", "body"
+        )
+    ) == [(kind, "Just once.")]
+    action_audited = "message.replied" if kind == "reply" else "note.added"
+    assert AuditEntry.objects.filter(action=action_audited).count() == 1
+
+
+def test_fetch_with_a_malformed_client_key_is_refused(client_a, conversation_a, counts):
+    before = counts()
+
+    response = client_a.post(
+        f"/agent/c/{conversation_a.pk}/reply",
+        {"body": "Hi", "client_key": "no spaces allowed"},
+        **JSON,
+    )
+
+    assert response.status_code == 400
+    assert list(json.loads(response.content)["errors"]) == ["client_key"]
+    assert counts() == before
+
+
 def test_invalid_reply_with_fetch_answers_the_errors_and_stores_nothing(
     client_a, conversation_a, counts
 ):

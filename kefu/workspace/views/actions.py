@@ -7,7 +7,10 @@ changes. Service errors come back as an error flash, or, for the forms with text
 The live page (``live.js``) posts the reply and note forms with ``fetch`` and asks for JSON
 (``Accept: application/json`` or ``X-Requested-With: XMLHttpRequest``); it then gets
 ``{"ok": true, "message": ..., "redirect": null | url}`` or, with status 400,
-``{"ok": false, "errors": {field or "__all__": [messages]}}`` instead of a page.
+``{"ok": false, "errors": {field or "__all__": [messages]}}`` instead of a page. When the agent
+socket is up it sends them as ``message.send`` frames instead (kefu.realtime.consumers) and
+posts here only as the fallback, with the frame's id as ``client_key`` so nothing is stored
+twice (docs/adr/0030-agent-messages-over-the-socket.md).
 """
 
 from __future__ import annotations
@@ -174,6 +177,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
             attachments=read_uploads(data["attachments"]),
             set_status=data["set_status"] or None,
             guard_override_reason=data["guard_override_reason"],
+            client_key=data["client_key"] or None,
             actor=actor,
         )
         return _("Reply sent to the customer.")
@@ -189,6 +193,7 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
             conversation=conversation,
             body=data["body"],
             attachments=read_uploads(data["attachments"]),
+            client_key=data["client_key"] or None,
             actor=actor,
         )
         return _("Internal note added.")

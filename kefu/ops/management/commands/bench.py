@@ -126,7 +126,14 @@ class Command(BaseCommand):
             "--reply-rate",
             type=float,
             default=defaults.reply_rate,
-            help="Agent replies per second, over HTTP (0: none).",
+            help="Agent replies per second (0: none).",
+        )
+        live.add_argument(
+            "--reply-via",
+            choices=chat.REPLY_PATHS,
+            default=defaults.reply_via,
+            help="How agents send replies: 'socket' (a message.send frame on the agent socket, "
+            "as the live page does) or 'http' (the workspace's reply form, its fallback).",
         )
         live.add_argument(
             "--duration",
@@ -409,6 +416,7 @@ class Command(BaseCommand):
             idle=int(options["idle"]),
             rate=float(options["rate"]),
             reply_rate=float(options["reply_rate"]),
+            reply_via=str(options["reply_via"]),
             duration=float(options["duration"]),
             warmup=float(options["warmup"]),
             hold=float(options["hold"]),

@@ -18,6 +18,10 @@
   const VIEWING_EVERY_MS = 30000;
   const VIEWING_SHOWN_MS = 75000; // two missed heartbeats and a bit
   const HIGHLIGHT_MS = 2500;
+  const ACK_TIMEOUT_MS = 10000; // a message.send unanswered this long goes by the form instead
+  // The agent socket takes frames up to 128 KiB (kefu/realtime/protocol.py); a longer one is
+  // posted with the form, which gives the same "too long" error.
+  const MAX_FRAME_CHARS = 120 * 1024;
 
   // --- the socket ---------------------------------------------------------------------------
 
@@ -29,6 +33,13 @@
     let attempt = 0;
     let retryTimer = null;
     let pingTimer = null;
+    const pending = new Map(); // frame id -> resolve, for request()
+
+    // The socket went away: nobody waits for an answer that cannot come now.
+    const settleAll = () => {
+      pending.forEach((resolve) => resolve(null));
+      pending.clear();
+    };
 
     const open = () => {
       retryTimer = null;
@@ -51,6 +62,12 @@
           return;
         }
         if (!frame || typeof frame.type !== "string") return;
+        if ((frame.type === "message.ack" || frame.type === "error") && pending.has(frame.ref)) {
+          const resolve = pending.get(frame.ref);
+          pending.delete(frame.ref);
+          resolve(frame);
+          return;
+        }
         if (frame.type === "hello") {
           attempt = 0;
           handlers.state("live");
@@ -63,6 +80,7 @@
       ws.addEventListener("close", () => {
         window.clearInterval(pingTimer);
         ws = null;
+        settleAll();
         handlers.state("reconnecting");
         retry();
       }); // an "error" event is always followed by "close"
@@ -93,8 +111,34 @@
       if (document.visibilityState === "visible") now();
     });
 
+    // Send a frame with an ``id`` and wait for the server's "message.ack" or "error" naming it
+    // (``ref``). Resolves to that frame, or null when the socket is not open, closes first or
+    // stays silent for ``timeoutMs``: the caller then takes another way.
+    const request = (frame, timeoutMs) =>
+      new Promise((resolve) => {
+        if (!send(frame)) {
+          resolve(null);
+          return;
+        }
+        const timer = window.setTimeout(() => {
+          pending.delete(frame.id);
+          resolve(null);
+        }, timeoutMs);
+        pending.set(frame.id, (answer) => {
+          window.clearTimeout(timer);
+          resolve(answer);
+        });
+      });
+
     open();
-    return { send, isOpen: () => ws !== null && ws.readyState === WebSocket.OPEN };
+    return { send, request, isOpen: () => ws !== null && ws.readyState === WebSocket.OPEN };
+  }
+
+  // An idempotency key: 32 hex digits (crypto.randomUUID needs a secure context).
+  function newKey() {
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
   // --- regions ------------------------------------------------------------------------------
@@ -404,20 +448,118 @@
       });
     });
 
-    // Post a reply or note without leaving the page; the server answers JSON (actions.py).
+    // Errors of a "message.send" the page shows next to the form, as the form's own would be;
+    // any other error (rate limited, unavailable, ...) sends the form instead.
+    const INLINE_ERRORS = new Set(["validation", "guard_blocked", "conversation_closed", "forbidden"]);
+    const keys = new WeakMap(); // form -> {key, body} of a send not yet known to have worked
+
+    // The key for sending ``body`` from ``form``: the same one again while the agent retries the
+    // same text (the first try may have been stored), a new one for new text.
+    const keyFor = (form, body) => {
+      const last = keys.get(form);
+      if (last && last.body === body) return last.key;
+      const fresh = { key: newKey(), body };
+      keys.set(form, fresh);
+      return fresh.key;
+    };
+
+    // A reply or note as a "message.send" frame when the socket is up and the form holds only
+    // text; attachments, a status to set and the secret guard's override reason go by the form.
+    const bySocket = (form, mode) => {
+      if (!socket.isOpen()) return false;
+      const files = form.querySelector("input[type=file]");
+      if (files && files.files && files.files.length) return false;
+      const setStatus = form.querySelector("[name=set_status]");
+      if (setStatus && setStatus.value) return false;
+      const reason = form.querySelector("[name=guard_override_reason]");
+      if (reason && reason.value.trim()) return false;
+      return mode === "reply" || mode === "note";
+    };
+
+    function succeeded(form, message) {
+      const status = form.querySelector("[data-form-status]");
+      keys.delete(form);
+      form.reset();
+      const override = form.querySelector("[data-guard-override]");
+      if (override) override.hidden = true;
+      const body = form.querySelector("textarea[name=body]");
+      if (body) {
+        body.value = ""; // reset() would bring back a macro the page was opened with
+        body.defaultValue = "";
+      }
+      if (status) status.textContent = message;
+      refreshTimeline();
+      refreshState();
+    }
+
+    function showErrors(form, messages, code) {
+      const list = document.createElement("ul");
+      list.className = "errorlist";
+      list.dataset.liveErrors = "";
+      list.setAttribute("role", "alert");
+      messages.forEach((message) => {
+        const li = document.createElement("li");
+        li.textContent = message;
+        list.append(li);
+      });
+      form.prepend(list);
+      // The secret guard refused the reply: a supervisor may now give a reason to send it (the
+      // form then goes by HTTP, where the override is checked and audited).
+      const override = form.querySelector("[data-guard-override]");
+      if (override && code === "guard_blocked") override.hidden = false;
+    }
+
+    // Send a reply or note without leaving the page: over the socket when it can (then the
+    // server answers "message.ack" or an error naming the frame), else, or when the socket
+    // does not answer, with the form (JSON, actions.py) and the same key, so a message the
+    // socket did store is not stored twice.
     async function submit(form) {
+      const mode = form.dataset.liveForm;
       const button = form.querySelector("button[type=submit]");
       const status = form.querySelector("[data-form-status]");
       const oldErrors = form.querySelector("[data-live-errors]");
       if (oldErrors) oldErrors.remove();
       if (status) status.textContent = "";
+      const textarea = form.querySelector("textarea[name=body]");
+      const body = textarea ? textarea.value : "";
+      const key = keyFor(form, body);
       if (button) button.disabled = true;
+      try {
+        if (bySocket(form, mode)) {
+          const frame = { type: "message.send", id: key, conversation_id: id, body, kind: mode };
+          if (JSON.stringify(frame).length <= MAX_FRAME_CHARS) {
+            const answer = await socket.request(frame, ACK_TIMEOUT_MS);
+            if (answer && answer.type === "message.ack") {
+              succeeded(form, mode === "note" ? texts.textNoteAdded : texts.textReplySent);
+              return;
+            }
+            if (answer && answer.code === "not_found") {
+              showGone();
+              return;
+            }
+            if (answer && INLINE_ERRORS.has(answer.code)) {
+              showErrors(form, [answer.message], answer.code);
+              return;
+            }
+            // No answer, or one the page cannot show: the form, with the same key.
+          }
+        }
+        await post(form, key);
+      } finally {
+        if (button) button.disabled = false;
+      }
+    }
+
+    async function post(form, key) {
+      const status = form.querySelector("[data-form-status]");
+      const payload = new FormData(form); // carries the CSRF token and the attachments
+      payload.set("client_key", key);
       let data = null;
       let failed = false;
       try {
         const response = await fetch(form.action, {
           method: "POST",
-          body: new FormData(form), // carries the CSRF token and the attachments
+          body: payload,
           credentials: "same-origin",
           headers: { Accept: "application/json", "X-Requested-With": "XMLHttpRequest" },
           redirect: "manual",
@@ -426,41 +568,15 @@
         else data = await response.json();
       } catch (_error) {
         failed = true;
-      } finally {
-        if (button) button.disabled = false;
       }
       if (data && data.ok) {
         if (data.redirect) {
           window.location.assign(data.redirect);
           return;
         }
-        form.reset();
-        const override = form.querySelector("[data-guard-override]");
-        if (override) override.hidden = true;
-        const body = form.querySelector("textarea[name=body]");
-        if (body) {
-          body.value = ""; // reset() would bring back a macro the page was opened with
-          body.defaultValue = "";
-        }
-        if (status) status.textContent = data.message;
-        refreshTimeline();
-        refreshState();
+        succeeded(form, data.message);
       } else if (data && data.errors) {
-        const list = document.createElement("ul");
-        list.className = "errorlist";
-        list.dataset.liveErrors = "";
-        list.setAttribute("role", "alert");
-        Object.values(data.errors)
-          .flat()
-          .forEach((message) => {
-            const li = document.createElement("li");
-            li.textContent = message;
-            list.append(li);
-          });
-        form.prepend(list);
-        // The secret guard refused the reply: a supervisor may now give a reason to send it.
-        const override = form.querySelector("[data-guard-override]");
-        if (override && data.code === "guard_blocked") override.hidden = false;
+        showErrors(form, Object.values(data.errors).flat(), data.code);
       } else if (status && (failed || !gone)) {
         status.textContent = texts.textFailed;
       }
