@@ -92,22 +92,31 @@ def _deliver(event: Event, message: Message | None = None) -> None:
     on_committed_event(event)
 
 
-def deliver_committed(events: list[Event]) -> None:
+def deliver_committed(events: list[Event], *, messages: dict[int, Message] | None = None) -> None:
     """``publish``'s after-commit delivery for several events of one committed transaction
-    (a batch of chat messages): their messages loaded in one query, one webhook look-up."""
+    (a batch of chat messages), with one webhook look-up.
+
+    ``messages``: the ``MessageCreated`` rows as the transaction wrote them, by id, held as
+    ``publish``'s ``message`` is (conversation with contact and assignee, attachments cached);
+    those not given are loaded in one query."""
     from kefu.integrations.emit import on_committed_events
     from kefu.realtime import payloads
     from kefu.realtime.events import MessageCreated
 
-    ids = [e.message_id for e in events if isinstance(e, MessageCreated)]
+    held = messages or {}
+
+    def row(event: Event) -> Message | None:
+        return held.get(event.message_id) if isinstance(event, MessageCreated) else None
+
+    ids = [e.message_id for e in events if isinstance(e, MessageCreated) and row(e) is None]
     try:
         with payloads.preloaded(ids):
             for event in events:
-                _push(event)
+                _push(event, row(event))
     except Exception:  # the preload itself failed: deliver as publish would
         log.warning("batched real-time delivery failed", exc_info=True)
         for event in events:
-            _push(event)
+            _push(event, row(event))
     on_committed_events(events)
 
 
