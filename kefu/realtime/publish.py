@@ -11,12 +11,13 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from kefu.core import policy_cache
 from kefu.realtime import audiences
 from kefu.realtime.events import Event
 
@@ -92,13 +93,23 @@ def _deliver(event: Event, message: Message | None = None) -> None:
     on_committed_event(event)
 
 
-def deliver_committed(events: list[Event], *, messages: dict[int, Message] | None = None) -> None:
+_UNREAD: Any = object()
+
+
+def deliver_committed(
+    events: list[Event],
+    *,
+    messages: dict[int, Message] | None = None,
+    policy_token: str | None = _UNREAD,
+) -> None:
     """``publish``'s after-commit delivery for several events of one committed transaction
     (a batch of chat messages), with one webhook look-up.
 
     ``messages``: the ``MessageCreated`` rows as the transaction wrote them, by id, held as
     ``publish``'s ``message`` is (conversation with contact and assignee, attachments cached);
-    those not given are loaded in one query."""
+    those not given are loaded in one query. ``policy_token``: the policy-cache token read in
+    the transaction (``policy_cache.token_subquery``), pinned for the webhook look-up instead of
+    reading it again (docs/adr/0028-policy-cache.md)."""
     from kefu.integrations.emit import on_committed_events
     from kefu.realtime import payloads
     from kefu.realtime.events import MessageCreated
@@ -117,7 +128,11 @@ def deliver_committed(events: list[Event], *, messages: dict[int, Message] | Non
         log.warning("batched real-time delivery failed", exc_info=True)
         for event in events:
             _push(event, row(event))
-    on_committed_events(events)
+    if policy_token is _UNREAD:
+        on_committed_events(events)
+        return
+    with policy_cache.pinned(policy_token):
+        on_committed_events(events)
 
 
 def _push(event: Event, message: Message | None = None) -> None:
