@@ -14,9 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kefu.guard import context, credentials
+from kefu.guard import context, credentials, seeds
 from kefu.guard.detect import scan
 from kefu.guard.outbound import check_outbound
+from kefu.guard.tests.helpers import seed
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 # Development and test splits only: the blind hold-out set (data/holdout) stays unread.
@@ -26,18 +27,19 @@ _MARKUP = re.compile(r"\[\[[a-z_]+:(.*?)\]\]", re.DOTALL)
 
 @contextmanager
 def _without_prefilters() -> Iterator[None]:
-    start, flag = context._CUE_START, credentials.PREFILTER
-    context._CUE_START, credentials.PREFILTER = None, False
+    start, flag, seed_flag = context._CUE_START, credentials.PREFILTER, seeds.PREFILTER
+    context._CUE_START, credentials.PREFILTER, seeds.PREFILTER = None, False, False
     try:
         yield
     finally:
-        context._CUE_START, credentials.PREFILTER = start, flag
+        context._CUE_START, credentials.PREFILTER, seeds.PREFILTER = start, flag, seed_flag
 
 
 def _results(text: str) -> tuple[object, ...]:
     ctx = context.find_cues(text)
     return (
         ctx.cues,
+        seeds.find_seed_phrases(text, ctx),
         scan(text),
         credentials.find_credentials(ctx),
         check_outbound(text),
@@ -64,6 +66,7 @@ def _corpus() -> list[str]:
 def test_the_prefilters_are_in_use():
     assert context._CUE_START is not None  # the pattern's first characters were worked out
     assert credentials.PREFILTER
+    assert seeds.PREFILTER
     assert len(FILES) >= 10
     assert not any("holdout" in str(p) for p in FILES)
 
@@ -130,3 +133,18 @@ def test_generated_messages_give_the_same_results(text):
 )
 def test_known_messages_give_the_same_results(text):
     _assert_same(text)
+
+
+@pytest.mark.parametrize("salt", range(6))
+def test_seed_phrases_without_a_cue_give_the_same_results(salt):
+    words = seed("en", 16, salt)
+    zh = seed("zh", 16, salt)
+    for text in (
+        " ".join(words),  # twelve list words, no cue: still found
+        "hi " + " ".join(words[:11]) + " thanks",  # eleven: skipped by the pre-filter
+        "check " + ", ".join(words) + " please",
+        " ".join(zh),
+        "".join(zh),
+        " ".join(words[:6]) + " 我 的 " + " ".join(words[6:]),
+    ):
+        _assert_same(text)
