@@ -30,9 +30,14 @@ def _stored_ip(ip: str | None) -> str | None:
     return str(value) if value else None
 
 
+# The head's locked read, built once (every audited write runs it): one row by primary key, so
+# no ORDER BY (``first()`` would add one).
+_HEAD = AuditChainHead.objects.select_for_update().filter(pk=1).order_by()
+
+
 def _lock_head() -> AuditChainHead:
     """The chain head, locked until the caller's transaction ends (created if missing)."""
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    head = next(iter(_HEAD[:1]), None)
     if head is not None:
         return head
     # No head: a new database, or a test database just emptied. If entries exist anyway the

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as sre_parser  # type: ignore[attr-defined]
+from typing import Any
 
 # Cue kinds.
 TX = "tx"  # names a transaction: the value is public
@@ -122,6 +126,134 @@ _CUES: dict[str, str] = {
 _CUE_RE = re.compile(
     "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _CUES.items()), re.IGNORECASE
 )
+
+
+# --- where a cue can start -----------------------------------------------------------------------
+# ``_CUE_RE.finditer`` tries the whole alternation (a few hundred phrases) at every character of
+# the message. A cue can only start at a character that one of its phrases starts with, and most
+# phrases also only after a non-letter (``_EN``). ``_starts`` reads those first characters off
+# the parsed pattern (a superset: lookaheads are ignored, a repeat that may be empty adds what
+# follows), and ``_cue_matches`` tries the full pattern only where one of them stands, which
+# finds exactly the matches ``finditer`` does (it tries every position; no cue is empty, so no
+# position it skips can start one). kefu/guard/tests/test_prefilter.py compares the two.
+
+
+class _Unbounded(Exception):
+    """A part of the pattern can start with (almost) any character: no pre-filter."""
+
+
+_CATEGORIES = {
+    sre.CATEGORY_DIGIT: r"\d",
+    sre.CATEGORY_NOT_DIGIT: r"\D",
+    sre.CATEGORY_SPACE: r"\s",
+    sre.CATEGORY_NOT_SPACE: r"\S",
+    sre.CATEGORY_WORD: r"\w",
+    sre.CATEGORY_NOT_WORD: r"\W",
+}
+_ASCII_LETTERS = sorted([(sre.RANGE, (ord("A"), ord("Z"))), (sre.RANGE, (ord("a"), ord("z")))])
+
+
+def _after_non_letter(assertion: Any) -> bool:
+    """Whether a lookbehind is ``(?<![A-Za-z])``."""
+    direction, sub = assertion
+    return (
+        direction == -1
+        and len(sub.data) == 1
+        and sub.data[0][0] is sre.IN
+        and sorted(sub.data[0][1]) == _ASCII_LETTERS
+    )
+
+
+def _class_parts(items: Any) -> list[str]:
+    parts: list[str] = []
+    for op, av in items:
+        if op is sre.LITERAL:
+            parts.append(re.escape(chr(av)))
+        elif op is sre.RANGE:
+            parts.append(f"{re.escape(chr(av[0]))}-{re.escape(chr(av[1]))}")
+        elif op is sre.CATEGORY and av in _CATEGORIES:
+            parts.append(_CATEGORIES[av])
+        else:  # a negated class, a locale category
+            raise _Unbounded
+    return parts
+
+
+def _first_of_sequence(items: Any, guarded: bool, out: list[tuple[bool, str]]) -> bool:
+    """Add (after a non-letter only?, class part) for the characters ``items`` can start with;
+    return whether ``items`` can match the empty string."""
+    consumed = False
+    for op, av in items:
+        if op is sre.ASSERT or op is sre.ASSERT_NOT:
+            if op is sre.ASSERT_NOT and not consumed and _after_non_letter(av):
+                guarded = True
+            continue  # zero-width: ignoring it only adds candidates
+        if op is sre.AT:
+            continue
+        if not _first_of_item(op, av, guarded, out):
+            return False
+        consumed = True
+    return True
+
+
+def _first_of_item(op: Any, av: Any, guarded: bool, out: list[tuple[bool, str]]) -> bool:
+    if op is sre.LITERAL:
+        out.append((guarded, re.escape(chr(av))))
+        return False
+    if op is sre.IN:
+        out.extend((guarded, part) for part in _class_parts(av))
+        return False
+    if op is sre.SUBPATTERN:
+        return _first_of_sequence(av[-1], guarded, out)
+    if op is sre.ATOMIC_GROUP:
+        return _first_of_sequence(av, guarded, out)
+    if op is sre.BRANCH:
+        empty = False
+        for alternative in av[1]:
+            empty = _first_of_sequence(alternative, guarded, out) or empty
+        return empty
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        low, _high, sub = av
+        return _first_of_sequence(sub, guarded, out) or low == 0
+    raise _Unbounded  # any character, a negated literal, a back-reference
+
+
+def _starts(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """A pattern that matches (at least) wherever ``pattern`` can start a match, or None."""
+    try:
+        out: list[tuple[bool, str]] = []
+        if _first_of_sequence(sre_parser.parse(pattern.pattern, pattern.flags), False, out):
+            return None  # it can match the empty string anywhere
+    except Exception:  # an unknown construct or another Python's parser: no pre-filter
+        return None
+    after_non_letter = "".join(dict.fromkeys(part for guarded, part in out if guarded))
+    anywhere = "".join(dict.fromkeys(part for guarded, part in out if not guarded))
+    alternatives = []
+    if after_non_letter:
+        alternatives.append(f"(?<![A-Za-z])[{after_non_letter}]")
+    if anywhere:
+        alternatives.append(f"[{anywhere}]")
+    return re.compile("|".join(alternatives), pattern.flags) if alternatives else None
+
+
+_CUE_START = _starts(_CUE_RE)
+
+
+def _cue_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_CUE_RE.finditer(text)``, trying the pattern only where a cue can start."""
+    if _CUE_START is None:
+        yield from _CUE_RE.finditer(text)
+        return
+    match_at = _CUE_RE.match
+    pos = 0
+    for start in _CUE_START.finditer(text):
+        at = start.start()
+        if at < pos:
+            continue
+        match = match_at(text, at)
+        if match is not None:
+            yield match
+            pos = match.end()
+
 
 # "error code 1003" and "邀请码" are codes, but not secrets: a bare "code" after one of these
 # words is not an OTP cue.
@@ -239,7 +371,7 @@ def find_cues(text: str) -> Context:
     """Label every cue word in ``text``."""
     cues: list[Cue] = []
     error_at: list[int] | None = None
-    for match in _CUE_RE.finditer(text):
+    for match in _cue_matches(text):
         if match.lastgroup == OTP_WEAK and error_at is None:
             error_at = [m.start() for m in _ERROR_NEAR.finditer(text)]  # once per message
         kind = match.lastgroup

@@ -296,6 +296,22 @@ _MISSENT = re.compile(
 )
 
 
+# Exact pre-filters (kefu/guard/tests/test_prefilter.py): a literal that every match of a pattern
+# contains, compiled with the same flags, so a message without it cannot match the pattern and
+# the pattern's scan is skipped. Most messages hold none of them.
+# _PASSWORD_PHRASES and _CHANGED_TO ("reset" holds "set"):
+_PHRASES_NEED = re.compile(r"changed|set|updated|switched|改成|改为|use", re.IGNORECASE)
+_GUESSES_NEED = re.compile(r"或|还是|or", re.IGNORECASE)
+_SELF_NAMED_NEED = re.compile(r"pass|p@ss", re.IGNORECASE)
+_MISSENT_NEED = re.compile(r"发错|打错了|wrong|mistake", re.IGNORECASE)
+_CODES_NEED = re.compile(r"\d{3}")  # _TRIED_CODES and _LOOSE_CODES: three digits or more
+PREFILTER = True  # False: every pattern scans every message (the tests compare both)
+
+
+def _may_match(need: re.Pattern[str], text: str) -> bool:
+    return not PREFILTER or need.search(text) is not None
+
+
 def _password_after(ctx: Context, pos: int, *, pin_ok: bool) -> tuple[str, int, int] | None:
     """The password introduced by a cue ending at ``pos``, if the clause gives one."""
     text = ctx.text
@@ -354,18 +370,20 @@ def _find_passwords(ctx: Context) -> list[tuple[str, int, int]]:
         elif cue.kind != PASSWORD:
             out.extend(_bip39_passphrase(ctx, cue.end))
         out.extend(_trailing_value(ctx, cue.start, PASSWORD_KIND, _looks_strong))
-    for match in _PASSWORD_REF.finditer(text):
+    for match in _PASSWORD_REF.finditer(text) if cue_ends or not PREFILTER else ():
         if any(0 < match.start() - end <= 120 for end in cue_ends):
             found = _password_after(ctx, match.end(), pin_ok=False)
             if found:
                 out.append(found)
-    for match in _LOGIN_PAIR.finditer(text):
+    login_pair = not PREFILTER or "/" in text or "|" in text  # it needs "/" or "|"
+    for match in _LOGIN_PAIR.finditer(text) if login_pair else ():
         group = 1 if match.group(1) is not None else 2
         start, end = _trim(text, *match.span(group))
         if start < end and _looks_strong(text[start:end]):
             out.append((PASSWORD_KIND, start, end))
     has_cue = bool(cue_ends) or bool(_MENTIONS_PASSWORD.search(text))
-    for match in _PASSWORD_PHRASES.finditer(text):
+    phrases = _may_match(_PHRASES_NEED, text)
+    for match in _PASSWORD_PHRASES.finditer(text) if phrases else ():
         group = next(g for g in (1, 2, 3) if match.group(g) is not None)
         start, end = _trim(text, *match.span(group))
         value = text[start:end]
@@ -380,7 +398,7 @@ def _find_passwords(ctx: Context) -> list[tuple[str, int, int]]:
             and _looks_password(value)
         ):
             out.append((PASSWORD_KIND, start, end))
-    for match in _CHANGED_TO.finditer(text):
+    for match in _CHANGED_TO.finditer(text) if phrases else ():
         start, end = _trim(text, *match.span(1))
         value = text[start:end]
         classes = sum(
@@ -398,7 +416,7 @@ def _find_passwords(ctx: Context) -> list[tuple[str, int, int]]:
             and not _VERSION.fullmatch(value)
         ):
             out.append((PASSWORD_KIND, start, end))
-    for match in _GUESSES.finditer(text):
+    for match in _GUESSES.finditer(text) if _may_match(_GUESSES_NEED, text) else ():
         spans = [_trim(text, *match.span(g)) for g in (1, 2)]
         values = [text[a:b] for a, b in spans]
         same = len({re.sub(r"\W", "", v).lower() for v in values}) == 1
@@ -407,13 +425,13 @@ def _find_passwords(ctx: Context) -> list[tuple[str, int, int]]:
             for v in values
         ) and (has_cue or same):
             out.extend((PASSWORD_KIND, a, b) for a, b in spans if a < b)
-    for match in _SELF_NAMED.finditer(text):
+    for match in _SELF_NAMED.finditer(text) if _may_match(_SELF_NAMED_NEED, text) else ():
         start, end = _trim(text, *match.span())
         value = text[start:end]
         near = text[max(0, start - 12) : start]
         if 6 <= len(value) <= 40 and not _LINKISH.search(value) and _EITHER.search(near):
             out.append((PASSWORD_KIND, start, end))
-    for match in _MISSENT.finditer(text):
+    for match in _MISSENT.finditer(text) if _may_match(_MISSENT_NEED, text) else ():
         found = _password_after(ctx, match.end(), pin_ok=False)
         # Lower-case letters and digits, not too long: a password, not "ERC20" or an address.
         value = text[found[1] : found[2]] if found else ""
@@ -496,9 +514,11 @@ def _is_code(text: str, start: int, end: int) -> bool:
 def _find_otp_codes(ctx: Context) -> list[tuple[str, int, int]]:
     text = ctx.text
     out: list[tuple[str, int, int]] = []
-    otp_message = bool(_OTP_MESSAGE.search(text))  # once: a message can hold many cues
+    otp_message: bool | None = None  # read once, when a cue first needs it
     for cue in ctx.cues:
-        if cue.kind in (OTP, OTP_WEAK) and _otp_cue_ok(ctx, cue.kind, cue.end, otp_message):
+        if cue.kind == OTP_WEAK and otp_message is None:
+            otp_message = bool(_OTP_MESSAGE.search(text))
+        if cue.kind in (OTP, OTP_WEAK) and _otp_cue_ok(ctx, cue.kind, cue.end, bool(otp_message)):
             limit = min(len(text), cue.end + _WINDOW)
             for match in _DIGIT_CODE.finditer(text, cue.end, limit):
                 start, end = match.span()
@@ -529,6 +549,8 @@ def _find_otp_codes(ctx: Context) -> list[tuple[str, int, int]]:
                 if len(value) >= 16 and any(c.isdigit() for c in value):
                     out.append((OTP_KIND, *setup_key.span()))
     has_code_cue = ctx.has(OTP, OTP_WEAK)
+    if not _may_match(_CODES_NEED, text):
+        return out
     for match in _TRIED_CODES.finditer(text):
         for code in _SIX_DIGITS.finditer(text, *match.span(1)):
             out.append((OTP_KIND, *code.span()))

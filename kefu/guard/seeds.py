@@ -219,12 +219,30 @@ def _accept(
     return _en_random(words, n)
 
 
+PREFILTER = True  # False: tokenise every message (kefu/guard/tests/test_prefilter.py)
+
+
+def _list_words(text: str) -> int:
+    """How many tokens of ``text`` are list words, as ``_tokenise`` numbers them."""
+    count = 0
+    for word in _TOKEN.findall(text):
+        if len(word) == 1 and "\u4e00" <= word <= "\u9fff":
+            count += word in ZH_INDEX
+        else:
+            count += word.lower() in EN_INDEX
+    return count
+
+
 def find_seed_phrases(text: str, ctx: Context) -> list[tuple[int, int]]:
     """Spans of the seed phrases in ``text``."""
+    has_cue = SEED in ctx.kinds or KEY in ctx.kinds or SECRET_KEY in ctx.kinds
+    # Without a cue no word is repaired, and a phrase needs 12 list words in a row: a message
+    # with fewer list words in all has none (most messages; no tokens built for them).
+    if PREFILTER and not has_cue and _list_words(text) < 12:
+        return []
     tokens = _tokenise(text)
     if len(tokens) < 12:
         return []
-    has_cue = SEED in ctx.kinds or KEY in ctx.kinds or SECRET_KEY in ctx.kinds
     if has_cue:
         for token in tokens:
             if token.index < 0 and not token.zh:

@@ -197,8 +197,9 @@ def load_message(message_id: int) -> Message | None:
 @contextmanager
 def preloaded(message_ids: list[int]) -> Iterator[None]:
     """Within the block, ``load_message`` of these ids (after their commit) takes the rows of
-    one query instead of one query each: for routing a batch of messages just committed."""
-    rows = _message_rows().filter(pk__in=message_ids).order_by()
+    one query instead of one query each: for routing a batch of messages just committed
+    (none for no ids)."""
+    rows = _message_rows().filter(pk__in=message_ids).order_by() if message_ids else ()
     _routed.preloaded = {m.pk: m for m in rows}
     try:
         yield

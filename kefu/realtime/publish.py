@@ -11,13 +11,14 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from kefu.core import policy_cache
 from kefu.realtime import audiences, coalesce
 from kefu.realtime.events import Event
 
@@ -93,23 +94,46 @@ def _deliver(event: Event, message: Message | None = None) -> None:
     on_committed_event(event)
 
 
-def deliver_committed(events: list[Event]) -> None:
+_UNREAD: Any = object()
+
+
+def deliver_committed(
+    events: list[Event],
+    *,
+    messages: dict[int, Message] | None = None,
+    policy_token: str | None = _UNREAD,
+) -> None:
     """``publish``'s after-commit delivery for several events of one committed transaction
-    (a batch of chat messages): their messages loaded in one query, one webhook look-up."""
+    (a batch of chat messages), with one webhook look-up.
+
+    ``messages``: the ``MessageCreated`` rows as the transaction wrote them, by id, held as
+    ``publish``'s ``message`` is (conversation with contact and assignee, attachments cached);
+    those not given are loaded in one query. ``policy_token``: the policy-cache token read in
+    the transaction (``policy_cache.token_subquery``), pinned for the webhook look-up instead of
+    reading it again (docs/adr/0028-policy-cache.md)."""
     from kefu.integrations.emit import on_committed_events
     from kefu.realtime import payloads
     from kefu.realtime.events import MessageCreated
 
-    ids = [e.message_id for e in events if isinstance(e, MessageCreated)]
+    held = messages or {}
+
+    def row(event: Event) -> Message | None:
+        return held.get(event.message_id) if isinstance(event, MessageCreated) else None
+
+    ids = [e.message_id for e in events if isinstance(e, MessageCreated) and row(e) is None]
     try:
         with payloads.preloaded(ids):
             for event in events:
-                _push(event)
+                _push(event, row(event))
     except Exception:  # the preload itself failed: deliver as publish would
         log.warning("batched real-time delivery failed", exc_info=True)
         for event in events:
-            _push(event)
-    on_committed_events(events)
+            _push(event, row(event))
+    if policy_token is _UNREAD:
+        on_committed_events(events)
+        return
+    with policy_cache.pinned(policy_token):
+        on_committed_events(events)
 
 
 def _push(event: Event, message: Message | None = None) -> None:

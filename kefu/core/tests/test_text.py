@@ -5,7 +5,10 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from kefu.core import text as text_module
 from kefu.core.text import render_markdown
 
 
@@ -115,3 +118,59 @@ def test_dangerous_input_is_neutralised(text):
 def test_raw_html_is_shown_as_text_not_markup():
     html = render_markdown("<b>hi</b> <script>x</script>")
     assert html == "<p>&lt;b&gt;hi&lt;/b&gt; &lt;script&gt;x&lt;/script&gt;</p>\n"
+
+
+# --- the plain-text fast path (kefu.core.text._PLAIN) -----------------------------------------
+
+
+def _outcome(render, text):
+    """What ``render`` gives, or the error it raises (a lone surrogate cannot be encoded)."""
+    try:
+        return render(text)
+    except UnicodeEncodeError as exc:
+        return type(exc)
+
+
+_MARKDOWNISH = " \n\t\r*_`~|#[]<>&\\!-+=.)(:;'\"，。？！0123456789\u00a0\u3000"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.sampled_from("aZé字提现ǅ²٣ ,.?!'\":;/()%$@=+-，。？！：；、（）“”‘’19"),
+            st.sampled_from(_MARKDOWNISH),
+            st.characters(whitelist_categories=("L", "N")),  # any letter or digit
+        ),
+        max_size=40,
+    )
+)
+def test_the_fast_path_renders_exactly_as_the_full_renderer(text):
+    assert _outcome(render_markdown, text) == _outcome(text_module._render, text)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.characters(), max_size=20))
+def test_any_text_renders_exactly_as_the_full_renderer(text):
+    assert _outcome(render_markdown, text) == _outcome(text_module._render, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hello I cannot withdraw my USDT, order 12345",
+        "m1765034000000000000x12 Hi, my deposit has not arrived yet, can you check please?",
+        "提现还没到账，请查一下！",
+        'he said "wait" (it\'s 50% done) @ 3:15 = ok?',
+    ],
+)
+def test_ordinary_messages_take_the_fast_path(text):
+    assert text_module._PLAIN.fullmatch(text)
+    assert render_markdown(text) == text_module._render(text) == f"<p>{text}</p>\n"
+
+
+@pytest.mark.parametrize(
+    "text", ["1. first", "2) second", "a *b*", "x_y", "a\nb", "a ", "#tag", "a < b", "a & b"]
+)
+def test_markdown_or_html_takes_the_full_renderer(text):
+    assert not text_module._PLAIN.fullmatch(text)

@@ -3,12 +3,15 @@
 The chat sockets of one process hand their ``message.send`` frames to one ``ChatBatcher`` per
 event loop. It collects the frames that arrive while the database thread is busy (plus a window
 of ``WINDOW_SECONDS``) and stores them in one transaction: one idempotency query, one locked
-read of the conversations, one insert of the messages, one update of the conversations, one
-search-index round, one insert of the timeline rows, one audit append for all of them; after
-the commit the messages are loaded in one query for routing and the acks. The guarantees are
-those of ``chat_message_send``: stored before the ack, per-conversation ``seq``/``public_seq``
-under the conversations' locks, one message per idempotency key, the timeline and audit rows
-in the same transaction, the secret guard before anything is stored.
+read of the conversations (with their contacts and assignees, and the policy-cache token), one
+insert of the messages, one update of the conversations, one search-index round, one insert of
+the timeline rows, one audit append for all of them. After the commit, with no query, the
+routing and the acks build their payloads from the rows written here (a text message has no
+attachments), and the webhook endpoints come from the policy cache under the token of the
+locked read (docs/adr/0028-policy-cache.md). The guarantees are those of
+``chat_message_send``: stored before the ack, per-conversation ``seq``/``public_seq`` under the
+conversations' locks, one message per idempotency key, the timeline and audit rows in the same
+transaction, the secret guard before anything is stored.
 
 Only the common case is batched: a text message in an existing NEW or OPEN chat of the
 visitor's, with a new key, no secret in it, no assistant session. Everything else (a repeated
@@ -36,6 +39,7 @@ from kefu.assistant.models import AssistantSession
 from kefu.audit.services import audit_record_many
 from kefu.conversations import search, secret_guard
 from kefu.conversations.models import (
+    Attachment,
     AuthorKind,
     Channel,
     Conversation,
@@ -46,7 +50,7 @@ from kefu.conversations.models import (
     TimelineEntry,
     TimelineKind,
 )
-from kefu.core import clock
+from kefu.core import clock, policy_cache
 from kefu.core.text import render_markdown
 from kefu.inbox.adapters.webchat import protocol, services
 from kefu.inbox.adapters.webchat.session import ChatSession, Result
@@ -119,12 +123,19 @@ def _write(items: list[Item], candidates: list[int]) -> dict[int, Result]:
             .order_by()
             .values_list("external_id", flat=True)
         )
+        # Whole rows with their contact and assignee (only the conversations are locked): the
+        # payloads and acks built after the commit read them from these instances. The same
+        # statement reads the policy-cache token for the webhook look-up after the commit: this
+        # transaction writes no policy row, and on SQLite (BEGIN IMMEDIATE) no other write can
+        # commit before ours, so it is the committed token; on PostgreSQL it is at most this
+        # transaction's few milliseconds old, as an inbound event's pinned token (ADR 0028).
         conversations = {
             c.pk: c
-            for c in Conversation.objects.select_for_update()
+            for c in Conversation.objects.select_for_update(of=("self",))
+            .select_related("contact", "assignee")
             .filter(pk__in=conversation_ids, channel=Channel.CHAT)
+            .annotate(kefu_policy_token=policy_cache.token_subquery())
             .order_by()
-            .only("contact_id", "status", "last_seq", "last_public_seq", "team_id", "assignee_id")
         }
         assisted = set(
             AssistantSession.objects.filter(conversation_id__in=conversation_ids)
@@ -167,6 +178,8 @@ def _write(items: list[Item], candidates: list[int]) -> dict[int, Result]:
         Message.objects.bulk_create([m for _i, m in stored])
         if any(m.pk is None for _i, m in stored):
             raise RuntimeError("the database returned no ids for the batch")
+        for _i, message in stored:
+            _no_attachments(message)
         now = clock.now()
         # One statement, run once per conversation (an ORM CASE over the batch cost more
         # to build than the database took to run it).
@@ -232,7 +245,9 @@ def _write(items: list[Item], candidates: list[int]) -> dict[int, Result]:
                     assignee_id=conversation.assignee_id,
                 )
             )
-        transaction.on_commit(partial(deliver_committed, events))
+        held = {message.pk: message for _i, message in stored}
+        token = next(iter(conversations.values())).kefu_policy_token
+        transaction.on_commit(partial(deliver_committed, events, messages=held, policy_token=token))
     results: dict[int, Result] = {}
     for i, message in stored:
         session, frame = items[i].session, items[i].frame
@@ -242,6 +257,18 @@ def _write(items: list[Item], candidates: list[int]) -> dict[int, Result]:
             )
         results[i] = Result(frames=[ack], join=[message.conversation_id])
     return results
+
+
+def _no_attachments(message: Message) -> None:
+    """Cache an empty ``message.attachments.all()`` (a text message has none), as
+    ``prefetch_related`` would: the payloads built after the commit need no query."""
+    queryset = Attachment.objects.none()
+    queryset._result_cache = []
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    message._prefetched_objects_cache = {_ATTACHMENTS_CACHE: queryset}  # type: ignore[attr-defined]
+
+
+_ATTACHMENTS_CACHE = Message._meta.get_field("attachments").cache_name
 
 
 class ChatBatcher:
