@@ -5,6 +5,7 @@ exchange account is unlocked."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -69,11 +70,17 @@ def test_unlock_from_submission_to_two_person_approval(
     # Both documents are shown to the reviewer (decrypted on the fly).
     for name in ("Identity document", "Selfie holding the document"):
         desk.get_by_role("img", name=name).wait_for()
-    desk.wait_for_function(
+    # Polled from here: wait_for_function polls inside the page with eval, which the page's
+    # Content-Security-Policy refuses (a console error) whenever the first check is false.
+    loaded = (
         "[...document.querySelectorAll('.case-docs img')]"
         ".every(img => img.complete && img.naturalWidth > 0) "
         "&& document.querySelectorAll('.case-docs img').length === 2"
     )
+    deadline = time.monotonic() + 15
+    while not desk.evaluate(loaded):
+        assert time.monotonic() < deadline, "the case documents did not load"
+        desk.wait_for_timeout(100)
     desk.get_by_label(re.compile("The document is genuine")).check()
     desk.get_by_label(re.compile("The selfie shows the same person")).check()
     desk.get_by_label(re.compile("Recent security events")).check()
