@@ -672,7 +672,8 @@ class AgentConsumer(SequencedConsumer):
 
         from kefu.accounts.models import User
 
-        user = User.objects.filter(pk=self.user.pk, is_active=True).first()
+        # One row by primary key: no ORDER BY (``first()`` would compile one on every send).
+        user = next(iter(User.objects.filter(pk=self.user.pk, is_active=True).order_by()[:1]), None)
         session = self.scope.get("session")
         stored = session.get(HASH_SESSION_KEY) if session is not None else None
         if (
