@@ -1,4 +1,4 @@
-"""The ASGI entry point tunes the garbage collector: start-up objects frozen, a large young generation."""
+"""The ASGI entry point tunes the garbage collector: start-up frozen, a large young generation."""
 
 from __future__ import annotations
 
