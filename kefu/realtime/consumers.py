@@ -33,14 +33,7 @@ from django.utils.translation import gettext as _
 from pydantic import StringConstraints
 
 from kefu.core import unavailable
-from kefu.core.errors import (
-    InvalidTransition,
-    KefuError,
-    NotFound,
-    PermissionDenied,
-    StorageUnavailable,
-    ValidationFailed,
-)
+from kefu.core.errors import KefuError, NotFound
 from kefu.core.observability import metrics
 from kefu.core.observability.context import accept_or_new, request_id_var
 from kefu.core.unavailable import CLOSE_TRY_AGAIN_LATER, DATABASE_ERRORS
@@ -60,6 +53,7 @@ from kefu.realtime.protocol import (
     Seq,
     frame_ref,
     parse,
+    service_error,
 )
 from kefu.realtime.publish import publish_ephemeral
 
@@ -374,29 +368,6 @@ class SequencedConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 # --- the agent workspace's socket ---------------------------------------------------------
 
 
-def send_error(exc: KefuError, ref: str) -> ProtocolError:
-    """The error frame for a ``message.send`` the service refused; codes as in the customer
-    protocol, plus ``guard_blocked`` (the page then posts the form, where a supervisor can give
-    the override reason)."""
-    from kefu.conversations.secret_guard import GuardBlocked
-
-    if isinstance(exc, NotFound):
-        return ProtocolError("not_found", _("That conversation was not found."), ref=ref)
-    if isinstance(exc, GuardBlocked):
-        code = "guard_blocked"
-    elif isinstance(exc, ValidationFailed):
-        code = "validation"
-    elif isinstance(exc, InvalidTransition):
-        code = "conversation_closed"  # the only transition a reply refuses
-    elif isinstance(exc, PermissionDenied):
-        code = "forbidden"
-    elif isinstance(exc, StorageUnavailable):
-        code = "storage_unavailable"
-    else:
-        code = "error"
-    return ProtocolError(code, exc.message, ref=ref)
-
-
 class Subscribe(Frame):
     type: Literal["subscribe", "unsubscribe"]
     conversation_id: ConvId
@@ -593,7 +564,7 @@ class AgentConsumer(SequencedConsumer):
             try:
                 stored = await database_sync_to_async(self._send_message)(frame)
             except KefuError as exc:
-                raise send_error(exc, frame.id) from None
+                raise service_error(exc, frame.id, transition="conversation_closed") from None
             await self.send_json(
                 {
                     "type": "message.ack",

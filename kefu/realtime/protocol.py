@@ -11,6 +11,16 @@ from typing import Annotated, Any
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from kefu.core.errors import (
+    InvalidTransition,
+    KefuError,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    StorageUnavailable,
+    ValidationFailed,
+)
+
 VERSION = 1
 MAX_FRAME_BYTES = 16 * 1024
 # The agent socket's ``message.send`` carries any body the workspace's reply form takes (20,000
@@ -48,6 +58,32 @@ class ProtocolError(Exception):
         if self.ref:
             out["ref"] = self.ref
         return out
+
+
+def service_error(
+    exc: KefuError, ref: str | None, *, transition: str = "forbidden"
+) -> ProtocolError:
+    """The error frame both sockets send for a service's refusal (docs/subsystems/realtime.md):
+    its own code where the protocol names one (``conversation_closed``, ``guard_blocked``),
+    else by kind. ``transition``: the code for any other refused transition (for the agent's
+    ``message.send`` the only one is a reply to a closed conversation)."""
+    if exc.code in ("conversation_closed", "guard_blocked"):
+        code = exc.code
+    elif isinstance(exc, NotFound):
+        return ProtocolError("not_found", _("That conversation was not found."), ref=ref)
+    elif isinstance(exc, ValidationFailed):
+        code = "validation"
+    elif isinstance(exc, RateLimited):
+        code = "rate_limited"
+    elif isinstance(exc, StorageUnavailable):
+        code = "storage_unavailable"  # nothing was stored: send again later
+    elif isinstance(exc, InvalidTransition):
+        code = transition
+    elif isinstance(exc, PermissionDenied):
+        code = "forbidden"
+    else:
+        code = "error"
+    return ProtocolError(code, exc.message, ref=ref)
 
 
 def frame_ref(text: str | bytes, max_bytes: int = MAX_FRAME_BYTES) -> str | None:

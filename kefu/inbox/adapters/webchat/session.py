@@ -15,13 +15,8 @@ from django.utils.translation import gettext as _
 from kefu.conversations.models import Message
 from kefu.conversations.services import conversation_mark_read
 from kefu.core.errors import (
-    InvalidTransition,
     KefuError,
     NotFound,
-    PermissionDenied,
-    RateLimited,
-    StorageUnavailable,
-    ValidationFailed,
 )
 from kefu.helpcenter.selectors import public_contact_options
 from kefu.inbox.adapters.webchat import protocol, services
@@ -30,7 +25,7 @@ from kefu.inbox.adapters.webchat.identity import IdentityError, verify_identity_
 from kefu.inbox.models import ChatSite, ChatVisitor
 from kefu.realtime import payloads
 from kefu.realtime.events import Event, Typing
-from kefu.realtime.protocol import Frame
+from kefu.realtime.protocol import Frame, service_error
 
 HISTORY = 50
 
@@ -210,24 +205,7 @@ class ChatSession:
                 return Result(frames=[exc.frame()])
             except KefuError as exc:
                 ref = getattr(frame, "id", None)
-                return Result(frames=[self._error(exc, ref)])
-
-    def _error(self, exc: KefuError, ref: str | None) -> dict[str, Any]:
-        if isinstance(exc, services.ConversationClosed):
-            code = "conversation_closed"
-        elif isinstance(exc, NotFound):
-            code, exc.message = "not_found", _("That conversation was not found.")
-        elif isinstance(exc, ValidationFailed):
-            code = "validation"
-        elif isinstance(exc, RateLimited):
-            code = "rate_limited"
-        elif isinstance(exc, StorageUnavailable):
-            code = "storage_unavailable"  # nothing was stored: send again later
-        elif isinstance(exc, PermissionDenied | InvalidTransition):
-            code = "forbidden"
-        else:
-            code = "error"
-        return protocol.ProtocolError(code, exc.message, ref=ref).frame()
+                return Result(frames=[service_error(exc, ref).frame()])
 
     def _dispatch(self, frame: Frame) -> Result:
         if isinstance(frame, protocol.MessageSend):

@@ -41,6 +41,7 @@ from kefu.inbox.adapters.webchat.session import (
 )
 from kefu.inbox.models import ChatSite
 from kefu.realtime import payloads
+from kefu.realtime.protocol import service_error
 from kefu.realtime.publish import publish_ephemeral
 from kefu.status.selectors import open_banner_cached
 
@@ -262,8 +263,7 @@ def upload(request: HttpRequest) -> HttpResponseBase:
             actor=services.visitor_actor(session.visitor),
         )
     except KefuError as exc:
-        frame = session._error(exc, key or None)
-        raise protocol.ProtocolError(frame["code"], frame["message"], ref=key or None) from None
+        raise service_error(exc, key or None) from None
     ack = session.ack(key, message.conversation_id, message.pk, created_at=message.created_at)
     return _cors(JsonResponse(ack), request, session.site)
 
@@ -301,8 +301,7 @@ def escalate(request: HttpRequest) -> HttpResponseBase:
                 actor=services.visitor_actor(session.visitor),
             )
     except KefuError as exc:
-        frame = session._error(exc, None)
-        raise protocol.ProtocolError(frame["code"], frame["message"]) from None
+        raise service_error(exc, None) from None
     state = escalation_state_for_customer(conversation)
     return _cors(JsonResponse({"type": "escalation", **state}), request, session.site)
 
