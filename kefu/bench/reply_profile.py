@@ -85,7 +85,13 @@ def in_server(cid: int, session_key: str, csrf: str, replies: int, *, as_json: b
 
 
 async def run(
-    replies: int, profile: bool, top: int, as_json: bool, show_sql: bool, server: bool
+    replies: int,
+    profile: bool,
+    top: int,
+    as_json: bool,
+    show_sql: bool,
+    server: bool,
+    via: str = "http",
 ) -> None:
     import httpx
     from channels.testing import WebsocketCommunicator
@@ -129,11 +135,48 @@ async def run(
         follow_redirects=False,
     )
     expected = 200 if as_json else 302
+    agent: Any = None
+    if via == "socket":  # the live page's path (ADR 0030): message.send on the agent socket
+        from kefu.realtime.routing import websocket_urlpatterns
+
+        agent = WebsocketCommunicator(
+            websocket_urlpatterns[0].callback,
+            "/ws/agent/v1",
+            headers=[
+                (b"cookie", f"{settings.SESSION_COOKIE_NAME}={logins[0].session_key}".encode()),
+                (b"origin", b"http://localhost"),
+                (b"host", b"localhost"),
+            ],
+        )
+        from kefu.realtime import consumers
+
+        consumers.RATE_PER_SECOND = consumers.RATE_BURST = 1e9  # one socket, back to back
+        connected, _code = await agent.connect()
+        if not connected:
+            raise RuntimeError("the agent socket was refused")
+        await _until(agent, lambda f: f["type"] == "hello")
 
     async def reply(text: str) -> None:
-        response = await client.post(f"/agent/c/{cid}/reply", data={"body": text, "set_status": ""})
-        if response.status_code != expected:
-            raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
+        if agent is not None:
+            key = f"rp-{time.time_ns()}"
+            await agent.send_json_to(
+                {
+                    "type": "message.send",
+                    "id": key,
+                    "conversation_id": cid,
+                    "body": text,
+                    "kind": "reply",
+                }
+            )
+            ack = await _until(agent, lambda f: f.get("ref") == key)
+            if ack["type"] != "message.ack":
+                raise RuntimeError(f"refused: {ack}")
+        else:
+            response = await client.post(
+                f"/agent/c/{cid}/reply", data={"body": text, "set_status": ""}
+            )
+            if response.status_code != expected:
+                raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
         await _until(
             comm, lambda f: f["type"] == "message.created" and f["message"]["body"] == text
         )
@@ -181,6 +224,8 @@ async def run(
         threading.setprofile(None)
     await client.aclose()
     await comm.disconnect()
+    if agent is not None:
+        await agent.disconnect()
 
     times.sort()
     print(
@@ -216,12 +261,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--server", action="store_true", help="Post to a uvicorn server and time its CPU instead."
     )
+    parser.add_argument(
+        "--via",
+        choices=("http", "socket"),
+        default="http",
+        help="Reply by the form (HTTP) or by message.send on the agent socket.",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
-    asyncio.run(run(args.replies, args.cprofile, args.top, args.json, args.sql, args.server))
+    asyncio.run(
+        run(args.replies, args.cprofile, args.top, args.json, args.sql, args.server, args.via)
+    )
     sys.stdout.flush()
 
 
