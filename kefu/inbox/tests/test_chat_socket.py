@@ -359,3 +359,69 @@ async def test_a_lost_event_is_caught_up_from_the_database(chat_site, agent_a, a
     assert (frame["message"]["seq"], frame["message"]["body"]) == (2, "you missed this")
     assert await sock.nothing(0.5)  # and only once
     await sock.close()
+
+
+async def test_without_echo_the_sender_gets_its_messages_in_the_ack_only(
+    chat_site, agent_a, actor_of
+):
+    """``echo: false`` (the widget's hello): the sending socket is not sent its own message
+    again as ``message.created``; the visitor's other socket is, and so are replies."""
+    token = sign_identity_token(chat_site, external_id="uid-echo", name="Wang")
+    phone, _ = await chat_hello(chat_site.key, identity_token=token, echo=False)
+    first = await _send(phone, "no-echo-0001", "my deposit is missing")  # starts the chat
+    conversation_id = first["conversation"]["id"]
+    assert await phone.none_of("message.created", 0.5)
+    laptop, welcome = await chat_hello(
+        chat_site.key, identity_token=token, conversation_id=conversation_id, last_seq=1
+    )
+    assert welcome["conversation"]["id"] == conversation_id
+
+    second = await _send(phone, "no-echo-0002", "txid 0xabc", conversation_id)
+    assert second["message"]["seq"] == 2
+    assert await phone.none_of("message.created", 0.5)
+    on_laptop = await laptop.recv_type("message.created")
+    assert on_laptop["message"]["id"] == second["message"]["id"]
+
+    conversation = await sync_to_async(Conversation.objects.get)(pk=conversation_id)
+    await sync_to_async(conv.message_reply)(
+        conversation=conversation, body="We are checking", actor=actor_of(agent_a)
+    )
+    reply = await phone.recv_type("message.created")
+    assert (reply["message"]["seq"], reply["message"]["body"]) == (3, "We are checking")
+    assert (await laptop.recv_type("message.created"))["message"]["seq"] == 3
+    # The laptop said no ``echo`` (the default: true): its own message comes back to it.
+    third = await _send(laptop, "no-echo-0003", "thanks", conversation_id)
+    assert (await phone.recv_type("message.created"))["message"]["id"] == third["message"]["id"]
+    assert (await laptop.recv_type("message.created"))["message"]["id"] == third["message"]["id"]
+    await phone.close()
+    await laptop.close()
+
+
+async def test_without_echo_a_message_after_a_gap_still_brings_the_missing_ones(
+    chat_site, agent_a, actor_of
+):
+    """If the socket has not had everything before its message (an agent's reply still on its
+    way), the broadcast is not suppressed: the reply and the message arrive in order."""
+    sock, _ = await chat_hello(chat_site.key, echo=False)
+    first = await _send(sock, "gap-echo-0001", "hello")
+    conversation_id = first["conversation"]["id"]
+    conversation = await sync_to_async(Conversation.objects.get)(pk=conversation_id)
+    layer = get_channel_layer()
+    real_send = layer.group_send
+
+    async def drop(group, message):
+        return None  # the reply's event is late (as if lost between processes)
+
+    layer.group_send = drop
+    try:
+        await sync_to_async(conv.message_reply)(
+            conversation=conversation, body="late reply", actor=actor_of(agent_a)
+        )
+    finally:
+        layer.group_send = real_send
+    second = await _send(sock, "gap-echo-0002", "anyone?", conversation_id)
+    assert second["message"]["seq"] == 3
+    late = await sock.recv_type("message.created")
+    again = await sock.recv_type("message.created")
+    assert [late["message"]["body"], again["message"]["body"]] == ["late reply", "anyone?"]
+    await sock.close()

@@ -38,6 +38,7 @@ def _origin(scope: dict[str, Any]) -> str | None:
 class ChatConsumer(SequencedConsumer):
     session: ChatSession | None = None
     catch_up: asyncio.Future[None] | None = None
+    echo = True  # the hello's choice: send this socket's own messages back as message.created
 
     async def opened(self) -> None:
         self.session = None
@@ -86,10 +87,15 @@ class ChatConsumer(SequencedConsumer):
             result = await batch.store_message(self.session, frame)  # group commit
         else:
             result = await database_sync_to_async(self.session.handle)(frame)
+        acked: dict[str, Any] | None = None
         for out in result.frames:  # the ack first, then the broadcast (protocol order)
             await self.send_json(out)
+            if not self.echo and out["type"] == "message.ack" and out.get("message"):
+                acked = out["message"]
         for conversation_id in result.join:
-            await self._follow(conversation_id)
+            await self._follow(conversation_id, acked=acked)
+        if acked is not None:
+            await self._acked(acked)
         if result.signal is not None:
             await publish_ephemeral(result.signal)
         if result.expect_reply:
@@ -97,6 +103,16 @@ class ChatConsumer(SequencedConsumer):
         if time.monotonic() - self.last_seen > SEEN_EVERY_SECONDS:
             self.last_seen = time.monotonic()
             await database_sync_to_async(self._seen)()
+
+    async def _acked(self, message: dict[str, Any]) -> None:
+        """The socket has ``message`` in its ack and asked for no echo: count it as delivered,
+        so its broadcast is dropped here as a duplicate. Only when it is the next one: after a
+        gap the broadcast still comes, with the messages missing before it (and when the
+        broadcast came first, it was sent already)."""
+        conversation_id, seq = message["conversation_id"], message["seq"]
+        async with self.lock:
+            if self.last_sent.get(conversation_id) == seq - 1:
+                self.last_sent[conversation_id] = seq
 
     def _seen(self) -> None:
         from kefu.inbox.adapters.webchat.services import visitor_seen
@@ -106,6 +122,7 @@ class ChatConsumer(SequencedConsumer):
 
     async def _hello(self, hello: protocol.Hello) -> None:
         self.language = language_of(hello.language)
+        self.echo = hello.echo
         session = await database_sync_to_async(open_session)(hello, origin=_origin(self.scope))
         self.session = session
         self.language = session.language
@@ -126,9 +143,10 @@ class ChatConsumer(SequencedConsumer):
         await self.send_json(welcome)
         self.start_background()
 
-    async def _follow(self, conversation_id: int) -> None:
+    async def _follow(self, conversation_id: int, *, acked: dict[str, Any] | None = None) -> None:
         """Receive a conversation that is new to this socket (e.g. one it just started): join,
-        then deliver everything in it so far; later messages arrive as events."""
+        then deliver everything in it so far (but ``acked``, the message the socket has in its
+        ack when it asked for no echo); later messages arrive as events."""
         group = audiences.customer_group(conversation_id)
         if group in self.joined:
             return
@@ -136,7 +154,11 @@ class ChatConsumer(SequencedConsumer):
         await self.track(conversation_id, 0)
         async with self.lock:
             missing = await database_sync_to_async(self.fetch_after)(conversation_id, 0)
-            await self.deliver_messages(conversation_id, missing)
+            skip = acked["id"] if acked is not None else None
+            await self.deliver_messages(conversation_id, [m for m in missing if m["id"] != skip])
+            if missing:  # the acked one included
+                newest = missing[-1]["seq"]
+                self.last_sent[conversation_id] = max(self.last_sent[conversation_id], newest)
 
     async def _handle_sync(self, frame: protocol.SyncFrame) -> None:
         assert self.session is not None

@@ -33,6 +33,9 @@ class Hello(Frame):
     identity_token: Annotated[str, StringConstraints(max_length=4096)] = ""
     conversation_id: ConvId | None = None
     last_seq: Seq | None = None
+    # False: this socket gets its own messages in ``message.ack`` only, not again as
+    # ``message.created`` (the widget's choice; the visitor's other sockets still get them).
+    echo: bool = True
 
 
 class MessageSend(Frame):

@@ -646,7 +646,8 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
   // Connection: WebSocket first, HTTP long-poll when sockets cannot open.
 
   function helloFrame() {
-    const frame = { type: "hello", v: 1, site: SITE, language: state.lang };
+    // echo: false: the ack carries our own messages, so the socket need not send them back.
+    const frame = { type: "hello", v: 1, site: SITE, language: state.lang, echo: false };
     if (state.identityToken) frame.identity_token = state.identityToken;
     else if (state.visitorToken) frame.visitor_token = state.visitorToken;
     conn.helloUsedVisitorToken = !state.identityToken && Boolean(state.visitorToken);
