@@ -75,7 +75,7 @@ def current_token() -> str | None:
 @functools.cache
 def _token_sql(vendor: str) -> str:
     meta, quote = PolicyVersion._meta, default_connection.ops.quote_name
-    token, pk = meta.get_field("token").column, meta.pk.column  # type: ignore[union-attr]
+    token, pk = meta.get_field("token").column, meta.pk.column
     # Names from the model, quoted; the id is a parameter.
     return f"SELECT {quote(token)} FROM {quote(meta.db_table)} WHERE {quote(pk)} = %s"  # noqa: S608
 
