@@ -42,7 +42,13 @@ def actor_for_user(user: User, *, ip: str | None = None) -> Actor:
         return Actor(
             kind=ActorKind.CUSTOMER, user_id=user.id, contact_id=contact_id, label=str(user), ip=ip
         )
-    return Actor(kind=ActorKind.AGENT, user_id=user.id, label=str(user), ip=ip)
+    return Actor(
+        kind=ActorKind.AGENT,
+        user_id=user.id,
+        label=str(user),
+        ip=ip,
+        user=user if type(user) is User else None,  # a lazy request.user: services read it
+    )
 
 
 def _require(condition: bool) -> None:

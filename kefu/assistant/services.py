@@ -26,6 +26,7 @@ from kefu.conversations.models import Conversation, Message, Priority, Status
 from kefu.core import clock
 from kefu.core.actor import Actor
 from kefu.core.errors import KefuError, PermissionDenied, ValidationFailed
+from kefu.core.prepared import Prepared
 
 if TYPE_CHECKING:
     from kefu.assistant.dialogue import Turn
@@ -45,13 +46,21 @@ def _audit(session: AssistantSession, action: str, actor: Actor, **data: Any) ->
     )
 
 
-def _lock(conversation_id: int) -> AssistantSession | None:
-    # One row at most (one session per conversation): no ORDER BY to compile.
-    rows = list(
+# One row at most (one session per conversation): no ORDER BY; read on every agent reply, so
+# compiled once per connection (kefu.core.prepared).
+_LOCKED = Prepared(
+    lambda conversation_id: (
         AssistantSession.objects.select_for_update()
         .filter(conversation_id=conversation_id)
         .order_by()[:1]
-    )
+    ),
+    ids=1,
+    name="assistant_session_lock",
+)
+
+
+def _lock(conversation_id: int) -> AssistantSession | None:
+    rows = _LOCKED(conversation_id)
     return rows[0] if rows else None
 
 

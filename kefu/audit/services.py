@@ -12,6 +12,7 @@ from kefu.audit.chain import GENESIS_HASH, canonical_data, entry_hash
 from kefu.audit.models import AuditChainHead, AuditEntry
 from kefu.core import clock
 from kefu.core.actor import Actor
+from kefu.core.prepared import Prepared
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +33,17 @@ def _stored_ip(ip: str | None) -> str | None:
 
 # The head's locked read, built once (every audited write runs it): one row by primary key, so
 # no ORDER BY (``first()`` would add one).
-_HEAD = AuditChainHead.objects.select_for_update().filter(pk=1).order_by()
+# Compiled once per connection (kefu.core.prepared): the same statement every time.
+_HEAD = Prepared(
+    lambda: AuditChainHead.objects.select_for_update().filter(pk=1).order_by()[:1],
+    ids=0,
+    name="audit_head",
+)
 
 
 def _lock_head() -> AuditChainHead:
     """The chain head, locked until the caller's transaction ends (created if missing)."""
-    head = next(iter(_HEAD[:1]), None)
+    head = next(iter(_HEAD()), None)
     if head is not None:
         return head
     # No head: a new database, or a test database just emptied. If entries exist anyway the

@@ -20,6 +20,7 @@ from kefu.conversations.models import (
 )
 from kefu.core.errors import NotFound, ValidationFailed
 from kefu.core.pagination import NULLS_LAST, Page, paginate
+from kefu.core.prepared import Prepared
 
 VIEWS = ("mine", "unassigned", "teams", "all")
 SORTS = {
@@ -148,17 +149,41 @@ def messages_for_api(
 
 
 def conversation_get_for_agent(*, user: User, pk: int) -> Conversation:
-    # At most one row: no ORDER BY (``first()`` would add one, and compiling it costs more
-    # than running the query; every workspace action starts here).
-    rows = list(
-        conversations_visible_to_agent(user)
-        .select_related("contact", "assignee", "team")
-        .filter(pk=pk)
-        .order_by()[:1]
-    )
+    if not user.is_agent:
+        raise NotFound()
+    rows = _visible_one(user)(pk, user.pk)
     if not rows:
         raise NotFound()
     return rows[0]
+
+
+# Every workspace action and every socket frame starts with conversation_get_for_agent: its
+# query (one per kind of user: the scope depends on the role only, the ids aside) is compiled
+# once per connection (kefu.core.prepared), not on every call.
+_VISIBLE_ONE: dict[tuple[str, str, bool], Prepared[Conversation]] = {}
+
+
+def _visible_one(user: User) -> Prepared[Conversation]:
+    shape = (user.kind, user.role, user.is_active)
+    prepared = _VISIBLE_ONE.get(shape)
+    if prepared is None:
+
+        def build(pk: int, user_id: int) -> QuerySet[Conversation]:
+            # A stand-in with the same role: the same scope as ``user``'s, for another id.
+            stand_in = User(pk=user_id, kind=shape[0], role=shape[1], is_active=shape[2])
+            # At most one row: no ORDER BY (``first()`` would add one).
+            return (
+                conversations_visible_to_agent(stand_in)
+                .select_related("contact", "assignee", "team")
+                .filter(pk=pk)
+                .order_by()[:1]
+            )
+
+        prepared = _VISIBLE_ONE.setdefault(
+            shape,
+            Prepared(build, ids=2, name=f"conversation_for_agent:{':'.join(map(str, shape))}"),
+        )
+    return prepared
 
 
 def timeline_for_agent(conversation: Conversation) -> list[TimelineEntry]:

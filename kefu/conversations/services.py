@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
@@ -48,6 +48,7 @@ from kefu.core import clock
 from kefu.core.actor import Actor, ActorKind
 from kefu.core.errors import Conflict, InvalidTransition, PermissionDenied, StorageUnavailable
 from kefu.core.jobs import enqueue_on_commit
+from kefu.core.prepared import Prepared
 from kefu.core.text import render_markdown
 from kefu.core.validation import field_error as _field_error
 from kefu.realtime import events
@@ -82,8 +83,19 @@ def _clean_body(body: str) -> str:
     return text
 
 
+# Every write to a conversation starts here: compiled once per connection (kefu.core.prepared).
+_LOCKED = Prepared(
+    lambda pk: Conversation.objects.select_for_update().filter(pk=pk).order_by()[:1],
+    ids=1,
+    name="conversation_lock",
+)
+
+
 def _lock(conversation: Conversation) -> Conversation:
-    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    rows = _LOCKED(conversation.pk)
+    if not rows:
+        raise Conversation.DoesNotExist("Conversation matching query does not exist.")
+    locked = rows[0]
     # The caller's contact row, if it had one: the message payloads built after the commit
     # show the customer's name from it (the lock re-reads the conversation, not its contact).
     if locked.contact_id == conversation.contact_id and _CONTACT.is_cached(conversation):
@@ -100,12 +112,33 @@ def _sent_before(
     socket frame and its HTTP fallback racing each other store one message."""
     if not client_key or actor.user_id is None:
         return None
-    rows = Message.objects.filter(
-        conversation_id=conversation.pk,
-        author_user_id=actor.user_id,
-        metadata__client_key=client_key,
-    ).order_by()[:1]
-    return next(iter(rows), None)
+    sql = _SENT_BEFORE_SQL.get(connection.vendor)
+    if sql is None:  # another database: the ORM's own JSON look-up
+        rows = Message.objects.filter(
+            conversation_id=conversation.pk,
+            author_user_id=actor.user_id,
+            metadata__client_key=client_key,
+        ).order_by()[:1]
+        return next(iter(rows), None)
+    # On every socket reply: its id alone, by a statement written once instead of compiled
+    # (the ORM's JSON key look-up cost more to compile than to run); the row only on a repeat.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [conversation.pk, actor.user_id, client_key])
+        found = cursor.fetchone()
+    return None if found is None else Message.objects.get(pk=found[0])
+
+
+# ``metadata__client_key=<a string>`` as the ORM writes it for each database (the JSON value
+# under the key equals that string; a number or an object never does), for ``_sent_before``.
+_SENT_BEFORE_WHERE = (
+    'SELECT "id" FROM "conversations_message" '
+    'WHERE "conversation_id" = %s AND "author_user_id" = %s AND '
+)
+_SENT_BEFORE_SQL = {
+    "sqlite": _SENT_BEFORE_WHERE + """JSON_EXTRACT("metadata", '$."client_key"') = %s LIMIT 1""",
+    "postgresql": _SENT_BEFORE_WHERE
+    + """("metadata" -> 'client_key') = to_jsonb(%s::text) LIMIT 1""",
+}
 
 
 def _with_client_key(metadata: dict[str, Any] | None, client_key: str | None) -> dict[str, Any]:
@@ -130,6 +163,11 @@ def _hold_attachments(message: Message, rows: list[Attachment]) -> None:
 
 def _actor_user(actor: Actor) -> User | None:
     return User.objects.filter(pk=actor.user_id).first() if actor.user_id else None
+
+
+def _holds_user(actor: Actor, user_id: int | None) -> bool:
+    """Whether ``actor`` carries the row of user ``user_id`` already read by its caller."""
+    return type(actor.user) is User and user_id is not None and actor.user.pk == user_id
 
 
 def _require_staff(actor: Actor) -> None:
@@ -233,7 +271,9 @@ def _add_message(
     if author_kind == AuthorKind.AGENT and author_user_id is not None:
         # The whole row (one query, no ORDER BY): its display name is stored with the message,
         # and the staff payload built on commit names the author from it without a query.
-        author_user = next(iter(User.objects.filter(pk=author_user_id).order_by()[:1]), None)
+        author_user = actor.user if _holds_user(actor, author_user_id) else None
+        if author_user is None:
+            author_user = next(iter(User.objects.filter(pk=author_user_id).order_by()[:1]), None)
         author_name = author_user.display_name if author_user is not None else ""
     message = Message.objects.create(
         conversation=conversation,

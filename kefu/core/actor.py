@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class ActorKind(StrEnum):
@@ -22,6 +23,10 @@ class Actor:
     api_key_id: int | None = None
     label: str = ""
     ip: str | None = None
+    # The user row the actor was made from, when the caller already read it (a signed-in
+    # agent): services take the author's display name from it instead of reading it again.
+    # Never compared, hashed or shown; ``user_id`` stays the identity.
+    user: Any = field(default=None, compare=False, hash=False, repr=False)
 
     @classmethod
     def system(cls, label: str = "system") -> Actor:

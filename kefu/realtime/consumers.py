@@ -36,6 +36,7 @@ from kefu.core import unavailable
 from kefu.core.errors import KefuError, NotFound
 from kefu.core.observability import metrics
 from kefu.core.observability.context import accept_or_new, request_id_var
+from kefu.core.prepared import Prepared
 from kefu.core.unavailable import CLOSE_TRY_AGAIN_LATER, DATABASE_ERRORS
 from kefu.realtime import audiences, payloads
 from kefu.realtime.db import database_sync_to_async
@@ -74,6 +75,17 @@ RATE_BURST = 20.0
 MAX_DROPS = 50
 MAX_ERRORS_IN_A_ROW = 10
 HEARTBEAT_SECONDS = 30.0
+
+
+def _active_user(pk: int) -> Any:
+    from kefu.accounts.models import User
+
+    # One row by primary key: no ORDER BY (``first()`` would compile one).
+    return User.objects.filter(pk=pk, is_active=True).order_by()[:1]
+
+
+# Read again before every write from the socket: compiled once per connection.
+_ACTIVE_USER = Prepared(_active_user, ids=1, name="active_user")
 
 
 class TokenBucket:
@@ -641,10 +653,7 @@ class AgentConsumer(SequencedConsumer):
         from django.contrib.auth import HASH_SESSION_KEY
         from django.utils.crypto import constant_time_compare
 
-        from kefu.accounts.models import User
-
-        # One row by primary key: no ORDER BY (``first()`` would compile one on every send).
-        user = next(iter(User.objects.filter(pk=self.user.pk, is_active=True).order_by()[:1]), None)
+        user = next(iter(_ACTIVE_USER(self.user.pk)), None)
         session = self.scope.get("session")
         stored = session.get(HASH_SESSION_KEY) if session is not None else None
         if (

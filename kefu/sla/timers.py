@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Min, Q
 
 from kefu.core import policy_cache
+from kefu.core.prepared import Prepared
 from kefu.sla.hours import (
     ZERO,
     CalendarSpec,
@@ -331,12 +332,20 @@ def _is_open(timer: SlaTimer) -> bool:
 def _locked_timers(conversation: Conversation) -> tuple[list[SlaTimer], set[str]]:
     """The conversation's open timers (locked, by id) and the kinds of first-response and
     resolution timers it ever had, in one query."""
-    rows = list(
-        SlaTimer.objects.select_for_update()
-        .filter(OPEN_Q | _ONCE_Q, conversation_id=conversation.pk)
-        .order_by("id")
-    )
+    rows = _LOCKED_TIMERS(conversation.pk)
     return [t for t in rows if _is_open(t)], {t.kind for t in rows}
+
+
+# Read on every reply: compiled once per connection (kefu.core.prepared).
+_LOCKED_TIMERS = Prepared(
+    lambda conversation_id: (
+        SlaTimer.objects.select_for_update()
+        .filter(OPEN_Q | _ONCE_Q, conversation_id=conversation_id)
+        .order_by("id")
+    ),
+    ids=1,
+    name="sla_locked_timers",
+)
 
 
 def on_event(conversation: Conversation, event: str, at: datetime) -> None:

@@ -335,3 +335,60 @@ def test_audit_failure_rolls_back_the_reply_and_schedules_no_email(
     assert jobs(callbacks) == []
     assert mailoutbox == []
     assert Conversation.objects.get(pk=conversation_a.pk).status == Status.NEW
+
+
+def test_a_client_key_matches_only_that_authors_string_key_in_that_conversation(
+    conversation_a, conversation_b, agent_a, supervisor, actor_of
+):
+    """The look-up is hand-written SQL per database (kefu.conversations.services._sent_before):
+    it must find what ``metadata__client_key=<key>`` finds, and nothing else."""
+    first = services.message_reply(
+        conversation=conversation_a, body="One.", actor=actor_of(agent_a), client_key="k-1"
+    )
+    again = services.message_reply(
+        conversation=conversation_a, body="Other.", actor=actor_of(agent_a), client_key="k-1"
+    )
+    assert again.pk == first.pk
+    assert again.body == "One."
+    # Another author, another conversation, another key: each a new message.
+    others = [
+        services.message_reply(
+            conversation=conversation_a, body="S.", actor=actor_of(supervisor), client_key="k-1"
+        ),
+        services.message_reply(
+            conversation=conversation_b, body="B.", actor=actor_of(supervisor), client_key="k-1"
+        ),
+        services.message_reply(
+            conversation=conversation_a, body="K.", actor=actor_of(agent_a), client_key="k-2"
+        ),
+    ]
+    assert len({first.pk, *(m.pk for m in others)}) == 4
+    # A key stored as a number (never written so, but possible in metadata) is not the string.
+    Message.objects.filter(pk=first.pk).update(metadata={"client_key": 7})
+    seven = services.message_reply(
+        conversation=conversation_a, body="Seven.", actor=actor_of(agent_a), client_key="7"
+    )
+    assert seven.pk != first.pk
+    assert seven.body == "Seven."
+
+
+def test_the_author_row_the_actor_carries_is_used_without_reading_it_again(
+    conversation_a, agent_a, supervisor
+):
+    from kefu.accounts.services import actor_for_user
+
+    carried = actor_for_user(agent_a)
+    plain = Actor(kind=carried.kind, user_id=agent_a.pk, label=carried.label)
+    assert carried == plain
+    assert carried.user is agent_a
+    agent_a.display_name = "Shown Name"  # as read by the caller just now
+    message = services.message_reply(conversation=conversation_a, body="Hi.", actor=carried)
+    assert message.author_name == "Shown Name"
+    assert message.author_user is agent_a
+    # Without the row (or with another user's), the service reads it as before.
+    other = services.message_reply(conversation=conversation_a, body="Hi again.", actor=plain)
+    assert other.author_name == type(agent_a).objects.get(pk=agent_a.pk).display_name
+    assert other.author_name != "Shown Name"
+    wrong = Actor(kind=carried.kind, user_id=agent_a.pk, label=carried.label, user=supervisor)
+    third = services.message_reply(conversation=conversation_a, body="Third.", actor=wrong)
+    assert third.author_name == other.author_name

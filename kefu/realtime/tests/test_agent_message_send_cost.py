@@ -12,12 +12,13 @@ from kefu.conversations.models import Message
 from kefu.realtime.consumers import AgentConsumer, AgentMessageSend
 
 # The agent read again (still active, still staff), the permission-scoped conversation, then
-# message_reply: the locked conversation, the client key look-up, the author, the message, the
+# message_reply: the locked conversation, the client key look-up, the message, the
 # conversation's counters, the search index (read, delete, insert on SQLite), the timeline row,
 # the audit chain (head, entry, head update), the SLA timers, the assistant session; the reply's
-# transaction is a savepoint inside the test's (SAVEPOINT and RELEASE). Compare
-# REPLY_STATEMENTS_SQLITE (kefu/workspace/tests/test_live.py) for the same reply by HTTP.
-SOCKET_REPLY_STATEMENTS_SQLITE = 18
+# transaction is a savepoint inside the test's (SAVEPOINT and RELEASE). The author is not read
+# again: the actor carries the agent's row just read (was 18). Compare REPLY_STATEMENTS_SQLITE
+# (kefu/workspace/tests/test_live.py) for the same reply by HTTP.
+SOCKET_REPLY_STATEMENTS_SQLITE = 17
 
 
 @pytest.mark.django_db
