@@ -12,6 +12,7 @@ from kefu.audit.chain import GENESIS_HASH, canonical_data, entry_hash
 from kefu.audit.models import AuditChainHead, AuditEntry
 from kefu.core import clock
 from kefu.core.actor import Actor
+from kefu.core.inserts import insert_new
 from kefu.core.prepared import Prepared
 
 logger = logging.getLogger(__name__)
@@ -134,8 +135,7 @@ def audit_record_many(
             entries.append(entry)
         # AuditEntry's own queryset refuses bulk inserts (they would skip the numbering and
         # hashing above); this is the one place that does both.
-        plain: models.QuerySet[AuditEntry] = models.QuerySet(model=AuditEntry)
-        plain.bulk_create(entries)
+        insert_new(AuditEntry, entries)
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {AuditChainHead._meta.db_table} SET seq = %s, hash = %s WHERE id = 1",  # noqa: S608

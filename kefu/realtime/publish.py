@@ -121,14 +121,17 @@ def deliver_committed(
         return held.get(event.message_id) if isinstance(event, MessageCreated) else None
 
     ids = [e.message_id for e in events if isinstance(e, MessageCreated) and row(e) is None]
+    # Every event routed, then all the pushes handed over at once (in the same order), as
+    # ``batched()`` does: one hand-over to the loop's outbox per batch instead of one per event.
+    deliveries: list[audiences.Delivery] = []
     try:
         with payloads.preloaded(ids):
             for event in events:
-                _push(event, row(event))
+                deliveries += _route(event, row(event))
     except Exception:  # the preload itself failed: deliver as publish would
         log.warning("batched real-time delivery failed", exc_info=True)
-        for event in events:
-            _push(event, row(event))
+        deliveries = [d for event in events for d in _route(event, row(event))]
+    _send_now(deliveries)
     if policy_token is _UNREAD:
         on_committed_events(events)
         return
@@ -137,12 +140,15 @@ def deliver_committed(
 
 
 def _push(event: Event, message: Message | None = None) -> None:
+    _send_now(_route(event, message))
+
+
+def _route(event: Event, message: Message | None = None) -> list[audiences.Delivery]:
     try:
-        deliveries = audiences.route(event, message=message)
+        return audiences.route(event, message=message)
     except Exception:  # the write already committed; never fail the caller over a push
         log.warning("real-time delivery of %s failed", event.name, exc_info=True)
-        return
-    _send_now(deliveries)
+        return []
 
 
 def _send_now(deliveries: list[audiences.Delivery]) -> None:

@@ -59,7 +59,13 @@ def test_batched_pushes_and_ack_equal_the_reload_path(chat_site, agent_a, monkey
         Conversation.objects.filter(pk__in=[cid_a, cid_b]).update(assignee=agent_a)
 
     sent: list[audiences.Delivery] = []
-    monkeypatch.setattr(publish, "_send_now", lambda deliveries: sent.extend(deliveries))
+    handovers: list[int] = []
+
+    def send_now(deliveries: list[audiences.Delivery]) -> None:
+        handovers.append(len(deliveries))
+        sent.extend(deliveries)
+
+    monkeypatch.setattr(publish, "_send_now", send_now)
     loads: list[int] = []
     real_load = payloads.load_message
 
@@ -98,6 +104,7 @@ def test_batched_pushes_and_ack_equal_the_reload_path(chat_site, agent_a, monkey
     ]
     results = batch.write_batch(items)
     assert written == [3]  # all three in one transaction
+    assert handovers == [len(sent)]  # all the batch's pushes handed over at once
     assert loads == []  # neither the pushes nor the acks reloaded a message
     assert after_commit["ack"] == []
     # No message, contact, user or attachment read, and the webhook endpoints come from the

@@ -5,13 +5,14 @@ event loop. It collects the frames that arrive while the database thread is busy
 of ``WINDOW_SECONDS``) and stores them in one transaction: one idempotency query, one locked
 read of the conversations (with their contacts and assignees, and the policy-cache token), one
 insert of the messages, one update of the conversations, one search-index round, one insert of
-the timeline rows, one audit append for all of them. After the commit, with no query, the
-routing and the acks build their payloads from the rows written here (a text message has no
-attachments), and the webhook endpoints come from the policy cache under the token of the
-locked read (docs/adr/0028-policy-cache.md). The guarantees are those of
-``chat_message_send``: stored before the ack, per-conversation ``seq``/``public_seq`` under the
-conversations' locks, one message per idempotency key, the timeline and audit rows in the same
-transaction, the secret guard before anything is stored.
+the timeline rows, one audit append for all of them (the inserts built by
+``kefu.core.inserts.insert_new``: the ORM's per-value compilation cost more than the database).
+After the commit, with no query, the routing and the acks build their payloads from the rows
+written here (a text message has no attachments), and the webhook endpoints come from the policy
+cache under the token of the locked read (docs/adr/0028-policy-cache.md). The guarantees are
+those of ``chat_message_send``: stored before the ack, per-conversation ``seq``/``public_seq``
+under the conversations' locks, one message per idempotency key, the timeline and audit rows in
+the same transaction, the secret guard before anything is stored.
 
 Only the common case is batched: a text message in an existing NEW or OPEN chat of the
 visitor's, with a new key, no secret in it, no assistant session. Everything else (a repeated
@@ -31,6 +32,7 @@ import os
 import weakref
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import translation
@@ -51,6 +53,7 @@ from kefu.conversations.models import (
     TimelineKind,
 )
 from kefu.core import clock, policy_cache
+from kefu.core.inserts import insert_new
 from kefu.core.text import render_markdown
 from kefu.inbox.adapters.webchat import protocol, services
 from kefu.inbox.adapters.webchat.session import ChatSession, Result
@@ -118,11 +121,7 @@ def _write(items: list[Item], candidates: list[int]) -> dict[int, Result]:
     stored: list[tuple[int, Message]] = []
     events: list[Event] = []
     with transaction.atomic():
-        repeated = set(
-            Message.objects.filter(channel=Channel.CHAT, external_id__in=list(keys.values()))
-            .order_by()
-            .values_list("external_id", flat=True)
-        )
+        repeated = set(_column(_REPEATED, [Channel.CHAT.value, *keys.values()], len(keys)))
         # Whole rows with their contact and assignee (only the conversations are locked): the
         # payloads and acks built after the commit read them from these instances. The same
         # statement reads the policy-cache token for the webhook look-up after the commit: this
@@ -137,11 +136,7 @@ def _write(items: list[Item], candidates: list[int]) -> dict[int, Result]:
             .annotate(kefu_policy_token=policy_cache.token_subquery())
             .order_by()
         }
-        assisted = set(
-            AssistantSession.objects.filter(conversation_id__in=conversation_ids)
-            .order_by()
-            .values_list("conversation_id", flat=True)
-        )
+        assisted = set(_column(_ASSISTED, list(conversation_ids), len(conversation_ids)))
         counts: dict[int, int] = {}
         for i, key in keys.items():
             session = items[i].session
@@ -175,7 +170,7 @@ def _write(items: list[Item], candidates: list[int]) -> dict[int, Result]:
             stored.append((i, message))
         if not stored:
             return {}
-        Message.objects.bulk_create([m for _i, m in stored])
+        insert_new(Message, [m for _i, m in stored])
         if any(m.pk is None for _i, m in stored):
             raise RuntimeError("the database returned no ids for the batch")
         for _i, message in stored:
@@ -204,7 +199,8 @@ def _write(items: list[Item], candidates: list[int]) -> dict[int, Result]:
             texts.setdefault(message.conversation_id, []).append(message.body)
         search.append_many(texts)
         actors = {i: services.visitor_actor(items[i].session.visitor) for i, _m in stored}
-        TimelineEntry.objects.bulk_create(
+        insert_new(
+            TimelineEntry,
             [
                 TimelineEntry(
                     conversation_id=message.conversation_id,
@@ -218,7 +214,7 @@ def _write(items: list[Item], candidates: list[int]) -> dict[int, Result]:
                     created_at=now,
                 )
                 for i, message in stored
-            ]
+            ],
         )
         audit_record_many(
             [
@@ -259,10 +255,32 @@ def _write(items: list[Item], candidates: list[int]) -> dict[int, Result]:
     return results
 
 
+# The two plain look-ups of a batch, as the ORM would write them (``filter(...).values_list``)
+# without building and compiling a query each time; ``{marks}``: one placeholder per value.
+_KEY, _CHANNEL = (Message._meta.get_field(n).column for n in ("external_id", "channel"))  # type: ignore[union-attr]
+_REPEATED = (
+    f"SELECT {_KEY} FROM {Message._meta.db_table} "  # noqa: S608 - names only
+    f"WHERE {_CHANNEL} = %s AND {_KEY} IN ({{marks}})"
+)
+_SESSION_CONVERSATION = AssistantSession._meta.get_field("conversation").column
+_ASSISTED = (
+    f"SELECT {_SESSION_CONVERSATION} FROM {AssistantSession._meta.db_table} "  # noqa: S608
+    f"WHERE {_SESSION_CONVERSATION} IN ({{marks}})"
+)
+
+
+def _column(sql: str, params: list[Any], marks: int) -> list[Any]:
+    """The first column of ``sql``'s rows, ``{marks}`` filled with ``marks`` placeholders."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(marks=", ".join(["%s"] * marks)), params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _no_attachments(message: Message) -> None:
     """Cache an empty ``message.attachments.all()`` (a text message has none), as
     ``prefetch_related`` would: the payloads built after the commit need no query."""
-    queryset = Attachment.objects.none()
+    queryset = Attachment.objects.get_queryset()  # ``none()`` without its clone
+    queryset.query.set_empty()
     queryset._result_cache = []
     queryset._prefetch_done = True  # type: ignore[attr-defined]
     message._prefetched_objects_cache = {_ATTACHMENTS_CACHE: queryset}  # type: ignore[attr-defined]
