@@ -75,28 +75,7 @@ def audit_record(
     are numbered one at a time; keep transactions that audit short. Secret-named keys are
     redacted; ``data`` is stored in canonical JSON form (kefu.audit.chain.canonical_data).
     """
-    clean = {k: ("[redacted]" if k in _SECRET_KEYS else v) for k, v in (data or {}).items()}
-    now = clock.now()
-    if timezone.is_naive(now):
-        now = timezone.make_aware(now, timezone.get_default_timezone())
-    with transaction.atomic(savepoint=False):
-        head = _lock_head()
-        entry = AuditEntry(
-            seq=head.seq + 1,
-            prev_hash=head.hash,
-            created_at=now,
-            actor_kind=str(actor.kind),
-            actor_ref=actor.ref,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            data=canonical_data(clean),
-            ip=_stored_ip(actor.ip),
-        )
-        entry.hash = entry_hash(entry.chain_fields())
-        entry.save()
-        AuditChainHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
-    return entry
+    return audit_record_many([(actor, action, object_type, object_id, data)])[0]
 
 
 def audit_record_many(

@@ -47,6 +47,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import gc
 import json
 import logging
 import math
@@ -1452,10 +1453,11 @@ class Session:
         client_cpu = _self_cpu()
         server_cpu = [p.cpu_seconds() for p in self.procs]
         began = time.perf_counter()
-        await self.load(
-            rate=self.o.rate, reply_rate=self.o.reply_rate, duration=self.o.duration,
-            http=http, phase="m",
-        )  # fmt: skip
+        with client_collector_paused():
+            await self.load(
+                rate=self.o.rate, reply_rate=self.o.reply_rate, duration=self.o.duration,
+                http=http, phase="m",
+            )  # fmt: skip
         wall = time.perf_counter() - began
         self.result.frames_per_second = (self.counters.frames - frames) / wall
         self.result.client_cpu = (_self_cpu() - client_cpu) / wall
@@ -1488,6 +1490,24 @@ class Session:
                 await asyncio.wait_for(client.aclose(), 5)
         for conn in conns:
             conn.reader.cancel()
+
+
+@contextlib.contextmanager
+def client_collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection in this (the client's) process while it measures.
+
+    With thousands of sockets open, a full collection here paused the client's event loop for
+    up to ~200 ms: messages were written late and frames read late, and that showed up as the
+    server's latency (a "client send lag" of 200 ms in the same runs). The measured window is
+    bounded (``--duration``, plus the drain), so what the collector would have freed meanwhile
+    is freed right after it."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 def _self_cpu() -> float:

@@ -11,6 +11,7 @@ from typing import Any
 from kefu.conversations.models import Message, TimelineEntry
 from kefu.core import clock
 from kefu.core.actor import Actor
+from kefu.core.inserts import insert_new
 
 
 def timeline_add(
@@ -23,7 +24,7 @@ def timeline_add(
     public: bool = False,
 ) -> TimelineEntry:
     """One timeline row by ``actor``; ``public`` rows are shown to the customer too."""
-    return TimelineEntry.objects.create(
+    entry = TimelineEntry(
         conversation_id=conversation_id,
         kind=kind,
         actor_kind=str(actor.kind),
@@ -34,3 +35,7 @@ def timeline_add(
         public=public,
         created_at=clock.now(),
     )
+    # The same row ``objects.create`` writes, without compiling the INSERT each time: every
+    # reply, note and status change adds one (kefu.core.inserts).
+    insert_new(TimelineEntry, [entry])
+    return entry

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kefu.conversations.models import Conversation, Message
+from kefu.core.prepared import Prepared
 from kefu.realtime import coalesce, payloads
 from kefu.realtime.events import (
     ConversationCreated,
@@ -160,12 +161,20 @@ def _route_message(event: MessageCreated, held: Message | None) -> list[Delivery
     return out
 
 
+# Read for every conversation change (a first reply's NEW -> OPEN, each assignment): compiled
+# once per connection (kefu.core.prepared, ADR 0033). One row by its key: no ORDER BY.
+_UPDATED = Prepared(
+    lambda pk: Conversation.objects.select_related("assignee").filter(pk=pk).order_by()[:1],
+    ids=1,
+    name="route_update",
+)
+
+
 def _route_update(event: ConversationUpdated) -> list[Delivery]:
-    conversation = (
-        Conversation.objects.select_related("assignee").filter(pk=event.conversation_id).first()
-    )
-    if conversation is None:
+    found = _UPDATED(event.conversation_id)
+    if not found:
         return []
+    conversation = found[0]
     out: list[Delivery] = [
         (
             staff_group(event.conversation_id),
