@@ -28,6 +28,22 @@ async def _send(sock, key, body, conversation_id=None):
     return await sock.recv_type("message.ack")
 
 
+async def _reply_with_its_event_lost(conversation, body, actor):
+    """An agent's reply whose push never reaches the channel layer (as if lost between
+    processes): the sockets must catch up from the database."""
+    layer = get_channel_layer()
+    real_send = layer.group_send
+
+    async def drop(group, message):
+        return None
+
+    layer.group_send = drop
+    try:
+        await sync_to_async(conv.message_reply)(conversation=conversation, body=body, actor=actor)
+    finally:
+        layer.group_send = real_send
+
+
 async def test_hello_then_message_is_stored_acked_and_broadcast(chat_site):
     sock, welcome = await chat_hello(chat_site.key, language="zh-hans")
     assert welcome["type"] == "welcome"
@@ -342,19 +358,7 @@ async def test_a_lost_event_is_caught_up_from_the_database(chat_site, agent_a, a
     ack = await _send(sock, "lost-event-1", "hello")
     await sock.recv_type("message.created")
     conversation = await sync_to_async(Conversation.objects.get)(pk=ack["conversation"]["id"])
-    layer = get_channel_layer()
-    real_send = layer.group_send
-
-    async def drop(group, message):
-        return None  # the event never arrives, as if lost between processes
-
-    layer.group_send = drop
-    try:
-        await sync_to_async(conv.message_reply)(
-            conversation=conversation, body="you missed this", actor=actor_of(agent_a)
-        )
-    finally:
-        layer.group_send = real_send
+    await _reply_with_its_event_lost(conversation, "you missed this", actor_of(agent_a))
     frame = await sock.recv_type("message.created", timeout=3)
     assert (frame["message"]["seq"], frame["message"]["body"]) == (2, "you missed this")
     assert await sock.nothing(0.5)  # and only once
@@ -406,19 +410,7 @@ async def test_without_echo_a_message_after_a_gap_still_brings_the_missing_ones(
     first = await _send(sock, "gap-echo-0001", "hello")
     conversation_id = first["conversation"]["id"]
     conversation = await sync_to_async(Conversation.objects.get)(pk=conversation_id)
-    layer = get_channel_layer()
-    real_send = layer.group_send
-
-    async def drop(group, message):
-        return None  # the reply's event is late (as if lost between processes)
-
-    layer.group_send = drop
-    try:
-        await sync_to_async(conv.message_reply)(
-            conversation=conversation, body="late reply", actor=actor_of(agent_a)
-        )
-    finally:
-        layer.group_send = real_send
+    await _reply_with_its_event_lost(conversation, "late reply", actor_of(agent_a))
     second = await _send(sock, "gap-echo-0002", "anyone?", conversation_id)
     assert second["message"]["seq"] == 3
     late = await sock.recv_type("message.created")
