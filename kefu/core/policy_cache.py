@@ -25,7 +25,6 @@ read-only and hand out copies of model instances they return to their own caller
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Subquery
 
 from kefu.core.models import POLICY_VERSION_PK, PolicyVersion
+from kefu.core.prepared import Prepared
 
 T = TypeVar("T")
 
@@ -63,21 +63,17 @@ def token_subquery() -> Subquery:
 
 def current_token() -> str | None:
     """The committed (or this transaction's own) token; None without a version row."""
-    # The same statement on every call, read on every committed event and inbound message:
-    # written once instead of compiled by the ORM each time (the compiling cost more than
-    # the query). Plain SQL that SQLite and PostgreSQL both run.
-    with default_connection.cursor() as cursor:
-        cursor.execute(_token_sql(default_connection.vendor), [POLICY_VERSION_PK])
-        row = cursor.fetchone()
-    return None if row is None else str(row[0])
+    rows = _VERSION()
+    return rows[0].token if rows else None
 
 
-@functools.cache
-def _token_sql(vendor: str) -> str:
-    meta, quote = PolicyVersion._meta, default_connection.ops.quote_name
-    token, pk = meta.get_field("token").column, meta.pk.column
-    # Names from the model, quoted; the id is a parameter.
-    return f"SELECT {quote(token)} FROM {quote(meta.db_table)} WHERE {quote(pk)} = %s"  # noqa: S608
+# Read on every committed event and inbound message: the same one-row statement each time,
+# compiled once per connection (kefu.core.prepared) instead of by the ORM on every read.
+_VERSION = Prepared(
+    lambda: PolicyVersion.objects.filter(pk=POLICY_VERSION_PK).order_by()[:1],
+    ids=0,
+    name="policy_version",
+)
 
 
 @contextmanager

@@ -154,11 +154,9 @@ class ChatConsumer(SequencedConsumer):
         await self.track(conversation_id, 0)
         async with self.lock:
             missing = await database_sync_to_async(self.fetch_after)(conversation_id, 0)
+            # The acked one is not sent again; ``_acked`` then counts it as delivered.
             skip = acked["id"] if acked is not None else None
             await self.deliver_messages(conversation_id, [m for m in missing if m["id"] != skip])
-            if missing:  # the acked one included
-                newest = missing[-1]["seq"]
-                self.last_sent[conversation_id] = max(self.last_sent[conversation_id], newest)
 
     async def _handle_sync(self, frame: protocol.SyncFrame) -> None:
         assert self.session is not None
