@@ -233,6 +233,10 @@ KEFU_REALTIME_RESYNC_SECONDS = float(os.environ.get("KEFU_REALTIME_RESYNC_SECOND
 # Per inbox group, one ``inbox.changed`` frame at once and the next ones merged per this many
 # seconds (kefu/realtime/coalesce.py, docs/adr/0031); 0: a frame for every change.
 KEFU_REALTIME_INBOX_SECONDS = float(os.environ.get("KEFU_REALTIME_INBOX_SECONDS", "0.25"))
+# WebSocket compression (permessage-deflate), offered to clients that ask for it. It keeps a
+# zlib context per socket: ~79 KiB per idle socket with it, ~37 KiB without (docs/benchmarks.md).
+# Turn it off where many idle sockets matter more than bytes on the wire.
+KEFU_WS_DEFLATE = _env_bool("KEFU_WS_DEFLATE", True)
 
 TASKS = {
     "default": {

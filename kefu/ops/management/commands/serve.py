@@ -6,6 +6,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 import uvicorn
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -27,6 +28,12 @@ class Command(BaseCommand):
             help="Trust X-Forwarded-* from --forwarded-allow-ips.",
         )
         parser.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+        parser.add_argument(
+            "--ws-deflate",
+            choices=["on", "off"],
+            default=None,
+            help="Offer WebSocket compression (permessage-deflate). Default: KEFU_WS_DEFLATE (on).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         uvicorn.run(
@@ -43,4 +50,10 @@ class Command(BaseCommand):
             log_config=None,
             access_log=False,
             server_header=False,
+            ws_per_message_deflate=ws_deflate(options["ws_deflate"]),
         )
+
+
+def ws_deflate(option: str | None) -> bool:
+    """``--ws-deflate on|off`` if given, else the ``KEFU_WS_DEFLATE`` setting."""
+    return bool(settings.KEFU_WS_DEFLATE) if option is None else option == "on"
