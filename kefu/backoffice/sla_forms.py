@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from kefu.accounts.models import Team
 from kefu.backoffice.forms import _Form, parse_day_hours
 from kefu.contacts.models import VipTier
-from kefu.conversations.models import Category, Channel, Priority, Tier
+from kefu.conversations.models import Category, Channel, ConversationType, Priority, Tier
 from kefu.sla.models import BusinessCalendar, CalendarException, SlaPolicy
 
 _CHECKS = forms.CheckboxSelectMultiple
@@ -23,6 +23,7 @@ POLICY_FIELDS = (
     "channels",
     "vip_tiers",
     "categories",
+    "conversation_types",
     "first_response_minutes",
     "next_response_minutes",
     "resolution_minutes",
@@ -53,6 +54,13 @@ class SlaPolicyForm(_Form):
     )
     categories = forms.MultipleChoiceField(
         label=_("Categories"), choices=Category.choices, required=False, widget=_CHECKS
+    )
+    conversation_types = forms.MultipleChoiceField(
+        label=_("Conversation types"),
+        choices=ConversationType.choices,
+        required=False,
+        widget=_CHECKS,
+        help_text=_("e.g. only complaints, which have their own targets."),
     )
     first_response_minutes = forms.IntegerField(
         label=_("First response (minutes)"), min_value=1, required=False

@@ -160,8 +160,10 @@ def survey_request_escalation(*, survey: Survey, actor: Actor) -> bool:
 
     The CSAT service vouches for the rating, so it asks ``kefu.routing`` as the system with
     ``source="csat"`` (no waiting time); the request then waits for a senior agent's decision
-    like any other and is audited there. Returns False when the answer is not negative; raises
-    routing's errors (a request already pending, too soon after the last one) for the form.
+    like any other and is audited there. Only while the survey is open (the one being asked,
+    before ``open_until``: InvalidTransition otherwise). Returns False when the stored answer is
+    not negative; raises routing's errors (a request already pending, too soon after the last
+    one) for the form, the chat frame and the Telegram button.
     """
     from kefu.routing.escalation import escalation_request
     from kefu.routing.models import EscalationSource
@@ -169,6 +171,9 @@ def survey_request_escalation(*, survey: Survey, actor: Actor) -> bool:
     conversation = Conversation.objects.get(pk=survey.conversation_id)
     if actor.kind != ActorKind.CUSTOMER or actor.contact_id != conversation.contact_id:
         raise PermissionDenied(_("Only the customer can answer this survey."))
+    survey = Survey.objects.get(pk=survey.pk)  # the answer as stored, not as the caller holds it
+    if survey.superseded or clock.now() >= survey.open_until:
+        raise InvalidTransition(_("This survey can no longer be answered."))
     if not survey_is_negative(survey):
         return False
     reason = _("The customer rated the conversation %(rating)s of 5 and asked to escalate.") % {

@@ -4,7 +4,9 @@ Presses arrive as ``callback_query`` updates through the channel pipeline (store
 idempotent on ``update_id``); kefu.inbox hands presses whose data starts with ``csat:`` to
 :func:`button_pressed`. Button data: ``csat:<survey id>:<1-5>`` for the rating, then
 ``csat:<survey id>:y`` / ``:n`` for "was your problem resolved?", answered with the signed
-survey page's link, where the customer can add a comment (buttons carry none). The press
+survey page's link, where the customer can add a comment (buttons carry none). After a negative
+answer (low rating or not resolved) that message also has a button "Ask a senior colleague to
+review it" (``csat:<survey id>:e``), which asks kefu.routing to escalate (source csat). The press
 counts for the contact behind the Telegram identity, so only the survey's own customer can
 answer.
 """
@@ -19,10 +21,11 @@ from django.utils.translation import gettext as _
 from kefu.contacts.models import Contact
 from kefu.conversations.models import Channel
 from kefu.core.actor import Actor
-from kefu.core.errors import KefuError, PermanentError
+from kefu.core.errors import KefuError, PermanentError, RetryableError
 from kefu.csat.links import rating_url
 from kefu.csat.models import Survey
-from kefu.csat.services import survey_answer
+from kefu.csat.payloads import survey_can_escalate
+from kefu.csat.services import survey_answer, survey_request_escalation
 from kefu.inbox.adapters import get_adapter
 from kefu.inbox.adapters.base import OutboundMessage
 from kefu.inbox.models import ChannelIdentity
@@ -67,7 +70,7 @@ def _parse(data: str) -> tuple[int, str] | None:
     parts = data.split(":")
     if len(parts) != 3 or parts[0] != "csat" or not parts[1].isdigit():
         return None
-    if parts[2] not in ("1", "2", "3", "4", "5", "y", "n"):
+    if parts[2] not in ("1", "2", "3", "4", "5", "y", "n", "e"):
         return None
     return int(parts[1]), parts[2]
 
@@ -84,10 +87,16 @@ def button_pressed(
     if survey is None:
         return _("This survey is not available.")
     try:
+        if choice == "e":
+            if not survey_request_escalation(survey=survey, actor=actor):
+                return _(
+                    "You can ask for a review here after a low rating or an unresolved problem."
+                )
+            return _("Thank you. A senior colleague will review your conversation.")
         if choice in ("y", "n"):
             if survey.rating is None:
                 return _("Please choose a rating first.")
-            survey_answer(
+            survey = survey_answer(
                 survey=survey,
                 rating=survey.rating,
                 resolved=choice == "y",
@@ -95,13 +104,29 @@ def button_pressed(
                 actor=actor,
             )
             # Buttons cannot carry a comment: the signed survey page takes one (and changes).
-            return _(
+            thanks = _(
                 "Thank you for your feedback. To add a comment, or change your answer until "
                 "%(until)s, open: %(url)s"
             ) % {
                 "until": formats.date_format(survey.open_until, "DATE_FORMAT"),
-                "url": rating_url(survey_id=survey.pk, rating=survey.rating),
+                "url": rating_url(survey_id=survey.pk, rating=survey.rating or 1),
             }
+            if not survey_can_escalate(survey):
+                return thanks
+            # A negative answer: offer the senior review right here (one more button).
+            try:
+                adapter.send(
+                    OutboundMessage(
+                        thread_key=thread_key,
+                        text=thanks,
+                        buttons=(
+                            (_("Ask a senior colleague to review it"), f"csat:{survey.pk}:e"),
+                        ),
+                    )
+                )
+            except (RetryableError, PermanentError):
+                return thanks  # best effort, like every bot notice: at least the link
+            return ""
         survey = survey_answer(
             survey=survey,
             rating=int(choice),

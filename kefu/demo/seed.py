@@ -49,6 +49,7 @@ from kefu.conversations.models import (
     AuthorKind,
     Channel,
     Conversation,
+    ConversationType,
     Macro,
     Message,
     MessageKind,
@@ -68,8 +69,9 @@ from kefu.helpcenter.services import contact_option_save
 from kefu.helpcenter.transfer import kb_import
 from kefu.inbox.models import ChatSite
 from kefu.inbox.sites import chat_site_save
-from kefu.sla.models import BusinessCalendar
+from kefu.sla.models import BusinessCalendar, SlaPolicy
 from kefu.sla.services import calendar_save
+from kefu.sla.services import policy_save as sla_policy_save
 from kefu.status.demo import seed_status_demo
 from kefu.trust.demo import seed_trust_demo
 
@@ -113,6 +115,8 @@ CALENDARS: tuple[tuple[str, str, bool, dict[str, list[list[str]]], bool], ...] =
         False,
     ),
 )
+# Complaints' own SLA policy (conditions: type = complaint; the default calendar's hours).
+COMPLAINT_POLICY = "Complaints"
 # (kind, label en, label zh, value, url, hours note en, hours note zh)
 CONTACT_OPTIONS: tuple[tuple[str, str, str, str, str, str, str], ...] = (
     ("chat", "Live chat", "在线客服", "", "", "Every day, 24 hours", "全天 24 小时"),
@@ -347,6 +351,19 @@ class _World:
                     is_default=is_default,
                     actor=supervisor_actor,
                 )
+        if not SlaPolicy.objects.filter(name__iexact=COMPLAINT_POLICY).exists():
+            # Complaints have their own service level (issue 9); other requests are untimed
+            # in the demo until an admin adds policies at Manage -> SLA policies.
+            sla_policy_save(
+                name=COMPLAINT_POLICY,
+                position=0,
+                conversation_types=[ConversationType.COMPLAINT],
+                first_response_minutes=4 * 60,
+                next_response_minutes=8 * 60,
+                resolution_minutes=3 * 24 * 60,
+                business_time=True,
+                actor=supervisor_actor,
+            )
         if not ContactOption.objects.exists():
             for order, option in enumerate(CONTACT_OPTIONS):
                 kind, label_en, label_zh, value, url, hours_en, hours_zh = option

@@ -103,6 +103,8 @@ WIDGET_STRINGS: Final[dict[str, Promise]] = {
     "survey_send": _("Send my rating"),
     "survey_change": _("Change my answer"),
     "survey_thanks": _("Thank you for your feedback."),
+    "survey_escalate": _("Ask a senior colleague to review it"),
+    "survey_escalated": _("Thank you. A senior colleague will review your conversation."),
 }
 
 

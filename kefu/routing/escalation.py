@@ -175,8 +175,10 @@ def escalation_request_decide(
     *, request: EscalationRequest, accept: bool, note: str = "", actor: Actor
 ) -> EscalationRequest:
     """Accept (the conversation is escalated one tier with the customer's reason) or decline
-    (``note`` is required and shown to the customer) a pending request. L2 agents and above."""
-    from kefu.conversations.services import conversation_escalate
+    (``note`` is required and shown to the customer) a pending request. L2 agents and above.
+    Accepting a request on a solved conversation reopens it first (audited and on the timeline
+    as a status change), so the new tier's queue has it."""
+    from kefu.conversations.services import conversation_escalate, conversation_set_status
 
     note = (note or "").strip()
     if not accept and len(note) < 3:
@@ -190,6 +192,12 @@ def escalation_request_decide(
         if row.state != EscalationState.PENDING:
             raise InvalidTransition(_("This request was already decided."))
         if accept:
+            if conversation.status == Status.SOLVED:
+                # Asked after the solve (a negative rating, or a late request): the new tier
+                # works on it again, so it must not stay solved (and then close unanswered).
+                conversation = conversation_set_status(
+                    conversation=conversation, status=Status.OPEN, actor=actor
+                )
             conversation_escalate(
                 conversation=conversation,
                 reason=_("Customer asked: %(reason)s") % {"reason": row.reason},

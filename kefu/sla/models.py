@@ -117,6 +117,8 @@ class SlaPolicy(models.Model):
     channels = models.JSONField(_("channels"), default=list, blank=True)
     vip_tiers = models.JSONField(_("VIP tiers"), default=list, blank=True)
     categories = models.JSONField(_("categories"), default=list, blank=True)
+    # Conversation types (``standard``, ``complaint``): complaints get their own targets.
+    conversation_types = models.JSONField(_("conversation types"), default=list, blank=True)
     # Targets in minutes; None means no target of that kind.
     first_response_minutes = models.PositiveIntegerField(
         _("first response (minutes)"), null=True, blank=True

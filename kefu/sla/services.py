@@ -318,6 +318,7 @@ def policy_save(
     channels: Any = (),
     vip_tiers: Any = (),
     categories: Any = (),
+    conversation_types: Any = (),
     first_response_minutes: Any = None,
     next_response_minutes: Any = None,
     resolution_minutes: Any = None,
@@ -332,7 +333,7 @@ def policy_save(
     warning, keeping the business time each has used; paused timers stay paused). Which policy
     a conversation matches is re-decided when it next changes priority, tier, team or channel."""
     from kefu.contacts.models import VipTier
-    from kefu.conversations.models import Category, Channel, Priority, Tier
+    from kefu.conversations.models import Category, Channel, ConversationType, Priority, Tier
 
     _require_manager(actor)
     name = (name or "").strip()
@@ -361,6 +362,9 @@ def policy_save(
         "channels": _choices(channels, Channel.values, "channels"),
         "vip_tiers": _choices(vip_tiers, VipTier.values, "vip_tiers", int),
         "categories": _choices(categories, Category.values, "categories"),
+        "conversation_types": _choices(
+            conversation_types, ConversationType.values, "conversation_types"
+        ),
         "first_response_minutes": _minutes(first_response_minutes, "first_response_minutes"),
         "next_response_minutes": _minutes(next_response_minutes, "next_response_minutes"),
         "resolution_minutes": _minutes(resolution_minutes, "resolution_minutes"),

@@ -76,6 +76,7 @@ def matches(policy: SlaPolicy, conversation: Conversation, vip_tier: int) -> boo
         (policy.channels, conversation.channel),
         (policy.vip_tiers, vip_tier),
         (policy.categories, conversation.category),
+        (policy.conversation_types, conversation.conversation_type),
     )
     return all(not allowed or value in allowed for allowed, value in checks)
 

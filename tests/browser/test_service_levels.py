@@ -1,6 +1,7 @@
 """Service levels in real browsers on the ASGI server (``asgi_server``): the widget's inline
-satisfaction survey after an agent solves the chat (the customer rates; the answer is stored),
-and the agent's alert badge counting up live when the SLA worker raises an alert."""
+satisfaction survey after an agent solves the chat (the customer rates; the answer is stored;
+after a low rating the card asks a senior colleague to review it), and the agent's alert badge
+counting up live when the SLA worker raises an alert."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from kefu.conversations import services as conv
 from kefu.conversations.models import Channel, Conversation
 from kefu.csat.models import Survey
 from kefu.inbox.models import ChatSite
+from kefu.routing.models import EscalationRequest, EscalationSource, EscalationState
 from kefu.sla.models import SlaAlert, SlaTimer, TimerKind
 from kefu.sla.services import policy_save
 from kefu.sla.worker import sla_evaluate
@@ -58,11 +60,8 @@ def demo_site(team_a):
     return ChatSite.objects.create(key="demo-site", name="Demo Exchange", team=team_a)
 
 
-def test_widget_survey_card_after_the_chat_is_solved_stores_the_rating(
-    browser, asgi_server, demo_site, agent_a
-):
-    base = asgi_server.url
-    errors: list[str] = []
+def _chat_then_solve(browser, base: str, agent_email: str, errors: list[str]):
+    """A visitor chats in the widget; the agent replies and solves in the workspace."""
     visitor = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
     page = visitor.new_page()
     _watch(page, errors)
@@ -72,14 +71,23 @@ def test_widget_survey_card_after_the_chat_is_solved_stores_the_rating(
     page.get_by_test_id("kefu-input").press("Enter")
     expect(page.locator(CONFIRMED)).to_have_count(1)
     conversation = Conversation.objects.get(channel=Channel.CHAT)
-    survey_card = page.get_by_test_id("kefu-survey")
-    expect(survey_card).to_be_hidden()
+    expect(page.get_by_test_id("kefu-survey")).to_be_hidden()
 
-    agent, desk = _agent(browser, base, agent_a.email, errors)
+    agent, desk = _agent(browser, base, agent_email, errors)
     desk.goto(f"{base}/agent/c/{conversation.pk}/")
     desk.get_by_label("Reply to the customer").fill("It has been sent now.")
     desk.get_by_label("Then set status to").select_option("solved")
     desk.get_by_role("button", name="Send reply").click()
+    return visitor, page, agent, conversation
+
+
+def test_widget_survey_card_after_the_chat_is_solved_stores_the_rating(
+    browser, asgi_server, demo_site, agent_a
+):
+    base = asgi_server.url
+    errors: list[str] = []
+    visitor, page, agent, conversation = _chat_then_solve(browser, base, agent_a.email, errors)
+    survey_card = page.get_by_test_id("kefu-survey")
 
     # The chat shows the survey inline, pushed live (no reload of the host page).
     page.evaluate("window.kefuNotReloaded = true")
@@ -92,11 +100,43 @@ def test_widget_survey_card_after_the_chat_is_solved_stores_the_rating(
     page.get_by_test_id("kefu-survey-send").click()
     expect(page.get_by_test_id("kefu-survey-thanks")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     expect(page.get_by_test_id("kefu-survey-send")).to_have_text("Change my answer")
+    expect(page.get_by_test_id("kefu-survey-escalate")).to_be_hidden()  # a good answer
     assert page.evaluate("window.kefuNotReloaded") is True
 
     survey = Survey.objects.get(conversation=conversation)
     assert (survey.rating, survey.resolved, survey.comment) == (4, True, "Quick and friendly")
     assert survey.answered_at is not None
+    assert errors == []
+    agent.close()
+    visitor.close()
+
+
+def test_widget_survey_card_offers_a_senior_review_right_after_a_low_rating(
+    browser, asgi_server, demo_site, agent_a
+):
+    base = asgi_server.url
+    errors: list[str] = []
+    visitor, page, agent, conversation = _chat_then_solve(browser, base, agent_a.email, errors)
+    survey_card = page.get_by_test_id("kefu-survey")
+    expect(survey_card).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    escalate = page.get_by_test_id("kefu-survey-escalate")
+    expect(escalate).to_be_hidden()  # nothing negative said yet
+
+    page.get_by_test_id("kefu-survey-2").check()
+    page.get_by_test_id("kefu-survey-no").check()
+    page.get_by_test_id("kefu-survey-send").click()
+    expect(page.get_by_test_id("kefu-survey-thanks")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    # The chat is minutes old (the portal's own ask waits 24 hours): the survey offers it now.
+    expect(escalate).to_be_visible()
+    expect(escalate).to_have_text("Ask a senior colleague to review it")
+    escalate.click()
+    expect(page.get_by_test_id("kefu-survey-escalated")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(escalate).to_be_hidden()  # one request at a time
+
+    request = EscalationRequest.objects.get(conversation=conversation)
+    assert (request.source, request.state) == (EscalationSource.CSAT, EscalationState.PENDING)
+    survey = Survey.objects.get(conversation=conversation)
+    assert (survey.rating, survey.resolved) == (2, False)
     assert errors == []
     agent.close()
     visitor.close()

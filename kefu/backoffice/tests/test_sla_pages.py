@@ -36,6 +36,7 @@ def test_supervisor_creates_and_edits_a_policy(client_for, supervisor):
             "priorities": ["3"],
             "vip_tiers": ["2", "3"],
             "channels": ["chat"],
+            "conversation_types": ["complaint"],
             "first_response_minutes": "5",
             "resolution_minutes": "240",
             "business_time": "",
@@ -46,6 +47,7 @@ def test_supervisor_creates_and_edits_a_policy(client_for, supervisor):
     assert response.status_code == 302
     policy = SlaPolicy.objects.get()
     assert (policy.priorities, policy.vip_tiers, policy.channels) == ([3], [2, 3], ["chat"])
+    assert policy.conversation_types == ["complaint"]
     assert (policy.first_response_minutes, policy.next_response_minutes) == (5, None)
     assert (policy.business_time, policy.warn_percent, policy.escalate_on_breach) == (
         False,

@@ -99,6 +99,31 @@ def test_link_post_records_the_answer_as_the_customer(
     assert AuditEntry.objects.filter(action="survey.changed").count() == 1
 
 
+def test_link_page_escalates_a_negative_answer_when_asked_and_not_a_good_one(
+    email_conversation, agent_a, actor_of, django_capture_on_commit_callbacks
+):
+    from kefu.routing.models import EscalationRequest, EscalationSource
+
+    survey = _solve(email_conversation, agent_a, actor_of, django_capture_on_commit_callbacks)
+    url = reverse("csat:rate", args=[rating_token(survey_id=survey.pk, rating=5)])
+    page = Client().get(url).content.decode()
+    assert 'name="escalate"' in page  # the "please escalate it" checkbox
+    Client().post(url, {"rating": "5", "resolved": "yes", "escalate": "on"})
+    assert not EscalationRequest.objects.exists()  # a good answer is not escalated
+    response = Client().post(url, {"rating": "1", "resolved": "no", "escalate": "on"})
+    assert response.status_code == 200
+    request = EscalationRequest.objects.get()
+    assert (request.conversation_id, request.source) == (
+        email_conversation.pk,
+        EscalationSource.CSAT,
+    )
+    # Asking again from the same page shows the reason on the form and asks nothing more.
+    again = Client().post(url, {"rating": "1", "resolved": "no", "escalate": "on"})
+    assert again.status_code == 400
+    assert "being reviewed" in again.content.decode()
+    assert EscalationRequest.objects.count() == 1
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_forged_link_is_refused_and_records_nothing(
     email_conversation, agent_a, actor_of, django_capture_on_commit_callbacks, method

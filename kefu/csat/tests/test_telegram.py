@@ -134,3 +134,72 @@ def test_after_the_buttons_a_signed_link_takes_a_comment(
     solved.refresh_from_db()
     assert (solved.rating, solved.resolved, solved.comment) == (2, False, "still waiting")
     assert client.get(path.replace("/r/", "/r/x")).status_code == 410  # altered: refused
+
+
+def _press(django_capture_on_commit_callbacks, *updates, user_id: int = USER_ID) -> None:
+    for update_id, data in updates:
+        with django_capture_on_commit_callbacks(execute=True):
+            post(Client(), callback_update(update_id, data, user_id=user_id))
+
+
+def test_after_a_negative_answer_a_button_asks_a_senior_colleague(
+    bot_api, solved, django_capture_on_commit_callbacks
+):
+    from kefu.routing.models import EscalationRequest, EscalationSource, EscalationState
+
+    _press(django_capture_on_commit_callbacks, (30, f"csat:{solved.pk}:2"))
+    bot_api.calls.clear()
+    _press(django_capture_on_commit_callbacks, (31, f"csat:{solved.pk}:n"))
+    [thanks] = bot_api.sent("sendMessage")
+    assert "comment" in thanks.json["text"]  # the signed page's link is still there
+    assert thanks.json["reply_markup"]["inline_keyboard"] == [
+        [{"text": "Ask a senior colleague to review it", "callback_data": f"csat:{solved.pk}:e"}]
+    ]
+    assert not EscalationRequest.objects.exists()  # offered, not asked
+
+    bot_api.calls.clear()
+    _press(django_capture_on_commit_callbacks, (32, f"csat:{solved.pk}:e"))
+    request = EscalationRequest.objects.get()
+    assert (request.conversation_id, request.source, request.state) == (
+        solved.conversation_id,
+        EscalationSource.CSAT,
+        EscalationState.PENDING,
+    )
+    assert [c.json["text"] for c in bot_api.sent("sendMessage")] == [
+        "Thank you. A senior colleague will review your conversation."
+    ]
+    assert [c.json["callback_query_id"] for c in bot_api.sent("answerCallbackQuery")] == ["cb32"]
+    assert AuditEntry.objects.filter(action="escalation.requested").count() == 1
+
+    # Pressed again: refused with the reason, nothing more asked.
+    bot_api.calls.clear()
+    _press(django_capture_on_commit_callbacks, (33, f"csat:{solved.pk}:e"))
+    assert [c.json["text"] for c in bot_api.sent("sendMessage")] == [
+        "Your escalation request is being reviewed."
+    ]
+    assert EscalationRequest.objects.count() == 1
+
+
+def test_a_good_answer_offers_no_escalation_and_a_forged_press_asks_nothing(
+    bot_api, solved, django_capture_on_commit_callbacks
+):
+    from kefu.routing.models import EscalationRequest
+
+    _press(django_capture_on_commit_callbacks, (40, f"csat:{solved.pk}:5"))
+    bot_api.calls.clear()
+    _press(django_capture_on_commit_callbacks, (41, f"csat:{solved.pk}:y"))
+    [thanks] = bot_api.sent("sendMessage")
+    assert "reply_markup" not in thanks.json
+    bot_api.calls.clear()
+    _press(django_capture_on_commit_callbacks, (42, f"csat:{solved.pk}:e"))
+    assert [c.json["text"] for c in bot_api.sent("sendMessage")] == [
+        "You can ask for a review here after a low rating or an unresolved problem."
+    ]
+    # Someone else's Telegram account cannot ask for this customer either.
+    Survey.objects.filter(pk=solved.pk).update(rating=1, resolved=False)
+    bot_api.calls.clear()
+    _press(django_capture_on_commit_callbacks, (43, f"csat:{solved.pk}:e"), user_id=USER_ID + 1)
+    assert [c.json["text"] for c in bot_api.sent("sendMessage")] == [
+        "This survey is not available."
+    ]
+    assert not EscalationRequest.objects.exists()

@@ -6,13 +6,16 @@ from kefu.demo.seed import load_demo
 from kefu.helpcenter.selectors import public_contact_options
 from kefu.inbox.models import ChatSite
 from kefu.sla.hours import describe
-from kefu.sla.models import BusinessCalendar
+from kefu.sla.models import BusinessCalendar, SlaPolicy
 from kefu.sla.selectors import default_calendar
 
 
 def test_demo_creates_hours_contacts_and_the_demo_site(db):
     assert load_demo(conversations=2).created
 
+    [policy] = SlaPolicy.objects.all()  # complaints have their own service level
+    assert (policy.name, policy.conversation_types) == ("Complaints", ["complaint"])
+    assert (policy.first_response_minutes, policy.resolution_minutes) == (240, 3 * 24 * 60)
     calendars = dict(BusinessCalendar.objects.values_list("name", "is_default"))
     assert calendars == {"Customer service": True, "Phone hotline": False}
     assert describe(default_calendar(), "en") == "Every day, 24 hours"

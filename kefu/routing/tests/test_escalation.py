@@ -9,7 +9,11 @@ import pytest
 
 from kefu.audit.models import AuditEntry
 from kefu.conversations.models import Conversation, ConversationType, Status, Tier
-from kefu.conversations.services import conversation_escalate, conversation_set_status
+from kefu.conversations.services import (
+    conversation_assign,
+    conversation_escalate,
+    conversation_set_status,
+)
 from kefu.core import clock
 from kefu.core.actor import Actor
 from kefu.core.errors import (
@@ -130,6 +134,38 @@ def test_accepting_escalates_and_declining_needs_a_note(
         escalation.escalation_request_decide(
             request=request, accept=False, note="Not needed", actor=actor_of(senior)
         )
+
+
+def test_accepting_a_request_after_a_negative_rating_reopens_it_for_the_new_tier(
+    conversation_a, customer_1, senior, agent_a, actor_of, tier_teams
+):
+    from kefu.csat import services as csat
+    from kefu.csat.models import Survey
+    from kefu.routing.models import EscalationSource
+
+    conversation_assign(conversation=conversation_a, assignee=agent_a, actor=actor_of(agent_a))
+    conversation_set_status(
+        conversation=conversation_a, status=Status.SOLVED, actor=actor_of(agent_a)
+    )
+    survey = Survey.objects.get(conversation=conversation_a)
+    customer = _customer_actor(customer_1.contact)
+    csat.survey_answer(survey=survey, rating=1, resolved=False, actor=customer)
+    assert csat.survey_request_escalation(survey=survey, actor=customer) is True
+    request = EscalationRequest.objects.get(conversation=conversation_a)
+    assert request.source == EscalationSource.CSAT
+
+    escalation.escalation_request_decide(request=request, accept=True, actor=actor_of(senior))
+    conversation_a.refresh_from_db()
+    # Not left solved (it would close unanswered): open again, on the senior tier's team,
+    # off the L1 agent's desk.
+    assert (conversation_a.status, conversation_a.tier) == (Status.OPEN, Tier.L2)
+    assert (conversation_a.team_id, conversation_a.assignee_id) == (tier_teams[0].pk, None)
+    assert (
+        AuditEntry.objects.filter(
+            action="conversation.status_changed", object_id=str(conversation_a.pk)
+        ).count()
+        == 2
+    )  # solved, then reopened by the decision
 
 
 def test_rate_limit_after_a_decline(conversation_a, customer_1, senior, actor_of):

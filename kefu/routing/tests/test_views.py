@@ -180,6 +180,34 @@ def test_l3_list_and_pending_requests_on_the_board(supervisor, conversation_a, c
     assert [r.conversation_id for r in context["pending"]] == [conversation_a.pk]
 
 
+def test_management_sees_and_opens_escalated_conversations_that_front_line_cannot(
+    supervisor, senior, agent_a, conversation_a, actor_of
+):
+    from kefu.conversations.services import conversation_assign, conversation_escalate
+
+    conversation_assign(conversation=conversation_a, assignee=agent_a, actor=actor_of(agent_a))
+    # L1 -> L2 by the agent, L2 -> L3 (management) by the senior, through the real service.
+    conversation_escalate(
+        conversation=conversation_a, reason="Needs a senior", actor=actor_of(agent_a)
+    )
+    conversation_escalate(
+        conversation=conversation_a, reason="Compensation decision", actor=actor_of(senior)
+    )
+    conversation_a.refresh_from_db()
+    assert (conversation_a.tier, conversation_a.assignee_id) == (Tier.L3, None)
+
+    board = login(supervisor).get("/agent/queues/").content.decode()
+    link = f'href="/agent/c/{conversation_a.pk}/"'
+    assert link in board.split('id="l3-heading"')[1]  # in the L3 list, linked
+    assert login(supervisor).get(f"/agent/c/{conversation_a.pk}/").status_code == 200
+    listed = login(supervisor).get("/agent/", {"view": "all", "tier": "3"}).context["rows"]
+    assert [row.pk for row in listed] == [conversation_a.pk]
+    # The front line of the same team no longer opens it; the L2 senior neither (L3 only).
+    for user in (agent_a, senior):
+        assert login(user).get(f"/agent/c/{conversation_a.pk}/").status_code == 404
+        assert login(user).get("/agent/queues/").status_code == 404
+
+
 def test_senior_decides_a_request_from_the_conversation_page(senior, agent_a, conversation_a):
     request = EscalationRequest.objects.create(
         conversation=conversation_a, reason="Please", source="portal", created_at=clock.now()

@@ -104,6 +104,36 @@ def test_first_policy_in_order_that_matches_applies(now, manager, customer_1):
     assert timers(plain)[TimerKind.FIRST_RESPONSE].policy.name == "Rest"
 
 
+def test_complaints_get_their_own_policy_and_the_type_is_validated(now, manager, customer_1):
+    from kefu.conversations.models import ConversationType
+    from kefu.core.errors import ValidationFailed
+
+    policy_save(
+        name="Complaints",
+        position=0,
+        conversation_types=[ConversationType.COMPLAINT],
+        first_response_minutes=30,
+        resolution_minutes=3 * 24 * 60,
+        business_time=False,
+        actor=manager,
+    )
+    policy_save(name="Rest", position=9, first_response_minutes=240, actor=manager)
+    complaint = conv.conversation_create(
+        contact=customer_1.contact,
+        subject="Your fee was wrong",
+        body="I was charged twice for one withdrawal.",
+        conversation_type=ConversationType.COMPLAINT,
+        actor=Actor.system("t"),
+    )
+    request = create(customer_1)
+    first = timers(complaint)[TimerKind.FIRST_RESPONSE]
+    assert (first.policy.name, first.due_at) == ("Complaints", MONDAY_9 + timedelta(minutes=30))
+    assert timers(complaint)[TimerKind.RESOLUTION].due_at == MONDAY_9 + timedelta(days=3)
+    assert timers(request)[TimerKind.FIRST_RESPONSE].policy.name == "Rest"
+    with pytest.raises(ValidationFailed):
+        policy_save(name="Bad", conversation_types=["grievance"], actor=manager)
+
+
 def test_replies_meet_first_then_start_and_meet_next_response(
     now, manager, customer_1, agent_a, actor_of
 ):

@@ -90,6 +90,15 @@ class SurveyAnswer(Frame):
     comment: Annotated[str, StringConstraints(max_length=2000)] = ""
 
 
+class SurveyEscalate(Frame):
+    """After a negative answer (the survey's ``can_escalate``), the visitor asks a senior
+    colleague to review the conversation (kefu.routing's escalation request, source csat)."""
+
+    type: Literal["survey.escalate"]
+    conversation_id: ConvId
+    survey_id: ConvId
+
+
 class Ping(Frame):
     type: Literal["ping"]
 
@@ -103,6 +112,7 @@ CLIENT_FRAMES: dict[str, type[Frame]] = {
     "read": ReadFrame,
     "sync": SyncFrame,
     "survey.answer": SurveyAnswer,
+    "survey.escalate": SurveyEscalate,
     "ping": Ping,
 }
 

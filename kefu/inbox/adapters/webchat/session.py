@@ -242,6 +242,8 @@ class ChatSession:
             return self.sync(frame.conversation_id, frame.after_seq)
         if isinstance(frame, protocol.SurveyAnswer):
             return self._survey_answer(frame)
+        if isinstance(frame, protocol.SurveyEscalate):
+            return self._survey_escalate(frame)
         if isinstance(frame, protocol.Ping):
             services.visitor_seen(self.visitor)
             return Result(frames=[{"type": "pong"}])
@@ -294,6 +296,27 @@ class ChatSession:
         return Result(
             frames=[
                 {"type": "survey.recorded", "conversation_id": conversation.pk, "survey": shaped}
+            ]
+        )
+
+    def _survey_escalate(self, frame: protocol.SurveyEscalate) -> Result:
+        from kefu.csat.chat import survey_escalate_from_chat
+        from kefu.routing.escalation import escalation_state_for_customer
+
+        conversation = services.visitor_conversation(self.visitor, frame.conversation_id)
+        shaped = survey_escalate_from_chat(
+            conversation=conversation,
+            survey_id=frame.survey_id,
+            actor=services.visitor_actor(self.visitor),
+        )
+        return Result(
+            frames=[
+                {
+                    "type": "survey.escalated",
+                    "conversation_id": conversation.pk,
+                    "survey": shaped,
+                    "escalation": escalation_state_for_customer(conversation),
+                }
             ]
         )
 

@@ -136,6 +136,8 @@
     survey_send: "Send my rating",
     survey_change: "Change my answer",
     survey_thanks: "Thank you for your feedback.",
+    survey_escalate: "Ask a senior colleague to review it",
+    survey_escalated: "Thank you. A senior colleague will review your conversation.",
   };
   let strings = FALLBACK;
   let languages = [
@@ -1023,9 +1025,18 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
         onSyncDone(frame);
         break;
       case "survey.recorded":
+        state.surveyBusy = false;
         if (state.conversation && frame.conversation_id === state.conversation.id) {
           state.conversation.survey = frame.survey;
           state.surveyThanks = true;
+          renderSurvey();
+        }
+        break;
+      case "survey.escalated":
+        state.surveyBusy = false;
+        if (state.conversation && frame.conversation_id === state.conversation.id) {
+          state.conversation.survey = frame.survey;
+          state.surveyEscalated = true;
           renderSurvey();
         }
         break;
@@ -1206,6 +1217,14 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
     if (frame.ref && frame.ref === state.choosing) {
       state.choosing = null;
       refreshChoices(); // the buttons work again
+    }
+    if (state.surveyBusy && !frame.ref && frame.code !== "unauthorized") {
+      // The survey's frames carry no id: a refusal while one is in flight is its answer
+      // (window over, a request already pending), shown in the card itself.
+      state.surveyBusy = false;
+      ui.surveyError.textContent = frame.message || t("unavailable");
+      ui.surveyError.hidden = false;
+      return;
     }
     if (frame.code === "unauthorized" || frame.code === "forbidden") {
       // The server closes the socket next; the close decides between a silent retry as a new
@@ -2196,6 +2215,23 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
     });
     ui.surveyThanks = h("p", { class: "muted", "data-testid": "kefu-survey-thanks", i18n: "survey_thanks", hidden: true });
     ui.surveySend = h("button", { type: "submit", class: "btn", "data-testid": "kefu-survey-send" });
+    // After a negative answer (``survey.can_escalate``): ask a senior colleague at once.
+    ui.surveyEscalate = h("button", {
+      type: "button",
+      class: "btn",
+      "data-testid": "kefu-survey-escalate",
+      i18n: "survey_escalate",
+      hidden: true,
+      onclick: () => escalateFromSurvey(),
+    });
+    ui.surveyEscalated = h("p", {
+      class: "muted",
+      role: "status",
+      "data-testid": "kefu-survey-escalated",
+      i18n: "survey_escalated",
+      hidden: true,
+    });
+    ui.surveyError = h("p", { class: "muted", role: "alert", "data-testid": "kefu-survey-error", hidden: true });
     return h(
       "form",
       {
@@ -2214,7 +2250,10 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
       h("label", { for: "kc-survey-comment", i18n: "survey_comment" }),
       ui.surveyComment,
       ui.surveyThanks,
+      ui.surveyError,
       ui.surveySend,
+      ui.surveyEscalate,
+      ui.surveyEscalated,
     );
   }
 
@@ -2226,6 +2265,7 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
     if (ui.survey.dataset.surveyId !== String(survey.id)) {
       ui.survey.dataset.surveyId = String(survey.id);
       state.surveyThanks = false;
+      state.surveyEscalated = false;
       for (const input of ui.survey.querySelectorAll("input[type=radio]")) {
         input.checked =
           (input.name === "kc-rating" && Number(input.value) === survey.rating) ||
@@ -2237,6 +2277,19 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
     }
     ui.surveyThanks.hidden = !state.surveyThanks;
     ui.surveySend.textContent = t(survey.answered ? "survey_change" : "survey_send");
+    ui.surveyEscalate.hidden = !survey.can_escalate;
+    ui.surveyEscalated.hidden = !state.surveyEscalated;
+  }
+
+  function escalateFromSurvey() {
+    const survey = state.conversation && state.conversation.survey;
+    if (!survey || !survey.can_escalate) return;
+    ui.surveyError.hidden = true;
+    state.surveyBusy = sendFrame({
+      type: "survey.escalate",
+      conversation_id: state.conversation.id,
+      survey_id: survey.id,
+    });
   }
 
   function submitSurvey() {
@@ -2245,7 +2298,8 @@ input[type="email"] { border: 1px solid #c3cad8; border-radius: 8px; padding: 7p
     const rating = ui.survey.querySelector("input[name=kc-rating]:checked");
     if (!rating) return;
     const resolved = ui.survey.querySelector("input[name=kc-resolved]:checked");
-    sendFrame({
+    ui.surveyError.hidden = true;
+    state.surveyBusy = sendFrame({
       type: "survey.answer",
       conversation_id: state.conversation.id,
       survey_id: survey.id,
