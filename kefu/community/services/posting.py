@@ -29,7 +29,7 @@ from kefu.community.models import (
     Visibility,
     Vote,
 )
-from kefu.community.render import IMAGE_PREFIX, render_post
+from kefu.community.render import IMAGE_PREFIX, MAX_DEPTH, nesting_depth, render_post
 from kefu.community.services.common import acting_user, audit, index_changed
 from kefu.community.services.profiles import (
     REP_ACCEPTED,
@@ -116,6 +116,11 @@ def clean_tags(tags: Sequence[str]) -> list[str]:
 
 def _prepare(user: User, body: str, images: Sequence[UploadedFile], *, title: str = "") -> Prepared:
     body = clean_text("body", body, limit=BODY_LIMIT, required=True, reject_control=True)
+    if nesting_depth(body) > MAX_DEPTH:  # refused whole: the renderer would cut the rest
+        raise field_error(
+            "body",
+            _("Quotes and lists can be nested at most %(n)d levels deep.") % {"n": MAX_DEPTH},
+        )
     if len(images) > IMAGES_PER_POST:
         raise field_error("images", _("Attach at most %(n)d images.") % {"n": IMAGES_PER_POST})
     valid = validate_attachments(list(images)) if images else []
