@@ -114,7 +114,9 @@ def thread(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
     if found.board.language != lang:
         return HttpResponseRedirect(_thread_url(found.board.language, pk))
     posts = selectors.posts_for_viewer(thread=found, viewer=request.user)
-    user = _user(request)
+    user, actor = _user(request), _actor(request)
+    if user is not None and actor is not None:  # the thread is read: so are its notifications
+        services.notifications_mark_read(user=user, thread=found, actor=actor)
     question = next((p for p in posts if p.is_question), None)
     return _render(
         request,
@@ -132,6 +134,7 @@ def thread(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
             and (user.pk == found.author_id or permissions.can_moderate(user)),
             "can_promote": user is not None and permissions.can_promote(user),
             "form": ReplyForm(),
+            "restriction": selectors.posting_restriction(viewer=user),
             "boards": selectors.boards_for_moderators(viewer=user),
             "held": Visibility.HELD,
             "hidden": Visibility.HIDDEN,
@@ -174,7 +177,11 @@ def ask(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
         request,
         lang,
         "community/ask.html",
-        {"board": found, "form": form},
+        {
+            "board": found,
+            "form": form,
+            "restriction": selectors.posting_restriction(viewer=request.user),
+        },
         _("Ask the community"),
         status=status,
     )

@@ -89,14 +89,9 @@ class Prepared:
 def _poster(actor: Actor) -> User:
     """The author, if they may post now: not banned, not muted."""
     user = acting_user(actor)
-    profile = profile_for(user)
-    if profile.banned:
-        raise PermissionDenied(_("Your account may no longer post in the community."))
-    if profile.muted_until is not None and profile.muted_until > clock.now():
-        raise PermissionDenied(
-            _("You are muted until %(until)s.")
-            % {"until": profile.muted_until.strftime("%Y-%m-%d %H:%M UTC")}
-        )
+    restriction = permissions.posting_restriction(profile_for(user))
+    if restriction is not None:
+        raise PermissionDenied(restriction)
     if not user.is_agent:
         ratelimit.hit(f"forum-post-m:{user.pk}", limit=POSTS_PER_MINUTE, window_seconds=60)
         ratelimit.hit(f"forum-post-h:{user.pk}", limit=POSTS_PER_HOUR, window_seconds=3600)
@@ -430,11 +425,15 @@ def thread_follow(*, thread: Thread, follow: bool, actor: Actor) -> bool:
     return follow
 
 
-def notifications_mark_read(*, user: User, actor: Actor) -> int:
-    """Mark all of ``user``'s notifications read; returns how many were unread."""
+def notifications_mark_read(*, user: User, thread: Thread | None = None, actor: Actor) -> int:
+    """Mark ``user``'s notifications read (all, or those about ``thread``: opening a thread
+    reads them); returns how many were unread. A read notification is no longer emailed."""
     if acting_user(actor).pk != user.pk:
         raise PermissionDenied(_("You do not have permission to do that."))
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=clock.now())
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if thread is not None:
+        unread = unread.filter(thread=thread)
+    return unread.update(read_at=clock.now())
 
 
 def post_report(*, post: Post, reason: str, actor: Actor) -> Report:

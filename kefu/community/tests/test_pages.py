@@ -186,3 +186,122 @@ def test_thread_and_board_pages_do_not_query_per_post(
         ask(agent_a, title=f"Staff thread {n}")
     assert _queries(client, f"/help/en/community/t/{thread.pk}/") == few_thread
     assert _queries(client, "/help/en/community/b/withdrawals/") == few_board
+
+
+def test_muted_member_is_told_why_before_writing_and_nothing_is_stored(
+    ask, customer_1, supervisor, trusted, actor_of
+):
+    thread = ask(customer_1)
+    services.member_sanction(
+        user=customer_1,
+        action="mute",
+        reason="Repeated off-topic ads",
+        days=2,
+        actor=actor_of(supervisor),
+    )
+    client = _client(customer_1)
+    for url in (f"/help/en/community/t/{thread.pk}/", "/help/en/community/b/withdrawals/ask"):
+        html = client.get(url).content.decode()
+        assert 'id="posting-restriction"' in html
+        assert "You are muted until" in html
+        assert "Reason: Repeated off-topic ads" in html
+        assert 'name="body"' not in html  # no form to write into
+    response = client.post(
+        "/help/en/community/b/withdrawals/ask", {"title": "Again", "body": "Buy now"}
+    )
+    assert response.status_code == 422
+    assert "You are muted until" in response.content.decode()
+    assert Thread.objects.count() == 1
+
+
+def test_banned_member_is_told_on_the_thread_page(ask, customer_1, supervisor, trusted, actor_of):
+    thread = ask(customer_1)
+    services.member_sanction(
+        user=customer_1, action="ban", reason="Scam links", actor=actor_of(supervisor)
+    )
+    html = _client(customer_1).get(f"/help/en/community/t/{thread.pk}/").content.decode()
+    assert "Your account may no longer post in the community. Reason: Scam links" in html
+    other = _client(supervisor).get(f"/help/en/community/t/{thread.pk}/").content.decode()
+    assert 'id="posting-restriction"' not in other
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("posts/{post}/moderate", {"action": "hide"}),
+        ("posts/{post}/moderate", {"action": "delete"}),
+        ("threads/{thread}/moderate", {"action": "lock"}),
+        ("threads/{thread}/moderate", {"action": "move", "board": "{board}"}),
+    ],
+)
+def test_moderation_without_a_reason_is_refused_with_a_clear_message(
+    ask, customer_1, customer_2, trusted, agent_a, actor_of, zh_board, path, data
+):
+    from kefu.audit.models import AuditEntry
+
+    thread = ask(customer_1)
+    post = services.post_reply(thread=thread, body="Buy my bot", actor=actor_of(customer_2))
+    ids = {"post": post.pk, "thread": thread.pk, "board": zh_board.pk}
+    url = "/agent/community/" + path.format(**ids)
+    back = f"/help/en/community/t/{thread.pk}/"
+    data = {k: v.format(**ids) for k, v in data.items()} | {"reason": "  ", "next": back}
+    response = _client(agent_a).post(url, data, follow=True)
+    assert "Give a reason: it is kept in the audit log." in response.content.decode()
+    post.refresh_from_db()
+    thread.refresh_from_db()
+    assert post.visibility == Visibility.VISIBLE
+    assert not thread.is_locked
+    assert thread.board.language == "en"
+    assert not AuditEntry.objects.filter(
+        action__in=[
+            "community.post_hide",
+            "community.post_delete",
+            "community.thread_lock",
+            "community.thread_move",
+        ]
+    ).exists()
+
+
+def test_moderators_see_why_a_post_was_hidden_and_the_public_does_not_see_it(
+    ask, customer_1, customer_2, trusted, agent_a, agent_b, actor_of
+):
+    thread = ask(customer_1)
+    post = services.post_reply(thread=thread, body="Buy my bot", actor=actor_of(customer_2))
+    services.post_moderate(
+        post=post, action="hide", reason="Advertising a bot", actor=actor_of(agent_a)
+    )
+    url = f"/help/en/community/t/{thread.pk}/"
+    staff_page = _client(agent_b).get(url).content.decode()
+    assert "Moderator's reason: Advertising a bot" in staff_page
+    public = _client(customer_1).get(url).content.decode()
+    assert "Buy my bot" not in public
+    assert "Advertising a bot" not in public
+
+
+def test_portal_shows_unread_forum_notifications_and_reading_the_thread_clears_them(
+    ask, customer_1, customer_2, trusted, actor_of, agent_a
+):
+    thread = ask(customer_1, title="Deposit missing on BSC")
+    other = ask(customer_1, title="Scam thread later removed")
+    services.post_reply(thread=thread, body="Check the memo.", actor=actor_of(customer_2))
+    services.post_reply(thread=other, body="An answer", actor=actor_of(customer_2))
+    client = _client(customer_1)
+    portal = client.get("/requests/").content.decode()
+    assert '<span class="badge" id="community-unread"' in portal
+    assert ">2</span>" in portal
+    assert 'id="community-notifications"' in portal
+    assert "Deposit missing on BSC" in portal
+    assert f'href="/help/en/community/t/{thread.pk}/#post-' in portal
+    # A thread taken down is no longer mentioned anywhere.
+    question = Post.objects.get(thread=other, is_question=True)
+    services.post_moderate(post=question, action="delete", reason="scam", actor=actor_of(agent_a))
+    portal = client.get("/requests/").content.decode()
+    assert "Scam thread later removed" not in portal
+    assert ">1</span>" in portal
+    assert "Scam thread" not in client.get("/help/en/community/notifications").content.decode()
+    # Opening the thread reads its notification.
+    client.get(f"/help/en/community/t/{thread.pk}/")
+    portal = client.get("/requests/").content.decode()
+    assert 'id="community-unread"' not in portal
+    assert 'id="community-notifications"' not in portal
+    assert 'href="/help/en/community/notifications"' in portal  # the link itself stays
