@@ -143,9 +143,13 @@ def profile_answers(*, profile: Profile) -> QuerySet[Thread]:
 
 
 def _notifications(user: User) -> QuerySet[Notification]:
-    """The user's notifications about threads still public (a thread hidden or deleted since,
-    a scam taken down for instance, is no longer mentioned)."""
-    return Notification.objects.filter(user=user, thread__visibility=Visibility.VISIBLE)
+    """The user's notifications about threads they may still read (a thread hidden or deleted
+    since, a scam taken down for instance, is no longer mentioned; their own question waiting
+    for review is)."""
+    readable = Q(thread__visibility=Visibility.VISIBLE) | Q(
+        thread__visibility=Visibility.HELD, thread__author=user
+    )
+    return Notification.objects.filter(readable, user=user)
 
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:

@@ -328,6 +328,8 @@ def private_help(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
     actor, found = allowed
     try:
         conversation = services.thread_accept_private_help(thread=found, actor=actor)
+    except NotFound as exc:  # not the asker: there is no offer for them
+        raise Http404 from exc
     except KefuError as exc:
         messages.error(request, exc.message)
         return _back(lang, pk)

@@ -217,12 +217,15 @@ def _url_name(filename: str) -> str:
     return quote(filename, safe="")
 
 
-def _notify(thread: Thread, post: Post, kind: str, *, exclude: int) -> None:
+def notify(thread: Thread, post: Post | None, kind: str, *, exclude: int) -> None:
     """In-portal notifications, then an email each (on commit): a reply goes to the thread's
-    followers, an accepted answer to the answer's author only."""
+    followers, an accepted answer to the answer's author only, an offer of private help
+    (``private_help``, no post) to the asker only."""
     now = clock.now()
-    if kind == "accepted":
+    if kind == "accepted" and post is not None:
         recipients = [post.author_id] if post.author_id != exclude else []
+    elif kind == "private_help":
+        recipients = [thread.author_id] if thread.author_id != exclude else []
     else:
         recipients = list(
             Follow.objects.filter(thread=thread)
@@ -250,7 +253,7 @@ def publish_effects(thread: Thread, post: Post) -> None:
     Thread.objects.filter(pk=thread.pk).update(
         reply_count=F("reply_count") + 1, last_activity_at=now
     )
-    _notify(thread, post, "reply", exclude=post.author_id)
+    notify(thread, post, "reply", exclude=post.author_id)
 
 
 def thread_create(
@@ -400,7 +403,7 @@ def thread_accept_answer(*, thread: Thread, post: Post | None, actor: Actor) -> 
         )
         index_changed(thread)
         if post is not None:
-            _notify(thread, post, "accepted", exclude=user.pk)
+            notify(thread, post, "accepted", exclude=user.pk)
     return thread
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -305,3 +307,72 @@ def test_portal_shows_unread_forum_notifications_and_reading_the_thread_clears_t
     assert 'id="community-unread"' not in portal
     assert 'id="community-notifications"' not in portal
     assert 'href="/help/en/community/notifications"' in portal  # the link itself stays
+
+
+@pytest.mark.parametrize(
+    ("lang", "label", "heading"),
+    [("en", "Community", "From the community forum"), ("zh-hans", "社区", "来自社区论坛")],
+)
+def test_search_lists_only_visible_threads_under_a_label_in_both_languages(
+    ask, customer_1, customer_2, trusted, agent_a, actor_of, lang, label, heading
+):
+    shown = ask(customer_1, title="Withdrawal pending visible")
+    hidden = ask(customer_1, title="Withdrawal pending hidden")
+    deleted = ask(customer_1, title="Withdrawal pending deleted")
+    held = ask(customer_2, title="Withdrawal pending see https://example.org")  # a link: held
+    for thread, action in ((hidden, "hide"), (deleted, "delete")):
+        question = Post.objects.get(thread=thread, is_question=True)
+        services.post_moderate(post=question, action=action, reason="x", actor=actor_of(agent_a))
+    assert held.visibility == Visibility.HELD
+    for client in (_client(), _client(customer_2), _client(agent_a)):  # staff too: search is public
+        html = client.get(f"/help/{lang}/search/", {"q": "withdrawal pending"}).content.decode()
+        assert heading in html
+        assert (
+            f'<span class="hc-badge">{label}</span> <a href="/help/en/community/t/{shown.pk}/"'
+            in html
+        )
+        for gone in (hidden, deleted, held):
+            assert f"/community/t/{gone.pk}/" not in html
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<span class="cm-staff">✔ Verified staff</span>',
+        '<div class="cm-post cm-by-staff">x</div>',
+        "[✔ Verified staff](#)",
+        '![badge](/help/community/media/1/x.png "cm-staff")',
+    ],
+)
+def test_badge_markup_in_a_post_stays_text(ask, customer_1, customer_2, trusted, actor_of, body):
+    thread = ask(customer_1)
+    post = services.post_reply(thread=thread, body=body, actor=actor_of(customer_2))
+    assert not re.search(r"<[a-z]+[^>]* class=", post.html)  # markup typed is shown as text
+    html = _client().get(f"/help/en/community/t/{thread.pk}/").content.decode()
+    assert '<span class="cm-staff"' not in html
+    assert f'<article id="post-{post.pk}" class="cm-post">' in html
+
+
+def test_post_images_are_served_safely_and_only_to_who_may_read_the_post(
+    ask, customer_1, customer_2, trusted, agent_a, actor_of
+):
+    from kefu.community.models import PostImage
+    from kefu.conversations.attachments import UploadedFile
+    from tests.permissions.world import png_bytes
+
+    thread = ask(customer_1, images=[UploadedFile(filename="shot.png", content=png_bytes())])
+    image = PostImage.objects.get()
+    url = f"/help/community/media/{image.pk}/shot.png"
+    response = _client().get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"].startswith("inline")
+    question = Post.objects.get(thread=thread, is_question=True)
+    services.post_moderate(post=question, action="hide", reason="x", actor=actor_of(agent_a))
+    assert _client().get(url).status_code == 404
+    assert _client(customer_2).get(url).status_code == 404
+    staff = _client(agent_a).get(url)
+    assert staff.status_code == 200
+    assert staff["Cache-Control"] == "private, no-store"
+    assert _client().get(f"/help/community/media/{image.pk}/other.png").status_code == 404
