@@ -376,3 +376,49 @@ def test_post_images_are_served_safely_and_only_to_who_may_read_the_post(
     assert staff.status_code == 200
     assert staff["Cache-Control"] == "private, no-store"
     assert _client().get(f"/help/community/media/{image.pk}/other.png").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ("x" * 200_000, "Ensure this value has at most 20000 characters (it has 200000)."),
+        ("> " * 9_990 + "deep", "Quotes and lists can be nested at most 10 levels deep."),
+        ("- " * 9_990 + "deep", "Quotes and lists can be nested at most 10 levels deep."),
+        ("hello\x00world", "Null characters are not allowed."),
+        ("see demo-exchange.com.evil.io/login", "imitates an official address"),
+    ],
+)
+def test_bad_answers_are_refused_on_the_page_and_nothing_is_stored(
+    ask, customer_1, customer_2, trusted, official, body, error
+):
+    from kefu.audit.models import AuditEntry
+
+    thread = ask(customer_1)
+    response = _client(customer_2).post(f"/help/en/community/t/{thread.pk}/reply", {"body": body})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert error in html
+    assert html.count('<textarea name="body"') == 1
+    assert Post.objects.filter(thread=thread).count() == 1  # the question only
+    assert not AuditEntry.objects.filter(action="community.post_created").exists()
+
+
+def test_refused_answer_keeps_what_the_member_typed(ask, customer_1, customer_2, trusted, official):
+    thread = ask(customer_1)
+    body = "Long explanation of fees.\n\nAnd a link: demo-exchange.com.evil.io/login"
+    response = _client(customer_2).post(f"/help/en/community/t/{thread.pk}/reply", {"body": body})
+    assert response.status_code == 422
+    assert "Long explanation of fees." in response.content.decode()
+    assert 'id="id_body"' in response.content.decode()
+
+
+def test_broken_markdown_is_stored_and_shown_as_text(ask, customer_1, customer_2, trusted):
+    thread = ask(customer_1)
+    response = _client(customer_2).post(
+        f"/help/en/community/t/{thread.pk}/reply",
+        {"body": "**unclosed [link](http://\n```\nunclosed fence"},
+    )
+    assert response.status_code == 302
+    post = Post.objects.get(thread=thread, is_question=False)
+    assert "**unclosed" in post.html
+    assert "<pre><code>unclosed fence" in post.html
