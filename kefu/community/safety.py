@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from kefu.guard.detect import scan
@@ -25,11 +26,14 @@ from kefu.trust.normalise import InvalidValue
 RESERVED_WORDS = (
     "support", "admin", "administrator", "moderator", "mod", "staff", "official", "helpdesk",
     "customerservice", "service", "team", "kefu", "客服", "官方", "管理员", "版主", "工作人员",
-    "客户服务", "人工服务", "专员",
+    "客户服务", "人工服务", "专员", "verified", "认证",
 )  # fmt: skip
 # "mod" and "team" are too short to look for inside other words; they must be whole names.
 _WHOLE_ONLY = {"mod", "team", "kefu"}
 NAME_MIN, NAME_MAX = 2, 40
+# Letters (any script), combining marks, digits, spaces and this punctuation; no symbols, so a
+# name cannot carry a tick or an emoji that imitates the staff badge ("✔ Verified", "Mike ✅").
+_NAME_PUNCTUATION = frozenset("-_.'")
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]\"'`]+", re.IGNORECASE)
 _BARE_DOMAIN = re.compile(
@@ -70,6 +74,10 @@ def name_key(name: str) -> str:
     return look.compact(look.skeleton(name))
 
 
+def _name_char(ch: str) -> bool:
+    return ch == " " or ch in _NAME_PUNCTUATION or unicodedata.category(ch)[0] in "LMN"
+
+
 @dataclass(frozen=True)
 class NameProblem:
     code: str  # reserved | staff | exchange | mixed_script | length | characters
@@ -82,7 +90,7 @@ def display_name_problem(
     """Why a customer may not use ``name``, or None when they may."""
     if not NAME_MIN <= len(name) <= NAME_MAX:
         return NameProblem("length")
-    if any(not ch.isprintable() for ch in name) or any(ch in "<>@/\\" for ch in name):
+    if not all(_name_char(ch) for ch in name):
         return NameProblem("characters")
     scripts = look.scripts(name)
     if "LATIN" in scripts and scripts & {"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE"}:

@@ -105,6 +105,15 @@ def post_get_for_viewer(*, pk: int, viewer: object) -> Post:
     raise NotFound()
 
 
+def posting_restriction(*, viewer: object) -> str | None:
+    """Why the signed-in viewer may not post now (banned or muted), for the pages to say so
+    before the member writes anything; None for visitors and members in good standing."""
+    user = _viewer(viewer)
+    if user is None or user.is_agent:
+        return None
+    return permissions.posting_restriction(Profile.objects.filter(user=user).first())
+
+
 def votes_of(*, user: object, posts: list[Post]) -> dict[int, int]:
     viewer = _viewer(user)
     if viewer is None or not posts:
@@ -133,15 +142,35 @@ def profile_answers(*, profile: Profile) -> QuerySet[Thread]:
     ).select_related("board")[:20]
 
 
+def _notifications(user: User) -> QuerySet[Notification]:
+    """The user's notifications about threads they may still read (a thread hidden or deleted
+    since, a scam taken down for instance, is no longer mentioned; their own question waiting
+    for review is)."""
+    readable = Q(thread__visibility=Visibility.VISIBLE) | Q(
+        thread__visibility=Visibility.HELD, thread__author=user
+    )
+    return Notification.objects.filter(readable, user=user)
+
+
 def notifications_for(*, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(user=user).select_related("thread__board")[:PAGE]
+    return _notifications(user).select_related("thread__board")[:PAGE]
+
+
+def unread_notifications(*, user: object, limit: int) -> list[Notification]:
+    """The newest unread notifications (at most ``limit``), for the portal; one query."""
+    viewer = _viewer(user)
+    if viewer is None:
+        return []
+    return list(
+        _notifications(viewer).filter(read_at__isnull=True).select_related("thread__board")[:limit]
+    )
 
 
 def unread_count(*, user: object) -> int:
     viewer = _viewer(user)
     if viewer is None:
         return 0
-    return Notification.objects.filter(user=viewer, read_at__isnull=True).count()
+    return _notifications(viewer).filter(read_at__isnull=True).count()
 
 
 @dataclass

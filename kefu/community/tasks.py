@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
-from kefu.community.models import Notification
+from kefu.community.models import Notification, Visibility
 from kefu.core.errors import RetryableError
 from kefu.core.jobs import run_with_retry
 from kefu.helpcenter.languages import best_language
@@ -20,8 +20,9 @@ from kefu.inbox.adapters.email.compose import compose_customer_email
 
 @task()
 def email_notification(*, notification_id: int, attempt: int = 1) -> None:
-    """Email one notification (a reply in a followed thread, an accepted answer). Does nothing
-    if it was read in the portal already, or the thread is no longer visible."""
+    """Email one notification (a reply in a followed thread, an accepted answer, an offer of
+    private help). Does nothing if it was read in the portal already, or the recipient may no
+    longer read the thread."""
 
     def send() -> None:
         row = (
@@ -29,7 +30,13 @@ def email_notification(*, notification_id: int, attempt: int = 1) -> None:
             .filter(pk=notification_id, read_at__isnull=True)
             .first()
         )
-        if row is None or row.thread.visibility != "visible" or not row.user.is_active:
+        if row is None or not row.user.is_active:
+            return
+        thread = row.thread
+        readable = thread.visibility == Visibility.VISIBLE or (
+            thread.visibility == Visibility.HELD and thread.author_id == row.user_id
+        )
+        if not readable:  # hidden or deleted since (their own held question stays readable)
             return
         language = best_language(row.user.language or row.thread.board.language)
         path = reverse("community:thread", args=[row.thread.board.language, row.thread_id])

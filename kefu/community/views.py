@@ -113,6 +113,17 @@ def thread(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
         raise Http404 from exc
     if found.board.language != lang:
         return HttpResponseRedirect(_thread_url(found.board.language, pk))
+    user, actor = _user(request), _actor(request)
+    if user is not None and actor is not None:  # the thread is read: so are its notifications
+        services.notifications_mark_read(user=user, thread=found, actor=actor)
+    return _thread_page(request, lang, found)
+
+
+def _thread_page(
+    request: HttpRequest, lang: str, found: Any, form: ReplyForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The thread page; after a refused answer, with the answer's form bound to its errors
+    (so the member keeps what they typed)."""
     posts = selectors.posts_for_viewer(thread=found, viewer=request.user)
     user = _user(request)
     question = next((p for p in posts if p.is_question), None)
@@ -131,12 +142,14 @@ def thread(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
             "can_accept": user is not None
             and (user.pk == found.author_id or permissions.can_moderate(user)),
             "can_promote": user is not None and permissions.can_promote(user),
-            "form": ReplyForm(),
+            "form": form or ReplyForm(),
+            "restriction": selectors.posting_restriction(viewer=user),
             "boards": selectors.boards_for_moderators(viewer=user),
             "held": Visibility.HELD,
             "hidden": Visibility.HIDDEN,
         },
         found.title,
+        status=status,
     )
 
 
@@ -174,7 +187,11 @@ def ask(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
         request,
         lang,
         "community/ask.html",
-        {"board": found, "form": form},
+        {
+            "board": found,
+            "form": form,
+            "restriction": selectors.posting_restriction(viewer=request.user),
+        },
         _("Ask the community"),
         status=status,
     )
@@ -212,9 +229,7 @@ def reply(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
                     request, _("Thank you! Your answer will appear once a moderator checks it.")
                 )
             return _back(lang, pk, f"#post-{post.pk}")
-    for error in form.errors.values():
-        messages.error(request, " ".join(str(e) for e in error))
-    return _back(lang, pk, "#reply")
+    return _thread_page(request, lang, found, form=form, status=422)
 
 
 def _acting_on(
@@ -321,6 +336,8 @@ def private_help(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
     actor, found = allowed
     try:
         conversation = services.thread_accept_private_help(thread=found, actor=actor)
+    except NotFound as exc:  # not the asker: there is no offer for them
+        raise Http404 from exc
     except KefuError as exc:
         messages.error(request, exc.message)
         return _back(lang, pk)

@@ -27,7 +27,10 @@ MAX_MUTE_DAYS = 365
 
 
 def _reason(reason: str, *, required: bool) -> str:
-    return clean_text("reason", reason, limit=500, required=required, single_line=True)
+    reason = clean_text("reason", reason, limit=500, required=False, single_line=True)
+    if required and not reason:  # said plainly: the forms show it as a flash message
+        raise field_error("reason", _("Give a reason: it is kept in the audit log."))
+    return reason
 
 
 def _resolve_reports(post: Post, user: User, resolution: str) -> int:

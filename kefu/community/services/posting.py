@@ -29,7 +29,7 @@ from kefu.community.models import (
     Visibility,
     Vote,
 )
-from kefu.community.render import IMAGE_PREFIX, render_post
+from kefu.community.render import IMAGE_PREFIX, MAX_DEPTH, nesting_depth, render_post
 from kefu.community.services.common import acting_user, audit, index_changed
 from kefu.community.services.profiles import (
     REP_ACCEPTED,
@@ -89,14 +89,9 @@ class Prepared:
 def _poster(actor: Actor) -> User:
     """The author, if they may post now: not banned, not muted."""
     user = acting_user(actor)
-    profile = profile_for(user)
-    if profile.banned:
-        raise PermissionDenied(_("Your account may no longer post in the community."))
-    if profile.muted_until is not None and profile.muted_until > clock.now():
-        raise PermissionDenied(
-            _("You are muted until %(until)s.")
-            % {"until": profile.muted_until.strftime("%Y-%m-%d %H:%M UTC")}
-        )
+    restriction = permissions.posting_restriction(profile_for(user))
+    if restriction is not None:
+        raise PermissionDenied(restriction)
     if not user.is_agent:
         ratelimit.hit(f"forum-post-m:{user.pk}", limit=POSTS_PER_MINUTE, window_seconds=60)
         ratelimit.hit(f"forum-post-h:{user.pk}", limit=POSTS_PER_HOUR, window_seconds=3600)
@@ -116,6 +111,11 @@ def clean_tags(tags: Sequence[str]) -> list[str]:
 
 def _prepare(user: User, body: str, images: Sequence[UploadedFile], *, title: str = "") -> Prepared:
     body = clean_text("body", body, limit=BODY_LIMIT, required=True, reject_control=True)
+    if nesting_depth(body) > MAX_DEPTH:  # refused whole: the renderer would cut the rest
+        raise field_error(
+            "body",
+            _("Quotes and lists can be nested at most %(n)d levels deep.") % {"n": MAX_DEPTH},
+        )
     if len(images) > IMAGES_PER_POST:
         raise field_error("images", _("Attach at most %(n)d images.") % {"n": IMAGES_PER_POST})
     valid = validate_attachments(list(images)) if images else []
@@ -217,12 +217,15 @@ def _url_name(filename: str) -> str:
     return quote(filename, safe="")
 
 
-def _notify(thread: Thread, post: Post, kind: str, *, exclude: int) -> None:
+def notify(thread: Thread, post: Post | None, kind: str, *, exclude: int) -> None:
     """In-portal notifications, then an email each (on commit): a reply goes to the thread's
-    followers, an accepted answer to the answer's author only."""
+    followers, an accepted answer to the answer's author only, an offer of private help
+    (``private_help``, no post) to the asker only."""
     now = clock.now()
-    if kind == "accepted":
+    if kind == "accepted" and post is not None:
         recipients = [post.author_id] if post.author_id != exclude else []
+    elif kind == "private_help":
+        recipients = [thread.author_id] if thread.author_id != exclude else []
     else:
         recipients = list(
             Follow.objects.filter(thread=thread)
@@ -250,7 +253,7 @@ def publish_effects(thread: Thread, post: Post) -> None:
     Thread.objects.filter(pk=thread.pk).update(
         reply_count=F("reply_count") + 1, last_activity_at=now
     )
-    _notify(thread, post, "reply", exclude=post.author_id)
+    notify(thread, post, "reply", exclude=post.author_id)
 
 
 def thread_create(
@@ -400,7 +403,7 @@ def thread_accept_answer(*, thread: Thread, post: Post | None, actor: Actor) -> 
         )
         index_changed(thread)
         if post is not None:
-            _notify(thread, post, "accepted", exclude=user.pk)
+            notify(thread, post, "accepted", exclude=user.pk)
     return thread
 
 
@@ -425,11 +428,15 @@ def thread_follow(*, thread: Thread, follow: bool, actor: Actor) -> bool:
     return follow
 
 
-def notifications_mark_read(*, user: User, actor: Actor) -> int:
-    """Mark all of ``user``'s notifications read; returns how many were unread."""
+def notifications_mark_read(*, user: User, thread: Thread | None = None, actor: Actor) -> int:
+    """Mark ``user``'s notifications read (all, or those about ``thread``: opening a thread
+    reads them); returns how many were unread. A read notification is no longer emailed."""
     if acting_user(actor).pk != user.pk:
         raise PermissionDenied(_("You do not have permission to do that."))
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=clock.now())
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if thread is not None:
+        unread = unread.filter(thread=thread)
+    return unread.update(read_at=clock.now())
 
 
 def post_report(*, post: Post, reason: str, actor: Actor) -> Report:

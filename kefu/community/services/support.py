@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from kefu.community import permissions
 from kefu.community.models import Post, Thread, Visibility
 from kefu.community.services.common import acting_user, audit, require_moderator
+from kefu.community.services.posting import notify
 from kefu.contacts.selectors import contact_for_user
 from kefu.conversations.models import Conversation
 from kefu.conversations.services import conversation_create
@@ -20,8 +21,8 @@ from kefu.helpcenter.services import article_create
 
 
 def thread_offer_private_help(*, thread: Thread, actor: Actor) -> Thread:
-    """Offer the asker to continue in a private conversation. Nothing private moves until the
-    asker accepts (``thread_accept_private_help``)."""
+    """Offer the asker to continue in a private conversation; they are notified (portal and
+    email). Nothing private moves until the asker accepts (``thread_accept_private_help``)."""
     user = require_moderator(actor)
     with transaction.atomic():
         thread = Thread.objects.select_for_update().get(pk=thread.pk)
@@ -29,9 +30,12 @@ def thread_offer_private_help(*, thread: Thread, actor: Actor) -> Thread:
             raise InvalidTransition(_("This thread already continues in a conversation."))
         if thread.visibility in (Visibility.DELETED,) or not thread.author.is_customer:
             raise InvalidTransition(_("Private help can only be offered to a customer."))
+        if thread.private_help_offered_by_id is not None:
+            raise InvalidTransition(_("Private help has already been offered on this thread."))
         thread.private_help_offered_by = user
         thread.save(update_fields=["private_help_offered_by"])
         audit(actor, "community.private_help_offered", "forum_thread", thread.pk)
+        notify(thread, None, "private_help", exclude=user.pk)  # the asker hears of it
     return thread
 
 

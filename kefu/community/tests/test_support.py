@@ -76,3 +76,56 @@ def test_promote_needs_an_accepted_answer_and_a_writer(
             thread=thread, section=section, slug="x", actor=actor_of(supervisor)
         )
     assert not ArticleTranslation.objects.exists()
+
+
+def test_offer_of_private_help_notifies_the_asker_once(
+    ask, customer_1, agent_a, trusted, actor_of, mailoutbox, django_capture_on_commit_callbacks
+):
+    from kefu.community.models import Notification
+
+    thread = ask(customer_1, title="Deposit credited to the wrong account")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.thread_offer_private_help(thread=thread, actor=actor_of(agent_a))
+    note = Notification.objects.get()
+    assert (note.user, note.kind, note.post) == (customer_1, "private_help", None)
+    assert [m.to for m in mailoutbox] == [[customer_1.email]]
+    assert "Support offered private help" in mailoutbox[0].subject
+    with pytest.raises(InvalidTransition), django_capture_on_commit_callbacks(execute=True):
+        services.thread_offer_private_help(thread=thread, actor=actor_of(agent_a))
+    assert Notification.objects.count() == 1
+    assert len(mailoutbox) == 1
+
+
+def test_private_help_through_the_pages_opens_a_request_the_customer_sees_in_the_portal(
+    ask, customer_1, customer_2, agent_a, trusted, actor_of
+):
+    from django.test import Client
+
+    thread = ask(customer_1, title="Withdrawal to the wrong network", body="Sent USDT on BSC.")
+    staff, asker, other = Client(), Client(), Client()
+    staff.force_login(agent_a)
+    asker.force_login(customer_1)
+    other.force_login(customer_2)
+    assert staff.post(f"/agent/community/threads/{thread.pk}/offer-private").status_code == 302
+    portal = asker.get("/requests/").content.decode()
+    assert "Support offered to help you in private:" in portal
+    page = asker.get(f"/help/en/community/t/{thread.pk}/").content.decode()
+    assert "Continue in private" in page
+    assert (
+        "Continue in private"
+        not in other.get(f"/help/en/community/t/{thread.pk}/").content.decode()
+    )
+    assert other.post(f"/help/en/community/t/{thread.pk}/private-help").status_code == 404
+    assert not Conversation.objects.exists()
+
+    response = asker.post(f"/help/en/community/t/{thread.pk}/private-help")
+    conversation = Conversation.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/requests/{conversation.pk}/"
+    detail = asker.get(response["Location"]).content.decode()
+    assert "Withdrawal to the wrong network" in detail
+    assert "Sent USDT on BSC." in detail
+    assert "Withdrawal to the wrong network" in asker.get("/requests/").content.decode()
+    assert staff.get(f"/agent/c/{conversation.pk}/").status_code == 200
+    staff_page = staff.get(f"/help/en/community/t/{thread.pk}/").content.decode()
+    assert f'href="/agent/c/{conversation.pk}/"' in staff_page
