@@ -305,7 +305,13 @@ def handoff_route(
     conversation = conversation_services.conversation_set_team(
         conversation=conversation, team=team, actor=actor
     )
-    _raise_priority(conversation, rule, actor)
+    conversation = _raise_priority(conversation, rule, actor)
+    # The SLA policy may select on the intent the assistant recognised (its session holds it):
+    # re-match now even when neither the team nor the priority changed. The row is locked
+    # (conversation_set_team) for the rest of the caller's transaction.
+    from kefu.sla.services import sla_on_event
+
+    sla_on_event(conversation=conversation, event="attributes_changed")
     return team
 
 

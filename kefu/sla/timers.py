@@ -68,16 +68,41 @@ def _target(policy: SlaPolicy | None, kind: str) -> int | None:
 # --- policy and calendar ----------------------------------------------------------------------
 
 
-def matches(policy: SlaPolicy, conversation: Conversation, vip_tier: int) -> bool:
-    """Whether every non-empty condition of ``policy`` holds for ``conversation``."""
+# The assistant's intents (kefu.assistant.intents, fixed names) as the intent categories a
+# policy's ``categories`` condition lists: a chat the assistant handed over is timed by the
+# intent it recognised, as a ticket is by the category its customer chose.
+INTENT_CATEGORIES = {
+    "withdrawal_status": "withdrawal",
+    "withdrawal_failed": "withdrawal",
+    "deposit_missing": "deposit",
+    "deposit_howto": "deposit",
+    "fees_limits": "fees",
+    "trading": "trading",
+    "account_access": "account",
+    "account_settings": "account",
+    "two_factor": "2fa",
+    "kyc": "kyc",
+    "security": "security",
+    "official_check": "security",
+}
+
+
+def matches(policy: SlaPolicy, conversation: Conversation, vip_tier: int, intent: str = "") -> bool:
+    """Whether every non-empty condition of ``policy`` holds for ``conversation`` (``intent``:
+    the assistant's last recognised intent, which also satisfies ``categories``)."""
     checks = (
         (policy.priorities, conversation.priority),
         (policy.tiers, conversation.tier),
         (policy.channels, conversation.channel),
         (policy.vip_tiers, vip_tier),
-        (policy.categories, conversation.category),
     )
-    return all(not allowed or value in allowed for allowed, value in checks)
+    if not all(not allowed or value in allowed for allowed, value in checks):
+        return False
+    return (
+        not policy.categories
+        or conversation.category in policy.categories
+        or INTENT_CATEGORIES.get(intent) in policy.categories
+    )
 
 
 def policy_for(conversation: Conversation) -> SlaPolicy | None:
@@ -85,15 +110,15 @@ def policy_for(conversation: Conversation) -> SlaPolicy | None:
     policies = policy_cache.cached("sla.policies", _active_policies)
     if not policies:
         return None
-    from kefu.contacts.models import Contact
-
-    vip_tier = (
-        Contact.objects.filter(pk=conversation.contact_id)
-        .values_list("vip_tier", flat=True)
+    # The contact's VIP tier and the assistant's last intent, in one query.
+    row = (
+        type(conversation)
+        .objects.filter(pk=conversation.pk)
+        .values_list("contact__vip_tier", "assistant_session__last_intent")
         .first()
-        or 0
     )
-    found = next((p for p in policies if matches(p, conversation, vip_tier)), None)
+    vip_tier, intent = (row[0] or 0, row[1] or "") if row is not None else (0, "")
+    found = next((p for p in policies if matches(p, conversation, vip_tier, intent)), None)
     return None if found is None else copy.copy(found)  # the cached row stays untouched
 
 
