@@ -344,3 +344,30 @@ def test_a_conversation_without_a_team_is_served_when_an_agent_comes_online(
         _online(agent_a, actor_of)  # agent_a works in team A, yet anyone may take team-less ones
     no_team.refresh_from_db()
     assert no_team.assignee_id == agent_a.pk
+
+
+def test_an_online_agent_whose_socket_comes_back_serves_the_queue_at_once(
+    team_a, agent_a, actor_of, email_auto, django_capture_on_commit_callbacks
+):
+    from kefu.accounts.models import AgentPresence
+    from kefu.accounts.services import PRESENCE_FRESH_SECONDS, presence_touch
+
+    _online(agent_a, actor_of)
+    # The socket went away: still "online", but no heartbeat for a while, so not counted.
+    AgentPresence.objects.filter(user=agent_a).update(
+        last_seen_at=clock.now() - timedelta(seconds=PRESENCE_FRESH_SECONDS + 60)
+    )
+    waiting = _email(team=team_a)
+    assert waiting.assignee_id is None
+    with django_capture_on_commit_callbacks(execute=True):
+        presence_touch(user_id=agent_a.pk)  # the first heartbeat of the new socket
+    waiting.refresh_from_db()
+    assert waiting.assignee_id == agent_a.pk
+    # An ordinary heartbeat of a live socket serves nothing (no job).
+    second = _email(team=team_a)
+    Conversation.objects.filter(pk=second.pk).update(assignee=None)
+    Offer.objects.filter(conversation=second).delete()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        presence_touch(user_id=agent_a.pk)
+    assert callbacks == []
+    assert Conversation.objects.get(pk=second.pk).assignee_id is None
