@@ -412,8 +412,22 @@ def presence_set(*, user: User, status: str, actor: Actor) -> AgentPresence:
 
 
 def presence_touch(*, user_id: int) -> None:
-    """Record a heartbeat from an agent's open workspace socket (not audited: no state change)."""
-    AgentPresence.objects.filter(user_id=user_id).update(last_seen_at=clock.now())
+    """Record a heartbeat from an agent's open workspace socket (not audited: no state change).
+
+    An agent whose status stayed "online" while no socket of theirs was alive (so routing did
+    not count them) is back with this heartbeat: their teams' waiting queues are served now,
+    as when they set themselves online, rather than at the next periodic pass."""
+    now = clock.now()
+    stale = now - timedelta(seconds=PRESENCE_FRESH_SECONDS)
+    came_back = AgentPresence.objects.filter(
+        user_id=user_id, status=PresenceStatus.ONLINE, last_seen_at__lt=stale
+    ).update(last_seen_at=now)
+    if came_back:
+        from kefu.routing.services import on_agent_freed
+
+        on_agent_freed(agent_id=user_id)
+        return
+    AgentPresence.objects.filter(user_id=user_id).update(last_seen_at=now)
 
 
 def agents_online(team_id: int | None = None) -> list[User]:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
 from kefu.accounts import permissions
@@ -305,7 +305,13 @@ def handoff_route(
     conversation = conversation_services.conversation_set_team(
         conversation=conversation, team=team, actor=actor
     )
-    _raise_priority(conversation, rule, actor)
+    conversation = _raise_priority(conversation, rule, actor)
+    # The SLA policy may select on the intent the assistant recognised (its session holds it):
+    # re-match now even when neither the team nor the priority changed. The row is locked
+    # (conversation_set_team) for the rest of the caller's transaction.
+    from kefu.sla.services import sla_on_event
+
+    sla_on_event(conversation=conversation, event="attributes_changed")
     return team
 
 
@@ -423,7 +429,11 @@ def _waiting(team_id: int | None, channels: Sequence[str]) -> list[Conversation]
         # A chat the assistant is still answering is not waiting for a person.
         .exclude(assistant_session__active=True)
         .select_related("contact")
-        .order_by("created_at")[:WAITING_BATCH]
+        # The batch is taken in queue order (selection.queue_order: VIP tier, priority, longest
+        # wait), so a VIP behind more than a batch of older conversations is still served first.
+        .order_by(F("contact__vip_tier").desc(nulls_last=True), "-priority", "created_at", "id")[
+            :WAITING_BATCH
+        ]
     )
     return list(qs)
 
@@ -464,9 +474,10 @@ def assign_waiting(*, team_ids: Iterable[int | None], actor: Actor) -> int:
 
 
 def assign_waiting_for_agent(*, agent_id: int, actor: Actor) -> int:
-    """An agent came online or freed capacity: serve the queues of their teams."""
+    """An agent came online or freed capacity: serve the queues of their teams, then the
+    queue of conversations without a team (every online agent may take those)."""
     team_ids = list(Team.objects.filter(members=agent_id).values_list("pk", flat=True))
-    return assign_waiting(team_ids=team_ids or [None], actor=actor)
+    return assign_waiting(team_ids=[*team_ids, None], actor=actor)
 
 
 # --- re-offer --------------------------------------------------------------------------------

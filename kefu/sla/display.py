@@ -13,8 +13,8 @@ SOON_SECONDS = 3600  # under an hour left reads as urgent (amber)
 @dataclass(frozen=True, slots=True)
 class Deadline:
     text: str
-    css: str  # "sla-ok", "sla-soon" or "sla-overdue"
-    iso: str
+    css: str  # "sla-ok", "sla-soon", "sla-overdue" or "sla-paused"
+    iso: str  # the deadline instant; "" while paused (there is none until it resumes)
 
 
 def span(seconds: float) -> str:
@@ -40,3 +40,10 @@ def deadline(due_at: datetime | None, now: datetime) -> Deadline | None:
         )
     css = "sla-soon" if left < SOON_SECONDS else "sla-ok"
     return Deadline(_("%(time)s left") % {"time": span(left)}, css, due_at.isoformat())
+
+
+def paused(remaining_seconds: float | None) -> Deadline:
+    """The cell for a conversation whose timers are paused while it waits on the customer: the
+    (business) time the most urgent one will have left when the clock restarts."""
+    left = span(max(0.0, remaining_seconds or 0.0))
+    return Deadline(_("paused, %(time)s left") % {"time": left}, "sla-paused", "")

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from kefu.sla.display import Deadline, deadline
+from django.db.models import Min
+
+from kefu.sla.display import Deadline, deadline, paused
 from kefu.sla.hours import CalendarSpec, HoursError
 from kefu.sla.models import BusinessCalendar, SlaTimer, TimerKind, TimerState
 
@@ -55,12 +57,33 @@ def timers_for_conversation(conversation: Conversation, now: datetime) -> list[T
                 kind_label=str(TimerKind(timer.kind).label),
                 state=timer.state,
                 state_label=str(TimerState(timer.state).label),
-                due_at=timer.due_at,
-                deadline=deadline(timer.due_at, now) if live else None,
+                # A paused timer's due_at is the deadline it had before the pause: not shown.
+                due_at=None if timer.state == TimerState.PAUSED else timer.due_at,
+                deadline=(
+                    paused(timer.remaining_seconds)
+                    if timer.state == TimerState.PAUSED
+                    else deadline(timer.due_at, now)
+                    if live
+                    else None
+                ),
                 policy=timer.policy.name if timer.policy else "",
             )
         )
     return rows
+
+
+def paused_left(conversation_ids: list[int]) -> dict[int, float]:
+    """For conversations with paused timers (pending on the customer): the business time the
+    most urgent paused timer has left, by conversation id. One query (the inbox page's)."""
+    if not conversation_ids:
+        return {}
+    rows = (
+        SlaTimer.objects.filter(conversation_id__in=conversation_ids, state=TimerState.PAUSED)
+        .values("conversation_id")
+        .annotate(left=Min("remaining_seconds"))
+        .order_by()
+    )
+    return {r["conversation_id"]: float(r["left"] or 0.0) for r in rows}
 
 
 def alerts_for_user(user_id: int) -> list[Any]:

@@ -9,6 +9,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kefu.accounts import permissions
@@ -26,7 +27,13 @@ from kefu.sla.hours import (
     parse_weekly_hours,
     weekly_hours_json,
 )
-from kefu.sla.models import BusinessCalendar, CalendarException, SlaPolicy, TeamCalendar
+from kefu.sla.models import (
+    BusinessCalendar,
+    CalendarException,
+    SlaPolicy,
+    SlaTimer,
+    TeamCalendar,
+)
 
 if TYPE_CHECKING:
     from kefu.conversations.models import Conversation
@@ -119,6 +126,19 @@ def calendar_save(
         calendar.save()
         if old_hours is not None:  # running deadlines follow the new hours
             timers.calendar_changed(calendar.pk, old_hours, clock.now())
+        if is_default and current_default != calendar:
+            # The default moved here: timers counted in the old default (or, before any
+            # calendar existed, in 24/7) for conversations without a team calendar follow it.
+            without_team_calendar = SlaTimer.objects.exclude(
+                conversation__team__sla_calendar__isnull=False
+            )
+            old_default = None if current_default is None else current_default.pk
+            timers.calendars_reassigned(
+                without_team_calendar.filter(
+                    Q(calendar_id=old_default) if old_default else Q(calendar__isnull=True)
+                ),
+                clock.now(),
+            )
         audit_record(
             actor=actor,
             action="calendar.created" if created else "calendar.updated",
@@ -266,13 +286,19 @@ def calendar_import_exceptions(
 
 
 def team_calendar_set(*, team: Team, calendar: BusinessCalendar | None, actor: Actor) -> None:
-    """Make ``team`` work to ``calendar`` (None: the default calendar)."""
+    """Make ``team`` work to ``calendar`` (None: the default calendar). The running and
+    paused business-time timers of the team's conversations move to it in the same
+    transaction, each keeping the business time it has used (``timers.calendars_reassigned``;
+    timers of policies that name their own calendar do not move)."""
     _require_manager(actor)
     with transaction.atomic():
         if calendar is None:
             TeamCalendar.objects.filter(team=team).delete()
         else:
             TeamCalendar.objects.update_or_create(team=team, defaults={"calendar": calendar})
+        timers.calendars_reassigned(
+            SlaTimer.objects.filter(conversation__team_id=team.pk), clock.now()
+        )
         audit_record(
             actor=actor,
             action="team.calendar_set",
@@ -328,10 +354,12 @@ def policy_save(
     escalate_on_breach: bool = False,
     actor: Actor,
 ) -> SlaPolicy:
-    """Create (policy=None) or update an SLA policy. Updating re-targets the policy's open
-    timers in the same transaction (``timers.policy_changed``: new targets, calendar or
-    warning, keeping the business time each has used; paused timers stay paused). Which policy
-    a conversation matches is re-decided when it next changes priority, tier, team or channel."""
+    """Create (policy=None) or update an SLA policy. Updating re-matches the conversations the
+    policy times, in the same transaction (``timers.policy_changed``): their open timers take
+    the targets, calendar and warning of the policy each matches now (usually this one; the
+    next match when it was deactivated or its conditions no longer hold), keeping the business
+    time each has used; paused timers stay paused. Conversations timed by other policies are
+    re-matched when they next change priority, tier, team or channel."""
     from kefu.contacts.models import VipTier
     from kefu.conversations.models import Category, Channel, ConversationType, Priority, Tier
 
@@ -392,17 +420,26 @@ def policy_save(
 
 
 def policy_delete(*, policy: SlaPolicy, actor: Actor) -> None:
-    """Delete a policy; its timers keep running on the targets they were given."""
+    """Delete a policy. The conversations it timed are re-matched in the same transaction
+    (``timers.policy_deleted``): their open timers move to the policy each matches now,
+    keeping the business time used, or are cancelled when none matches (breached timers stay
+    breached)."""
     _require_manager(actor)
     with transaction.atomic():
+        timed = set(
+            SlaTimer.objects.filter(timers.OPEN_Q, policy_id=policy.pk).values_list(
+                "conversation_id", flat=True
+            )
+        )
         audit_record(
             actor=actor,
             action="sla_policy.deleted",
             object_type="sla_policy",
             object_id=policy.pk,
-            data={"name": policy.name},
+            data={"name": policy.name, "conversations": len(timed)},
         )
         policy.delete()
+        timers.policy_deleted(timed, clock.now())
 
 
 def sla_alerts_mark_read(*, user: User, actor: Actor) -> int:

@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Min, Q
+from django.db.models import Min, Q, QuerySet
 
 from kefu.core import policy_cache
 from kefu.core.prepared import Prepared
@@ -68,17 +68,42 @@ def _target(policy: SlaPolicy | None, kind: str) -> int | None:
 # --- policy and calendar ----------------------------------------------------------------------
 
 
-def matches(policy: SlaPolicy, conversation: Conversation, vip_tier: int) -> bool:
-    """Whether every non-empty condition of ``policy`` holds for ``conversation``."""
+# The assistant's intents (kefu.assistant.intents, fixed names) as the intent categories a
+# policy's ``categories`` condition lists: a chat the assistant handed over is timed by the
+# intent it recognised, as a ticket is by the category its customer chose.
+INTENT_CATEGORIES = {
+    "withdrawal_status": "withdrawal",
+    "withdrawal_failed": "withdrawal",
+    "deposit_missing": "deposit",
+    "deposit_howto": "deposit",
+    "fees_limits": "fees",
+    "trading": "trading",
+    "account_access": "account",
+    "account_settings": "account",
+    "two_factor": "2fa",
+    "kyc": "kyc",
+    "security": "security",
+    "official_check": "security",
+}
+
+
+def matches(policy: SlaPolicy, conversation: Conversation, vip_tier: int, intent: str = "") -> bool:
+    """Whether every non-empty condition of ``policy`` holds for ``conversation`` (``intent``:
+    the assistant's last recognised intent, which also satisfies ``categories``)."""
     checks = (
         (policy.priorities, conversation.priority),
         (policy.tiers, conversation.tier),
         (policy.channels, conversation.channel),
         (policy.vip_tiers, vip_tier),
-        (policy.categories, conversation.category),
         (policy.conversation_types, conversation.conversation_type),
     )
-    return all(not allowed or value in allowed for allowed, value in checks)
+    if not all(not allowed or value in allowed for allowed, value in checks):
+        return False
+    return (
+        not policy.categories
+        or conversation.category in policy.categories
+        or INTENT_CATEGORIES.get(intent) in policy.categories
+    )
 
 
 def policy_for(conversation: Conversation) -> SlaPolicy | None:
@@ -86,15 +111,15 @@ def policy_for(conversation: Conversation) -> SlaPolicy | None:
     policies = policy_cache.cached("sla.policies", _active_policies)
     if not policies:
         return None
-    from kefu.contacts.models import Contact
-
-    vip_tier = (
-        Contact.objects.filter(pk=conversation.contact_id)
-        .values_list("vip_tier", flat=True)
+    # The contact's VIP tier and the assistant's last intent, in one query.
+    row = (
+        type(conversation)
+        .objects.filter(pk=conversation.pk)
+        .values_list("contact__vip_tier", "assistant_session__last_intent")
         .first()
-        or 0
     )
-    found = next((p for p in policies if matches(p, conversation, vip_tier)), None)
+    vip_tier, intent = (row[0] or 0, row[1] or "") if row is not None else (0, "")
+    found = next((p for p in policies if matches(p, conversation, vip_tier, intent)), None)
     return None if found is None else copy.copy(found)  # the cached row stays untouched
 
 
@@ -501,19 +526,83 @@ def calendar_changed(calendar_id: int, old: CalendarSpec, at: datetime) -> int:
 
 
 def policy_changed(policy: SlaPolicy, at: datetime) -> int:
-    """A policy's targets, business/calendar time, calendar or warning changed (already saved):
-    re-target its open timers, each keeping the business time it has used (``reapply``). A
-    paused timer stays paused with the new time left; a breached one stays breached. Which
-    policy a conversation matches is re-decided on its next change, as before. Returns how many
-    timers changed. Runs inside the edit's transaction."""
-    open_timers = SlaTimer.objects.filter(OPEN_Q, policy_id=policy.pk)
-    conversation_ids = set(open_timers.values_list("conversation_id", flat=True))
+    """A policy changed (already saved): re-match the conversations it times and move their
+    open timers to the policy each matches now, keeping the business time each has used
+    (``reapply``). Usually that is the same policy with new targets, calendar or warning; a
+    deactivated policy, or one whose conditions no longer hold, hands its conversations to the
+    next matching policy (or, with none, its response and resolution timers are cancelled). A
+    paused timer stays paused with the new time left; a breached one stays breached.
+    Conversations timed by other policies are not re-matched. Returns how many timers changed.
+    Runs inside the edit's transaction."""
+    return _rematch(
+        set(
+            SlaTimer.objects.filter(OPEN_Q, policy_id=policy.pk).values_list(
+                "conversation_id", flat=True
+            )
+        ),
+        at,
+    )
+
+
+def policy_deleted(conversation_ids: set[int], at: datetime) -> int:
+    """A policy was deleted (its timers' ``policy`` is now NULL): re-match the conversations it
+    timed, as ``policy_changed`` does. Runs inside the delete's transaction."""
+    return _rematch(conversation_ids, at)
+
+
+def _rematch(conversation_ids: set[int], at: datetime) -> int:
     changed = 0
     for conversation in _locked_conversations(conversation_ids):
-        for timer in open_timers.select_for_update().filter(conversation_id=conversation.pk):
-            before = (timer.due_at, timer.warn_at, timer.remaining_seconds, timer.target_seconds)
+        policy = policy_for(conversation)
+        rows = SlaTimer.objects.select_for_update().filter(OPEN_Q, conversation_id=conversation.pk)
+        for timer in rows.order_by("id"):
+            before = _moved_fields(timer)
             reapply(timer, policy, conversation, at)
-            after = (timer.due_at, timer.warn_at, timer.remaining_seconds, timer.target_seconds)
-            changed += before != after
+            changed += before != _moved_fields(timer)
         refresh_due(conversation)
     return changed
+
+
+def _moved_fields(timer: SlaTimer) -> tuple[object, ...]:
+    return (
+        timer.policy_id,
+        timer.state,
+        timer.calendar_id,
+        timer.due_at,
+        timer.warn_at,
+        timer.remaining_seconds,
+        timer.target_seconds,
+    )
+
+
+def calendars_reassigned(timers: QuerySet[SlaTimer], at: datetime) -> int:
+    """Which calendar some conversations work to changed (a team was given another calendar,
+    or the default calendar changed): move each running or paused business-time timer in
+    ``timers`` to the calendar its policy now picks (``calendar_for``), keeping the business
+    time it has used: a running deadline is the time left, measured in the old calendar,
+    counted on from ``at`` in the new one; a paused timer keeps its time left and resumes in
+    the new calendar. Timers whose policy names its own calendar, overdue ones (left to the
+    worker) and breached ones do not move. Returns how many moved. Runs inside the edit's
+    transaction."""
+    scope = timers.filter(
+        business_time=True,
+        state__in=(TimerState.RUNNING, TimerState.PAUSED),
+        policy__isnull=False,
+        policy__calendar__isnull=True,
+    )
+    conversation_ids = set(scope.values_list("conversation_id", flat=True))
+    moved = 0
+    for conversation in _locked_conversations(conversation_ids):
+        rows = scope.select_for_update(of=("self",)).filter(conversation_id=conversation.pk)
+        for timer in rows.select_related("policy").order_by("id"):
+            if (
+                timer.state == TimerState.RUNNING
+                and timer.due_at is not None
+                and timer.due_at <= at
+            ):
+                continue
+            before = timer.calendar_id
+            reapply(timer, timer.policy, conversation, at)
+            moved += before != timer.calendar_id
+        refresh_due(conversation)
+    return moved

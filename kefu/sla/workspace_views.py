@@ -10,7 +10,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from kefu.core import clock
 from kefu.sla import selectors, services
+from kefu.sla.display import deadline
 from kefu.workspace.access import agent_required, current_actor, current_agent, page_context
 
 
@@ -19,9 +21,14 @@ from kefu.workspace.access import agent_required, current_actor, current_agent, 
 @agent_required
 def alerts(request: HttpRequest) -> HttpResponse:
     user = current_agent(request)
+    now = clock.now()
     context = {
         **page_context(request, "alerts"),
-        "alerts": selectors.alerts_for_user(user.pk),
+        # Each alert with its conversation's deadline as it is now (time left, or overdue).
+        "alerts": [
+            (alert, deadline(alert.conversation.sla_due_at, now))
+            for alert in selectors.alerts_for_user(user.pk)
+        ],
     }
     return TemplateResponse(request, "sla/alerts.html", context)
 

@@ -309,6 +309,35 @@ def test_hand_off_rule_priority_never_lowers_an_urgent_hand_off(
     assert (conversation.team_id, conversation.priority) == (team_b.pk, Priority.URGENT)
 
 
+def test_hand_off_is_timed_by_the_sla_policy_for_the_recognised_intent(
+    site, script, admin_user, actor_of, django_capture_on_commit_callbacks
+):
+    from kefu.sla.models import SlaTimer, TimerKind
+    from kefu.sla.services import policy_save
+
+    manager = actor_of(admin_user)
+    policy_save(
+        name="Deposits",
+        position=0,
+        categories=["deposit"],
+        first_response_minutes=15,
+        business_time=False,
+        actor=manager,
+    )
+    policy_save(
+        name="Rest", position=1, first_response_minutes=240, business_time=False, actor=manager
+    )
+    script.turns.append(_handoff_turn(intent="deposit_missing"))
+    message = _say(
+        django_capture_on_commit_callbacks, _visitor(site), "where is my deposit", "sla-0001"
+    )
+    conversation = Conversation.objects.get(pk=message.conversation_id)
+    assert conversation.category == "other"  # a chat: no category chosen by the customer
+    first = SlaTimer.objects.get(conversation=conversation, kind=TimerKind.FIRST_RESPONSE)
+    assert (first.policy.name, first.target_seconds) == ("Deposits", 15 * 60)
+    assert conversation.sla_due_at == first.due_at
+
+
 def test_hand_off_without_a_matching_rule_keeps_the_priority(
     site, script, team_b, admin_user, actor_of, django_capture_on_commit_callbacks
 ):

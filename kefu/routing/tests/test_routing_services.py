@@ -290,3 +290,84 @@ def test_rules_route_what_customers_create_themselves(
         action="conversation.team_changed", object_id=str(conversation.pk)
     )
     assert moved.actor_kind == "system"
+
+
+# --- conversations that waited while nobody was online ---------------------------------------
+
+
+def test_a_vip_behind_more_than_a_batch_of_older_conversations_is_served_first(
+    team_a,
+    agent_a,
+    admin_user,
+    actor_of,
+    email_auto,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    monkeypatch.setattr(services, "WAITING_BATCH", 2)  # the queue is longer than one batch
+    staff_update(user=agent_a, chat_capacity=1, actor=actor_of(admin_user))
+    older = [_email(team=team_a, subject=f"Older {i}") for i in range(3)]
+    vip = _email(team=team_a, contact=factories.ContactFactory(vip_tier=2))
+    assert all(c.assignee_id is None for c in [*older, vip])  # nobody online: all wait
+    with django_capture_on_commit_callbacks(execute=True):
+        _online(agent_a, actor_of)
+    vip.refresh_from_db()
+    assert vip.assignee_id == agent_a.pk
+    assert not Conversation.objects.filter(pk__in=[c.pk for c in older], assignee__isnull=False)
+
+
+def test_oldest_first_among_equals_once_an_agent_comes_online(
+    team_a, agent_a, admin_user, actor_of, email_auto, django_capture_on_commit_callbacks
+):
+    staff_update(user=agent_a, chat_capacity=2, actor=actor_of(admin_user))
+    first = _email(team=team_a, subject="First")
+    Conversation.objects.filter(pk=first.pk).update(created_at=clock.now() - timedelta(hours=2))
+    second = _email(team=team_a, subject="Second")
+    Conversation.objects.filter(pk=second.pk).update(created_at=clock.now() - timedelta(hours=1))
+    newest = _email(team=team_a, subject="Newest")
+    urgent = _email(team=team_a, subject="Urgent", priority=Priority.URGENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        _online(agent_a, actor_of)
+    assigned = set(Conversation.objects.filter(assignee=agent_a).values_list("pk", flat=True))
+    # Priority before wait; then the longest wait. Capacity 2: the newest keeps waiting.
+    assert assigned == {urgent.pk, first.pk}
+    assert Conversation.objects.get(pk=second.pk).assignee_id is None
+    assert Conversation.objects.get(pk=newest.pk).assignee_id is None
+
+
+def test_a_conversation_without_a_team_is_served_when_an_agent_comes_online(
+    team_a, agent_a, actor_of, email_auto, django_capture_on_commit_callbacks
+):
+    no_team = _email(team=None)
+    assert no_team.assignee_id is None  # nobody online
+    with django_capture_on_commit_callbacks(execute=True):
+        _online(agent_a, actor_of)  # agent_a works in team A, yet anyone may take team-less ones
+    no_team.refresh_from_db()
+    assert no_team.assignee_id == agent_a.pk
+
+
+def test_an_online_agent_whose_socket_comes_back_serves_the_queue_at_once(
+    team_a, agent_a, actor_of, email_auto, django_capture_on_commit_callbacks
+):
+    from kefu.accounts.models import AgentPresence
+    from kefu.accounts.services import PRESENCE_FRESH_SECONDS, presence_touch
+
+    _online(agent_a, actor_of)
+    # The socket went away: still "online", but no heartbeat for a while, so not counted.
+    AgentPresence.objects.filter(user=agent_a).update(
+        last_seen_at=clock.now() - timedelta(seconds=PRESENCE_FRESH_SECONDS + 60)
+    )
+    waiting = _email(team=team_a)
+    assert waiting.assignee_id is None
+    with django_capture_on_commit_callbacks(execute=True):
+        presence_touch(user_id=agent_a.pk)  # the first heartbeat of the new socket
+    waiting.refresh_from_db()
+    assert waiting.assignee_id == agent_a.pk
+    # An ordinary heartbeat of a live socket serves nothing (no job).
+    second = _email(team=team_a)
+    Conversation.objects.filter(pk=second.pk).update(assignee=None)
+    Offer.objects.filter(conversation=second).delete()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        presence_touch(user_id=agent_a.pk)
+    assert callbacks == []
+    assert Conversation.objects.get(pk=second.pk).assignee_id is None

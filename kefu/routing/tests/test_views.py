@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
+from kefu.assistant.models import AssistantSession
 from kefu.audit.models import AuditEntry
 from kefu.conversations.models import Conversation, ConversationType, Status, Tier
 from kefu.core import clock
@@ -176,8 +177,68 @@ def test_l3_list_and_pending_requests_on_the_board(supervisor, conversation_a, c
         conversation=conversation_a, reason="Please", source="portal", created_at=clock.now()
     )
     context = login(supervisor).get("/agent/queues/").context
-    assert [c.pk for c in context["l3"]] == [conversation_a.pk]
-    assert [r.conversation_id for r in context["pending"]] == [conversation_a.pk]
+    assert [row.conversation.pk for row in context["l3"]] == [conversation_a.pk]
+    assert [p.request.conversation_id for p in context["pending"]] == [conversation_a.pk]
+
+
+def test_board_groups_by_team_and_language_with_oldest_wait_and_time_left(
+    supervisor, team_a, team_b, customer_1, customer_2, monkeypatch
+):
+    from kefu.sla.services import policy_save
+
+    t0 = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: t0)
+    policy_save(
+        name="Everyone",
+        first_response_minutes=60,
+        business_time=False,
+        actor=factories_actor(supervisor),
+    )
+    contact_1, contact_2 = customer_1.contact, customer_2.contact
+    oldest_en = factories.ConversationFactory(contact=contact_1, team=team_a, language="en")
+    factories.ConversationFactory(contact=contact_2, team=team_a, language="en")
+    zh = factories.ConversationFactory(contact=contact_2, team=team_a, language="zh-hans")
+    factories.ConversationFactory(contact=contact_1, team=team_b, language="zh-hans")
+    Conversation.objects.filter(pk=oldest_en.pk).update(created_at=t0 - timedelta(minutes=40))
+    Conversation.objects.filter(pk=zh.pk).update(created_at=t0 - timedelta(minutes=10))
+    Conversation.objects.filter(pk=oldest_en.pk).update(sla_due_at=t0 - timedelta(minutes=5))
+    # A chat the assistant is still answering waits for nobody: not on the board.
+    bot = factories.ConversationFactory(contact=contact_1, team=team_b, language="en")
+    AssistantSession.objects.create(conversation=bot, active=True, created_at=t0, updated_at=t0)
+    page = login(supervisor).get("/agent/queues/")
+    rows = page.context["queues"]
+    assert [(r.team, r.language, r.count, r.wait_seconds) for r in rows] == [
+        ("Team A", "en", 2, 40 * 60),
+        ("Team A", "zh-hans", 1, 10 * 60),
+        ("Team B", "zh-hans", 1, 0),
+    ]
+    assert rows[0].deadline.text == "overdue by 5 min"  # the most urgent of the queue
+    assert rows[1].deadline.text == "1 h 0 min left"
+    assert rows[1].language_label == "Simplified Chinese"
+    html = page.content.decode()
+    assert 'class="ws-sla sla-overdue"' in html
+    assert "Simplified Chinese" in html
+
+
+def test_l3_and_requests_on_the_board_show_the_time_left(supervisor, conversation_a, monkeypatch):
+    t0 = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: t0)
+    Conversation.objects.filter(pk=conversation_a.pk).update(
+        tier=Tier.L3, sla_due_at=t0 + timedelta(minutes=25)
+    )
+    EscalationRequest.objects.create(
+        conversation=conversation_a, reason="Please", source="portal", created_at=t0
+    )
+    page = login(supervisor).get("/agent/queues/")
+    assert page.context["l3"][0].deadline.text == "25 min left"
+    assert page.context["pending"][0].deadline.text == "25 min left"
+    assert page.content.decode().count("25 min left") == 3  # the queue row, L3, the request
+
+
+def factories_actor(user):
+    from kefu.accounts.services import actor_for_user
+
+    return actor_for_user(user)
 
 
 def test_management_sees_and_opens_escalated_conversations_that_front_line_cannot(

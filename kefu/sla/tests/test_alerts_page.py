@@ -113,3 +113,13 @@ def test_badge_counts_unread_alerts_in_one_query(warned, agent_a):
     badge = html.split('id="sla-alerts-badge"', 1)[1].split("</span>", 1)[0]
     assert "hidden" in badge
     assert ">0" in badge
+
+
+def test_each_alert_shows_its_conversations_time_left_now(warned, agent_a, monkeypatch):
+    from kefu.core import clock
+
+    timer = warned.timer
+    monkeypatch.setattr(clock, "now", lambda: timer.started_at + timedelta(minutes=50))
+    html = _client(agent_a).get(reverse("agent_alerts:list")).content.decode()
+    assert "10 min left" in html  # the 60-minute first response, 50 minutes in
+    assert 'class="ws-sla sla-soon"' in html

@@ -70,7 +70,7 @@ def _edit_hours(office, manager, hours):
         timezone=office.timezone,
         always_open=False,
         weekly_hours=hours,
-        is_default=True,
+        is_default=office.is_default,  # an hours edit only: the default stays where it is
         actor=manager,
     )
 

@@ -134,6 +134,27 @@ def test_complaints_get_their_own_policy_and_the_type_is_validated(now, manager,
         policy_save(name="Bad", conversation_types=["grievance"], actor=manager)
 
 
+def test_channel_and_intent_category_conditions_choose_the_policy(now, manager, customer_1):
+    policy_save(
+        name="Phone withdrawals",
+        position=0,
+        channels=["phone"],
+        categories=["withdrawal"],
+        first_response_minutes=5,
+        actor=manager,
+    )
+    policy_save(
+        name="Email", position=1, channels=["email"], first_response_minutes=60, actor=manager
+    )
+    policy_save(name="Rest", position=9, first_response_minutes=240, actor=manager)
+    phone_withdrawal = create(customer_1, channel="phone", category="withdrawal")
+    phone_kyc = create(customer_1, channel="phone", category="kyc")
+    email = create(customer_1, channel="email", category="withdrawal")
+    assert timers(phone_withdrawal)[TimerKind.FIRST_RESPONSE].policy.name == "Phone withdrawals"
+    assert timers(phone_kyc)[TimerKind.FIRST_RESPONSE].policy.name == "Rest"
+    assert timers(email)[TimerKind.FIRST_RESPONSE].policy.name == "Email"
+
+
 def test_replies_meet_first_then_start_and_meet_next_response(
     now, manager, customer_1, agent_a, actor_of
 ):

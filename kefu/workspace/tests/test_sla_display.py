@@ -9,7 +9,7 @@ from django.utils import translation
 
 from kefu.conversations.models import Conversation
 from kefu.core import clock
-from kefu.sla.display import deadline, span
+from kefu.sla.display import deadline, paused, span
 from kefu.sla.services import policy_save
 from kefu.sla.worker import sla_evaluate
 from kefu.testing import factories
@@ -95,3 +95,38 @@ def test_conversation_page_lists_each_timer(now, supervisor, actor_of, customer_
     assert "Resolution" in html
     assert "9 h 29 min left" in html
     assert "SLA target missed: First response." in html  # the timeline entry
+
+
+def test_a_pending_conversation_shows_its_paused_time_left_and_sorts_after_running_deadlines(
+    now, supervisor, agent_a, actor_of, customer_1
+):
+    from kefu.conversations.models import Status
+    from kefu.conversations.services import conversation_set_status, message_reply
+
+    policy_save(
+        name="All",
+        first_response_minutes=30,
+        resolution_minutes=600,
+        business_time=False,
+        actor=actor_of(supervisor),
+    )
+    contact = customer_1.contact
+    waiting = factories.ConversationFactory(contact=contact, subject="Waiting on customer")
+    now["at"] = T0 + timedelta(minutes=10)
+    message_reply(conversation=waiting, body="Can you send the TXID?", actor=actor_of(agent_a))
+    conversation_set_status(conversation=waiting, status=Status.PENDING, actor=actor_of(agent_a))
+    running = factories.ConversationFactory(contact=contact, subject="Running")
+    now["at"] = T0 + timedelta(hours=5)  # the paused clock does not move
+    client = login(supervisor)
+    response = client.get("/agent/", {"view": "all", "sort": "sla"})
+    # running deadlines first; paused (no running deadline) after them
+    assert refs(response)[:2] == [running.reference, waiting.reference]
+    html = response.content.decode()
+    assert "paused, 9 h 50 min left" in html  # 10 of the 600 resolution minutes used
+    assert '<span class="ws-sla sla-paused">' in html
+    # The conversation page: the paused timer's time left, not its pre-pause deadline.
+    page = client.get(f"/agent/c/{waiting.pk}/").content.decode()
+    assert "paused, 9 h 50 min left" in page
+    assert "Due 2026-12-07 19:00" not in page  # T0 + 600 min: the deadline before the pause
+    with translation.override("zh-hans"):
+        assert paused(3 * 3600 + 600).text == "已暂停，剩余 3 小时 10 分钟"

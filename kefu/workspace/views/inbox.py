@@ -35,6 +35,8 @@ from kefu.core import clock
 from kefu.core.errors import NotFound, ValidationFailed
 from kefu.sla.display import Deadline
 from kefu.sla.display import deadline as sla_deadline
+from kefu.sla.display import paused as sla_paused
+from kefu.sla.selectors import paused_left as sla_paused_left
 from kefu.workspace.access import agent_required, current_agent, page_context
 from kefu.workspace.forms import VIEW_LABELS, InboxFilterForm
 
@@ -89,6 +91,11 @@ def inbox_rows(conversations: list[Conversation]) -> list[InboxRow]:
     )
     rows = []
     now = clock.now()
+    # Pending conversations have no running deadline (their timers are paused): show the time
+    # they will have left when the customer answers (one query, only when the page has any).
+    paused_left = sla_paused_left(
+        [c.pk for c in conversations if c.status == Status.PENDING and c.sla_due_at is None]
+    )
     for c in conversations:
         at = timezone.localtime(c.last_activity_at)  # what the ``date`` filter shows
         rows.append(
@@ -112,7 +119,11 @@ def inbox_rows(conversations: list[Conversation]) -> list[InboxRow]:
                 security_risk=c.security_risk,
                 last_activity_iso=at.isoformat(),  # the ``date:"c"`` format
                 last_activity=at.strftime("%Y-%m-%d %H:%M"),  # ``date:"Y-m-d H:i"``
-                sla=sla_deadline(c.sla_due_at, now),
+                sla=(
+                    sla_paused(paused_left[c.pk])
+                    if c.pk in paused_left
+                    else sla_deadline(c.sla_due_at, now)
+                ),
             )
         )
     return rows
