@@ -10,7 +10,6 @@ import pytest
 
 from kefu.conversations import services as conv
 from kefu.conversations.models import Conversation, Status
-from kefu.core import clock
 from kefu.sla.models import CalendarException, SlaTimer, TimerKind, TimerState
 from kefu.sla.services import (
     calendar_exception_delete,
@@ -19,35 +18,11 @@ from kefu.sla.services import (
     calendar_save,
     policy_save,
 )
-from kefu.sla.tests.test_timers import MONDAY_9, WEEKDAYS_9_TO_17, Clock, create, timers
+from kefu.sla.tests.test_timers import MONDAY_9, WEEKDAYS_9_TO_17, create, timers
 
 pytestmark = pytest.mark.django_db
 
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture
-def now(monkeypatch):
-    controlled = Clock(MONDAY_9)
-    monkeypatch.setattr(clock, "now", controlled)
-    return controlled
-
-
-@pytest.fixture
-def manager(supervisor, actor_of):
-    return actor_of(supervisor)
-
-
-@pytest.fixture
-def office(manager):
-    return calendar_save(
-        name="Office",
-        timezone="UTC",
-        always_open=False,
-        weekly_hours=WEEKDAYS_9_TO_17,
-        is_default=True,
-        actor=manager,
-    )
 
 
 @pytest.fixture

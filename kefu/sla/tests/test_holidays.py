@@ -51,11 +51,6 @@ END:VCALENDAR
 
 
 @pytest.fixture
-def manager(supervisor, actor_of):
-    return actor_of(supervisor)
-
-
-@pytest.fixture
 def calendar(manager):
     return calendar_save(
         name="Shanghai",

@@ -10,42 +10,16 @@ import pytest
 
 from kefu.conversations import services as conv
 from kefu.conversations.models import Conversation, Status
-from kefu.core import clock
 from kefu.sla.models import SlaTimer, TimerKind, TimerState
 from kefu.sla.services import calendar_save, policy_delete, policy_save, team_calendar_set
 from kefu.sla.tests.test_edits_move_deadlines import conv_actor
-from kefu.sla.tests.test_timers import MONDAY_9, WEEKDAYS_9_TO_17, Clock, create, timers
+from kefu.sla.tests.test_timers import MONDAY_9, WEEKDAYS_9_TO_17, create, timers
 
 pytestmark = pytest.mark.django_db
 
 HOUR = timedelta(hours=1)
 # A late shift: Monday-Friday 13:00-21:00 UTC.
 LATE = {d: [["13:00", "21:00"]] for d in WEEKDAYS_9_TO_17}
-
-
-@pytest.fixture
-def now(monkeypatch):
-    controlled = Clock(MONDAY_9)
-    monkeypatch.setattr(clock, "now", controlled)
-    return controlled
-
-
-@pytest.fixture
-def manager(supervisor, actor_of):
-    return actor_of(supervisor)
-
-
-@pytest.fixture
-def office(manager):
-    """The default calendar: weekdays 09:00-17:00 UTC."""
-    return calendar_save(
-        name="Office",
-        timezone="UTC",
-        always_open=False,
-        weekly_hours=WEEKDAYS_9_TO_17,
-        is_default=True,
-        actor=manager,
-    )
 
 
 @pytest.fixture

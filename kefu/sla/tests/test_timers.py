@@ -8,7 +8,6 @@ import pytest
 
 from kefu.conversations import services as conv
 from kefu.conversations.models import Conversation, Priority, Status
-from kefu.core import clock
 from kefu.core.actor import Actor
 from kefu.sla.models import SlaTimer, TimerKind, TimerState
 from kefu.sla.services import calendar_save, policy_save, sla_on_event, team_calendar_set
@@ -28,30 +27,6 @@ class Clock:
     def advance(self, **kwargs: float) -> datetime:
         self.at += timedelta(**kwargs)
         return self.at
-
-
-@pytest.fixture
-def now(monkeypatch):
-    controlled = Clock(MONDAY_9)
-    monkeypatch.setattr(clock, "now", controlled)
-    return controlled
-
-
-@pytest.fixture
-def manager(supervisor, actor_of):
-    return actor_of(supervisor)
-
-
-@pytest.fixture
-def office(manager):
-    return calendar_save(
-        name="Office",
-        timezone="UTC",
-        always_open=False,
-        weekly_hours=WEEKDAYS_9_TO_17,
-        is_default=True,
-        actor=manager,
-    )
 
 
 def timers(conversation, **filters):

@@ -23,11 +23,6 @@ from kefu.testing import factories
 START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def manager(supervisor, actor_of):
-    return actor_of(supervisor)
-
-
 def _policy(manager, **kwargs):
     values = {
         "name": "All",
