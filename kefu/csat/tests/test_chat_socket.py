@@ -31,6 +31,16 @@ async def _solved_update(sock):
             return frame
 
 
+async def _solved_survey(chat_site, agent, key):
+    """A visitor's chat, solved by ``agent``: the socket, the conversation and its survey."""
+    sock, _, conversation = await _start(chat_site, key)
+    await sync_to_async(conv.conversation_set_status)(
+        conversation=conversation, status=Status.SOLVED, actor=agent
+    )
+    survey = (await _solved_update(sock))["conversation"]["survey"]
+    return sock, conversation, survey
+
+
 async def test_solving_pushes_the_survey_and_the_answer_is_recorded(chat_site, agent_a, actor_of):
     sock, welcome, conversation = await _start(chat_site, "csat-chat-01")
     await sync_to_async(conv.conversation_set_status)(
@@ -67,11 +77,7 @@ async def test_solving_pushes_the_survey_and_the_answer_is_recorded(chat_site, a
 
 
 async def test_bad_rating_is_a_bad_frame_and_records_nothing(chat_site, agent_a, actor_of):
-    sock, _, conversation = await _start(chat_site, "csat-chat-02")
-    await sync_to_async(conv.conversation_set_status)(
-        conversation=conversation, status=Status.SOLVED, actor=actor_of(agent_a)
-    )
-    survey = (await _solved_update(sock))["conversation"]["survey"]
+    sock, conversation, survey = await _solved_survey(chat_site, actor_of(agent_a), "csat-chat-02")
     await sock.send(
         {
             "type": "survey.answer",
@@ -136,11 +142,7 @@ async def test_after_a_low_rating_the_chat_asks_a_senior_colleague_at_once(
     from kefu.audit.models import AuditEntry
     from kefu.routing.models import EscalationRequest, EscalationSource, EscalationState
 
-    sock, _, conversation = await _start(chat_site, "csat-chat-04")
-    await sync_to_async(conv.conversation_set_status)(
-        conversation=conversation, status=Status.SOLVED, actor=actor_of(agent_a)
-    )
-    survey = (await _solved_update(sock))["conversation"]["survey"]
+    sock, conversation, survey = await _solved_survey(chat_site, actor_of(agent_a), "csat-chat-04")
     assert survey["can_escalate"] is False  # nothing answered yet: nothing to offer
     recorded = await _answer(sock, conversation, survey["id"], 1, False)
     # Minutes old, far inside the portal's 24-hour wait: the survey's own route is open at once.
@@ -186,11 +188,7 @@ async def test_a_good_answer_or_no_answer_cannot_be_escalated_from_the_survey(
 ):
     from kefu.routing.models import EscalationRequest
 
-    sock, _, conversation = await _start(chat_site, "csat-chat-05")
-    await sync_to_async(conv.conversation_set_status)(
-        conversation=conversation, status=Status.SOLVED, actor=actor_of(agent_a)
-    )
-    survey = (await _solved_update(sock))["conversation"]["survey"]
+    sock, conversation, survey = await _solved_survey(chat_site, actor_of(agent_a), "csat-chat-05")
     frame = {
         "type": "survey.escalate",
         "conversation_id": conversation.pk,
@@ -216,11 +214,7 @@ async def test_the_survey_escalation_is_refused_after_the_window(
     from kefu.core import clock
     from kefu.routing.models import EscalationRequest
 
-    sock, _, conversation = await _start(chat_site, "csat-chat-06")
-    await sync_to_async(conv.conversation_set_status)(
-        conversation=conversation, status=Status.SOLVED, actor=actor_of(agent_a)
-    )
-    survey = (await _solved_update(sock))["conversation"]["survey"]
+    sock, conversation, survey = await _solved_survey(chat_site, actor_of(agent_a), "csat-chat-06")
     await _answer(sock, conversation, survey["id"], 2, None)
     stored = await sync_to_async(Survey.objects.get)(pk=survey["id"])
     later = stored.open_until + timedelta(seconds=1)
