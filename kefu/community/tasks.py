@@ -41,7 +41,6 @@ def email_notification(*, notification_id: int, attempt: int = 1) -> None:
         language = best_language(row.user.language or row.thread.board.language)
         with translation.override(language):
             context = {
-                "n": item,
                 "kind": row.kind,
                 # Someone else's thread they may no longer read is not named.
                 "title": item.title or _("a thread on %(board)s") % {"board": item.board_name},
