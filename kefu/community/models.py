@@ -67,6 +67,8 @@ class Thread(models.Model):
         max_length=8, choices=Visibility.choices, default=Visibility.VISIBLE
     )
     is_locked = models.BooleanField(default=False)
+    # The moderator's reason for the lock, shown in the thread's public "locked" notice.
+    lock_reason = models.CharField(max_length=500, blank=True)
     accepted_post = models.ForeignKey(
         "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -201,13 +203,42 @@ class Follow(models.Model):
         return f"user {self.user_id} follows thread {self.thread_id}"
 
 
+class NotificationKind(models.TextChoices):
+    REPLY = "reply", _("New reply")
+    ACCEPTED = "accepted", _("Answer accepted")
+    PRIVATE_HELP = "private_help", _("Private help offered")
+    # A moderator acted on the recipient's own post or thread (``reason`` says why).
+    APPROVED = "approved", _("Post approved")
+    HIDDEN = "hidden", _("Post hidden")
+    DELETED = "deleted", _("Post deleted")
+    LOCKED = "locked", _("Thread locked")
+    MOVED = "moved", _("Thread moved")
+
+
+# Notices to an author about a moderator's action: listed even when the thread has since
+# become unreadable for them (that is when they need it most), never linking to it then.
+MODERATION_KINDS = frozenset(
+    {
+        NotificationKind.APPROVED,
+        NotificationKind.HIDDEN,
+        NotificationKind.DELETED,
+        NotificationKind.LOCKED,
+        NotificationKind.MOVED,
+    }
+)
+
+
 class Notification(models.Model):
-    """A new reply in a followed thread (or an answer accepted), shown in the portal."""
+    """Something for one member: a new reply in a followed thread, their answer accepted, an
+    offer of private help, or a moderator's action on their post or thread. Shown in the
+    portal and on the forum, and emailed."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
     post = models.ForeignKey(Post, null=True, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=16)  # reply | accepted
+    kind = models.CharField(max_length=16, choices=NotificationKind.choices)
+    # The moderator's reason, for the recipient only (never who the moderator was).
+    reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -5,12 +5,15 @@ theirs to review. Anything a viewer may not see raises NotFound (it does not exi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from kefu.accounts.models import User
 from kefu.community import permissions
 from kefu.community.models import (
+    MODERATION_KINDS,
     Board,
     Follow,
     Notification,
@@ -145,25 +148,86 @@ def profile_answers(*, profile: Profile) -> QuerySet[Thread]:
 def _notifications(user: User) -> QuerySet[Notification]:
     """The user's notifications about threads they may still read (a thread hidden or deleted
     since, a scam taken down for instance, is no longer mentioned; their own question waiting
-    for review is)."""
-    readable = Q(thread__visibility=Visibility.VISIBLE) | Q(
-        thread__visibility=Visibility.HELD, thread__author=user
+    for review is), and every notice of a moderator's action on their own posts and threads
+    (those say why something disappeared; they never link to it: ``notification_item``)."""
+    readable = (
+        Q(thread__visibility=Visibility.VISIBLE)
+        | Q(thread__visibility=Visibility.HELD, thread__author=user)
+        | Q(kind__in=MODERATION_KINDS)
     )
     return Notification.objects.filter(readable, user=user)
 
 
-def notifications_for(*, user: User) -> QuerySet[Notification]:
-    return _notifications(user).select_related("thread__board")[:PAGE]
+def _thread_readable(thread: Thread, user_id: int) -> bool:
+    return thread.visibility == Visibility.VISIBLE or (
+        thread.visibility == Visibility.HELD and thread.author_id == user_id
+    )
 
 
-def unread_notifications(*, user: object, limit: int) -> list[Notification]:
+def _post_readable(post: Post, user_id: int) -> bool:
+    return post.visibility == Visibility.VISIBLE or (
+        post.visibility == Visibility.HELD and post.author_id == user_id
+    )
+
+
+@dataclass(frozen=True)
+class NotificationItem:
+    """A notification as its recipient sees it. ``url`` never leads to what they may no longer
+    read: the thread (at the post while the post is readable), else the thread's board.
+    ``title`` is empty when the thread must not be named (someone else's, no longer readable)."""
+
+    pk: int
+    kind: str
+    reason: str
+    created_at: datetime
+    read_at: datetime | None
+    readable: bool
+    title: str
+    board_name: str
+    url: str
+
+
+def notification_item(row: Notification) -> NotificationItem:
+    """``row`` with its thread, board and post loaded (``select_related``)."""
+    thread, board, user_id = row.thread, row.thread.board, row.user_id
+    readable = _thread_readable(thread, user_id)
+    if readable:
+        url = reverse("community:thread", args=[board.language, thread.pk])
+        if row.post is not None and _post_readable(row.post, user_id):
+            url += f"#post-{row.post_id}"
+    elif board.is_active:
+        url = reverse("community:board", args=[board.language, board.slug])
+    else:
+        url = reverse("community:index", args=[board.language])
+    return NotificationItem(
+        pk=row.pk,
+        kind=row.kind,
+        reason=row.reason,
+        created_at=row.created_at,
+        read_at=row.read_at,
+        readable=readable,
+        title=thread.title if readable or thread.author_id == user_id else "",
+        board_name=board.name,
+        url=url,
+    )
+
+
+def notifications_for(*, user: User) -> list[NotificationItem]:
+    rows = _notifications(user).select_related("thread__board", "post")[:PAGE]
+    return [notification_item(row) for row in rows]
+
+
+def unread_notifications(*, user: object, limit: int) -> list[NotificationItem]:
     """The newest unread notifications (at most ``limit``), for the portal; one query."""
     viewer = _viewer(user)
     if viewer is None:
         return []
-    return list(
-        _notifications(viewer).filter(read_at__isnull=True).select_related("thread__board")[:limit]
+    rows = (
+        _notifications(viewer)
+        .filter(read_at__isnull=True)
+        .select_related("thread__board", "post")[:limit]
     )
+    return [notification_item(row) for row in rows]
 
 
 def unread_count(*, user: object) -> int:

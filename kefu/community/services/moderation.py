@@ -1,5 +1,9 @@
 """Moderation: approve held posts, hide / restore / delete posts, lock / unlock / move
-threads, resolve reports, mute and ban members. Every action is audited with its reason."""
+threads, resolve reports, mute and ban members. Every action is audited with its reason.
+
+The author is told (a notification and an email) when a moderator approves, hides or deletes
+their post, or locks or moves their thread, with the moderator's reason; never which moderator,
+and never when staff act on their own posts."""
 
 from __future__ import annotations
 
@@ -11,9 +15,18 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.community import permissions
-from kefu.community.models import Board, Post, Profile, Report, ReportState, Thread, Visibility
+from kefu.community.models import (
+    Board,
+    NotificationKind,
+    Post,
+    Profile,
+    Report,
+    ReportState,
+    Thread,
+    Visibility,
+)
 from kefu.community.services.common import acting_user, audit, index_changed, require_moderator
-from kefu.community.services.posting import publish_effects
+from kefu.community.services.posting import notify_author, publish_effects
 from kefu.community.services.profiles import profile_for
 from kefu.core import clock
 from kefu.core.actor import Actor
@@ -24,6 +37,13 @@ POST_ACTIONS = ("approve", "hide", "restore", "delete")
 THREAD_ACTIONS = ("lock", "unlock", "move")
 USER_ACTIONS = ("mute", "unmute", "ban", "unban")
 MAX_MUTE_DAYS = 365
+# What the author of the post (or thread) is told about; restore and unlock are not notices.
+POST_NOTICES = {
+    "approve": NotificationKind.APPROVED,
+    "hide": NotificationKind.HIDDEN,
+    "delete": NotificationKind.DELETED,
+}
+THREAD_NOTICES = {"lock": NotificationKind.LOCKED, "move": NotificationKind.MOVED}
 
 
 def _reason(reason: str, *, required: bool) -> str:
@@ -42,7 +62,8 @@ def _resolve_reports(post: Post, user: User, resolution: str) -> int:
 def post_moderate(*, post: Post, action: str, reason: str = "", actor: Actor) -> Post:
     """Approve a held post, hide or delete a post, or restore a hidden one. Hiding or deleting
     needs a reason. Acting on a question acts on its whole thread. Open reports on the post
-    are resolved with the action."""
+    are resolved with the action. The author is notified of an approval, hiding or deletion
+    (with the reason) unless they are the moderator. Locks the post, then its thread."""
     user = require_moderator(actor)
     if action not in POST_ACTIONS:
         raise field_error("action", _("Choose an action."))
@@ -85,6 +106,14 @@ def post_moderate(*, post: Post, action: str, reason: str = "", actor: Actor) ->
                 reply_count=F("reply_count") - 1
             )
         resolved = _resolve_reports(post, user, f"{action}: {reason}")
+        if action in POST_NOTICES and post.author_id != user.pk:
+            notify_author(
+                user_id=post.author_id,
+                thread=thread,
+                post=post,
+                kind=POST_NOTICES[action],
+                reason=reason,
+            )
         audit(
             actor,
             f"community.post_{action}",
@@ -102,8 +131,11 @@ def post_moderate(*, post: Post, action: str, reason: str = "", actor: Actor) ->
 def thread_moderate(
     *, thread: Thread, action: str, reason: str, board: Board | None = None, actor: Actor
 ) -> Thread:
-    """Lock, unlock or move a thread (to another board), with a reason."""
-    require_moderator(actor)
+    """Lock, unlock or move a thread (to another board), with a reason. A lock's reason is
+    stored on the thread for its public "locked" notice; unlocking clears it. The thread's
+    author is notified of a lock or move (with the reason) unless they are the moderator or
+    may no longer read the thread (hidden or deleted: they were told then). Locks the thread."""
+    user = require_moderator(actor)
     if action not in THREAD_ACTIONS:
         raise field_error("action", _("Choose an action."))
     reason = _reason(reason, required=True)
@@ -123,8 +155,18 @@ def thread_moderate(
             if thread.is_locked == locked:
                 raise InvalidTransition(_("The thread is already like that."))
             thread.is_locked = locked
-            thread.save(update_fields=["is_locked"])
+            thread.lock_reason = reason if locked else ""
+            thread.save(update_fields=["is_locked", "lock_reason"])
         audit(actor, f"community.thread_{action}", "forum_thread", thread.pk, **data)
+        author_reads = thread.visibility in (Visibility.VISIBLE, Visibility.HELD)
+        if action in THREAD_NOTICES and thread.author_id != user.pk and author_reads:
+            notify_author(
+                user_id=thread.author_id,
+                thread=thread,
+                post=None,
+                kind=THREAD_NOTICES[action],
+                reason=reason,
+            )
         index_changed(thread)
     return thread
 

@@ -238,6 +238,23 @@ def notify(thread: Thread, post: Post | None, kind: str, *, exclude: int) -> Non
             for user_id in recipients
         ]
     )
+    _email_on_commit(rows)
+
+
+def notify_author(
+    *, user_id: int, thread: Thread, post: Post | None, kind: str, reason: str
+) -> Notification:
+    """Tell an author that a moderator acted on their post or thread (``MODERATION_KINDS``),
+    with the moderator's reason and not who the moderator was; emailed on commit. Call it
+    inside the moderation service's transaction."""
+    row = Notification.objects.create(
+        user_id=user_id, thread=thread, post=post, kind=kind, reason=reason, created_at=clock.now()
+    )
+    _email_on_commit([row])
+    return row
+
+
+def _email_on_commit(rows: Sequence[Notification]) -> None:
     from kefu.community import tasks  # tasks import services; import late
 
     for row in rows:

@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from kefu.accounts.models import User
 from kefu.community import selectors
-from kefu.community.models import Notification
 from kefu.helpcenter.languages import best_language
 
 register = template.Library()
@@ -31,8 +30,8 @@ def _customer(context: dict[str, Any]) -> tuple[HttpRequest, User] | None:
     return (request, user) if user.is_customer else None
 
 
-def _unread(request: HttpRequest, user: User) -> list[Notification]:
-    cached: list[Notification] | None = getattr(request, _CACHE, None)
+def _unread(request: HttpRequest, user: User) -> list[selectors.NotificationItem]:
+    cached: list[selectors.NotificationItem] | None = getattr(request, _CACHE, None)
     if cached is None:
         cached = selectors.unread_notifications(user=user, limit=SHOWN + 1)
         setattr(request, _CACHE, cached)

@@ -294,15 +294,27 @@ def test_portal_shows_unread_forum_notifications_and_reading_the_thread_clears_t
     assert 'id="community-notifications"' in portal
     assert "Deposit missing on BSC" in portal
     assert f'href="/help/en/community/t/{thread.pk}/#post-' in portal
-    # A thread taken down is no longer mentioned anywhere.
+    # A thread taken down: the reply notice about it goes; the asker is told of the deletion
+    # instead (with the reason), linked to the board, never to the thread.
     question = Post.objects.get(thread=other, is_question=True)
     services.post_moderate(post=question, action="delete", reason="scam", actor=actor_of(agent_a))
     portal = client.get("/requests/").content.decode()
-    assert "Scam thread later removed" not in portal
-    assert ">1</span>" in portal
-    assert "Scam thread" not in client.get("/help/en/community/notifications").content.decode()
-    # Opening the thread reads its notification.
+    assert portal.count("Scam thread later removed") == 1
+    assert "A moderator deleted your post:" in portal
+    assert "New reply in:" in portal  # the other thread's reply notice only
+    assert portal.count("New reply in:") == 1
+    assert f"/t/{other.pk}/" not in portal
+    assert 'href="/help/en/community/b/withdrawals/"' in portal
+    assert ">2</span>" in portal
+    page = client.get("/help/en/community/notifications").content.decode()
+    assert page.count("Scam thread later removed") == 1
+    assert f"/t/{other.pk}/" not in page
+    # Opening the thread reads its notification; "Mark all as read" reads the deletion notice.
     client.get(f"/help/en/community/t/{thread.pk}/")
+    portal = client.get("/requests/").content.decode()
+    assert ">1</span>" in portal
+    assert "Deposit missing on BSC" not in portal
+    client.post("/help/en/community/notifications")
     portal = client.get("/requests/").content.decode()
     assert 'id="community-unread"' not in portal
     assert 'id="community-notifications"' not in portal
