@@ -3,27 +3,9 @@
 from django.db import migrations, models
 
 
-def lock_reasons_from_the_audit_log(apps, schema_editor):
-    """Threads locked before the reason was stored: take it from their latest lock entry."""
-    Thread = apps.get_model("community", "Thread")
-    AuditEntry = apps.get_model("audit", "AuditEntry")
-    for thread in Thread.objects.filter(is_locked=True, lock_reason=""):
-        entry = (
-            AuditEntry.objects.filter(
-                action="community.thread_lock", object_type="forum_thread", object_id=str(thread.pk)
-            )
-            .order_by("-seq")
-            .first()
-        )
-        reason = str((entry.data or {}).get("reason", "")) if entry is not None else ""
-        if reason:
-            Thread.objects.filter(pk=thread.pk).update(lock_reason=reason[:500])
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0004_chain_constraints'),
         ('community', '0001_initial'),
     ]
 
@@ -43,5 +25,4 @@ class Migration(migrations.Migration):
             name='kind',
             field=models.CharField(choices=[('reply', 'New reply'), ('accepted', 'Answer accepted'), ('private_help', 'Private help offered'), ('approved', 'Post approved'), ('hidden', 'Post hidden'), ('deleted', 'Post deleted'), ('locked', 'Thread locked'), ('moved', 'Thread moved')], max_length=16),
         ),
-        migrations.RunPython(lock_reasons_from_the_audit_log, migrations.RunPython.noop),
     ]

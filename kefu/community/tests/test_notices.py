@@ -5,15 +5,12 @@ the thread."""
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
-from django.apps import apps as django_apps
 from django.test import Client
 
 from kefu.audit.models import AuditEntry
 from kefu.community import selectors, services
-from kefu.community.models import Notification, Post, Thread, Visibility
+from kefu.community.models import Notification, Post, Visibility
 from kefu.core.errors import InvalidTransition, ValidationFailed
 
 
@@ -281,17 +278,6 @@ def test_reply_notice_stops_pointing_at_a_reply_hidden_since(
     services.post_moderate(post=reply, action="hide", reason="Spam", actor=actor_of(agent_a))
     [after] = selectors.notifications_for(user=customer_1)
     assert (after.kind, after.url) == ("reply", f"/help/en/community/t/{thread.pk}/")
-
-
-def test_lock_reasons_are_backfilled_from_the_audit_log(thread, agent_a, actor_of):
-    services.thread_moderate(
-        thread=thread, action="lock", reason="Old lock", actor=actor_of(agent_a)
-    )
-    Thread.objects.filter(pk=thread.pk).update(lock_reason="")  # as before the column existed
-    migration = importlib.import_module("kefu.community.migrations.0002_moderation_notices")
-    migration.lock_reasons_from_the_audit_log(django_apps, None)
-    thread.refresh_from_db()
-    assert thread.lock_reason == "Old lock"
 
 
 # Pages --------------------------------------------------------------------------------------
