@@ -246,6 +246,8 @@ TASKS = {
 # A job whose worker has shown no sign of life for this long is made ready again (the worker
 # was killed); a live worker beats every quarter of it (kefu.ops.liveness, ADR 0027).
 KEFU_WORKER_LEASE_SECONDS = float(os.environ.get("KEFU_WORKER_LEASE_SECONDS", "60"))
+# Connections the SLA worker claims and acts on timers with at once (PostgreSQL; SQLite: one).
+KEFU_SLA_PARALLEL = max(1, int(os.environ.get("KEFU_SLA_PARALLEL", "2")))
 # A claimed channel attempt (inbound event, outbound delivery) that never reported is tried
 # again after this long (the periodic dispatcher re-drives it).
 KEFU_CHANNEL_ATTEMPT_LEASE_SECONDS = float(

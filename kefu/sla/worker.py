@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from kefu.accounts.models import Role, User
@@ -234,12 +236,50 @@ def _alert(user_id: int, conversation_id: int, timer_id: int, kind: str, now: da
     )
 
 
-def sla_evaluate(*, now: datetime | None = None, batch: int = BATCH) -> Evaluation:
+def sla_evaluate(
+    *, now: datetime | None = None, batch: int = BATCH, parallel: int | None = None
+) -> Evaluation:
     """Breach every running timer whose deadline has passed and warn on every one whose
     warning instant has come, each exactly once across workers. Policies that say so escalate
-    breached conversations (one tier, through conversation_escalate)."""
+    breached conversations (one tier, through conversation_escalate).
+
+    On PostgreSQL, called outside a transaction, ``parallel`` connections (default
+    ``KEFU_SLA_PARALLEL``, 2) claim and act on batches at once: the claims skip each other's
+    locked rows, so they take disjoint batches, and the database's cores share the writes.
+    Inside a transaction (a caller that must see its own writes) or on SQLite, one connection."""
     now = now or clock.now()
     actor = Actor.system(ACTOR_LABEL)
+    threads = settings.KEFU_SLA_PARALLEL if parallel is None else parallel
+    if connection.vendor != "postgresql" or connection.in_atomic_block or threads <= 1:
+        passes = [_evaluate_pass(now, batch, actor)]
+    else:
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sla") as pool:
+            runs = [pool.submit(_in_own_connection, now, batch, actor) for _ in range(threads)]
+            passes = [run.result() for run in runs]
+    result = Evaluation()
+    to_escalate: set[int] = set()
+    for one, escalating in passes:
+        result.breached.extend(one.breached)
+        result.warned.extend(one.warned)
+        to_escalate |= escalating
+    result.breached.sort()
+    result.warned.sort()
+    for conversation_id in sorted(to_escalate):
+        if _escalate(conversation_id, actor):
+            result.escalated.append(conversation_id)
+    return result
+
+
+def _in_own_connection(now: datetime, batch: int, actor: Actor) -> tuple[Evaluation, set[int]]:
+    try:
+        return _evaluate_pass(now, batch, actor)
+    finally:
+        connection.close()  # this thread's own connection
+
+
+def _evaluate_pass(now: datetime, batch: int, actor: Actor) -> tuple[Evaluation, set[int]]:
+    """Claim and act on batches until none is left (or MAX_BATCHES): the timers this
+    connection claimed, and the conversations whose breached policy asks for escalation."""
     result = Evaluation()
     to_escalate: set[int] = set()
     for kind in ("breach", "warning"):
@@ -267,10 +307,7 @@ def sla_evaluate(*, now: datetime | None = None, batch: int = BATCH) -> Evaluati
                 result.warned.extend(ids)
             if len(claimed) < batch:
                 break
-    for conversation_id in sorted(to_escalate):
-        if _escalate(conversation_id, actor):
-            result.escalated.append(conversation_id)
-    return result
+    return result, to_escalate
 
 
 def announce_alerts(recipients: set[int]) -> None:

@@ -143,3 +143,42 @@ def test_two_workers_at_once_act_on_each_timer_once(monkeypatch):
     assert sorted(breached) == sorted(ids)  # every timer, each by exactly one worker
     assert SlaAlert.objects.count() == len(ids)
     assert TimelineEntry.objects.filter(kind=TimelineKind.SLA).count() == len(ids)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_connections_share_one_evaluation_and_act_on_each_timer_once(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel claims need PostgreSQL (SQLite has one writer)")
+    from kefu.sla import worker
+
+    supervisor = factories.StaffFactory(email="sup@kefu.test", role=Role.SUPERVISOR)
+    from kefu.accounts.services import actor_for_user
+
+    _policy(actor_for_user(supervisor))
+    for _ in range(40):
+        factories.ConversationFactory()
+    ids = set(SlaTimer.objects.values_list("pk", flat=True))
+    threads: set[str] = set()
+    claim = worker._claim_and_act_postgres
+    started = threading.Barrier(3)
+    waited: set[str] = set()
+
+    def spy(*args, **kwargs):
+        # Every connection's first claim starts together: each then takes its own batch.
+        if threading.current_thread().name not in waited:
+            waited.add(threading.current_thread().name)
+            started.wait(timeout=30)
+        claimed = claim(*args, **kwargs)
+        if claimed:
+            threads.add(threading.current_thread().name)
+        return claimed
+
+    monkeypatch.setattr(worker, "_claim_and_act_postgres", spy)
+    result = sla_evaluate(now=clock.now() + timedelta(days=2), batch=5, parallel=3)
+    assert result.breached == sorted(ids)  # every timer once, whichever connection took it
+    assert len(threads) == 3  # three connections, each with timers of its own
+    assert all(name.startswith("sla") for name in threads)
+    assert SlaAlert.objects.count() == len(ids)
+    assert TimelineEntry.objects.filter(kind=TimelineKind.SLA).count() == len(ids)
+    monkeypatch.setattr(worker, "_claim_and_act_postgres", claim)
+    assert sla_evaluate(now=clock.now() + timedelta(days=3), parallel=3).breached == []
